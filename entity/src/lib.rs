@@ -1,0 +1,25 @@
+//! Database tables of innsyn, as sea-orm entities. No business rules live here:
+//! those are in `web/src/domain`.
+
+pub mod caller_number;
+pub mod campaign;
+pub mod case;
+pub mod centre;
+pub mod client;
+pub mod enums;
+pub mod mail_outbox;
+pub mod message;
+pub mod reservation;
+pub mod user;
+
+pub mod prelude {
+    pub use super::caller_number::Entity as CallerNumber;
+    pub use super::campaign::Entity as Campaign;
+    pub use super::case::Entity as Case;
+    pub use super::centre::Entity as Centre;
+    pub use super::client::Entity as Client;
+    pub use super::mail_outbox::Entity as MailOutbox;
+    pub use super::message::Entity as Message;
+    pub use super::reservation::Entity as Reservation;
+    pub use super::user::Entity as User;
+}

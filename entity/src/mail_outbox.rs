@@ -1,0 +1,29 @@
+//! Outgoing e-mail waiting to be delivered. A row is written in the same
+//! transaction as whatever caused the mail, so an unreachable mail server
+//! never loses it; the dispatcher deletes the row once the server accepted it.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mail_outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub case_id: Option<i32>,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    /// Message-ID header value, without angle brackets.
+    pub message_id: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    /// A dispatcher that claimed the row owns it until then.
+    pub claimed_until: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

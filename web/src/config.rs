@@ -1,0 +1,221 @@
+//! Typed configuration, read once at start from the environment. A bad value
+//! stops the program with a message naming the variable. Every variable is
+//! documented in the README's table.
+
+use std::fmt;
+
+/// Where a variable's value comes from: the process environment, or a map in tests.
+pub trait Source {
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct Env;
+
+impl Source for Env {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<const N: usize> Source for [(&str, &str); N] {
+    fn get(&self, key: &str) -> Option<String> {
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_string())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://...` (embedded default) or `postgres://...`.
+    pub database_url: String,
+    /// `PUBLIC_BASE_URL`: the address the public reaches this site at.
+    pub public_base_url: String,
+    /// `SMTP_URL`: outgoing mail server; unset keeps mail queued in the outbox.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`: the sender of every e-mail.
+    pub mail_from: String,
+    /// `RATE_LIMIT_LOOKUP_PER_MINUTE`: number lookups per client address.
+    pub rate_limit_lookup_per_minute: u32,
+    /// `RATE_LIMIT_FORMS_PER_MINUTE`: public form posts per client address.
+    pub rate_limit_forms_per_minute: u32,
+    /// `TRUSTED_PROXY_HOPS`: how many reverse proxies in front append to
+    /// X-Forwarded-For; 0 means the header is ignored.
+    pub trusted_proxy_hops: usize,
+    /// `CASE_REFERENCE_PREFIX`: the letters in front of case references.
+    pub case_reference_prefix: String,
+    /// `INITIAL_ADMIN_EMAIL`: the first admin created on an empty database.
+    pub initial_admin_email: String,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_json: bool,
+}
+
+impl fmt::Debug for Config {
+    // Never print secrets (the database and SMTP URLs may hold passwords).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &self.database_url.split(':').next())
+            .field("public_base_url", &self.public_base_url)
+            .field("smtp", &self.smtp_url.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://innsyn.db?mode=rwc";
+
+fn parse_num<T: std::str::FromStr>(
+    src: &dyn Source,
+    var: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match src.get(var) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            var,
+            message: format!("expected a whole number, got {v:?}"),
+        }),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&Env)
+    }
+
+    pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
+        let database_url = src
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                var: "DATABASE_URL",
+                message: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        let public_base_url = src
+            .get("PUBLIC_BASE_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:3000".to_string())
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(ConfigError {
+                var: "PUBLIC_BASE_URL",
+                message: "must be an absolute http:// or https:// address".into(),
+            });
+        }
+        let smtp_url = src.get("SMTP_URL");
+        if let Some(u) = &smtp_url
+            && !(u.starts_with("smtp://") || u.starts_with("smtps://"))
+        {
+            return Err(ConfigError {
+                var: "SMTP_URL",
+                message: "must start with smtp:// or smtps://".into(),
+            });
+        }
+        let mail_from = src
+            .get("MAIL_FROM")
+            .unwrap_or_else(|| "innsyn <noreply@localhost>".to_string());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError {
+                var: "MAIL_FROM",
+                message: "must be an e-mail address, optionally with a name: Name <a@b.no>".into(),
+            });
+        }
+        let log_json = match src.get("LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(ConfigError {
+                    var: "LOG_FORMAT",
+                    message: format!("expected text or json, got {other:?}"),
+                });
+            }
+        };
+        let rate_limit_lookup_per_minute = parse_num(src, "RATE_LIMIT_LOOKUP_PER_MINUTE", 60)?;
+        let rate_limit_forms_per_minute = parse_num(src, "RATE_LIMIT_FORMS_PER_MINUTE", 10)?;
+        for (var, v) in [
+            ("RATE_LIMIT_LOOKUP_PER_MINUTE", rate_limit_lookup_per_minute),
+            ("RATE_LIMIT_FORMS_PER_MINUTE", rate_limit_forms_per_minute),
+        ] {
+            if v == 0 {
+                return Err(ConfigError {
+                    var,
+                    message: "must be at least 1".into(),
+                });
+            }
+        }
+        let case_reference_prefix = src
+            .get("CASE_REFERENCE_PREFIX")
+            .unwrap_or_else(|| "K".into());
+        if case_reference_prefix.is_empty()
+            || case_reference_prefix.len() > 4
+            || !case_reference_prefix
+                .chars()
+                .all(|c| c.is_ascii_uppercase())
+        {
+            return Err(ConfigError {
+                var: "CASE_REFERENCE_PREFIX",
+                message: "must be 1 to 4 capital letters A-Z".into(),
+            });
+        }
+        Ok(Config {
+            database_url,
+            public_base_url,
+            smtp_url,
+            mail_from,
+            rate_limit_lookup_per_minute,
+            rate_limit_forms_per_minute,
+            trusted_proxy_hops: parse_num(src, "TRUSTED_PROXY_HOPS", 0)?,
+            case_reference_prefix,
+            initial_admin_email: src
+                .get("INITIAL_ADMIN_EMAIL")
+                .unwrap_or_else(|| "admin@innsyn.local".into()),
+            log_json,
+        })
+    }
+
+    /// Cookies get the Secure flag when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_work_with_nothing_set() {
+        let c = Config::from_source(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert!(c.is_sqlite());
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let e = Config::from_source(&[("RATE_LIMIT_FORMS_PER_MINUTE", "many")]).unwrap_err();
+        assert_eq!(e.var, "RATE_LIMIT_FORMS_PER_MINUTE");
+        let e = Config::from_source(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        let e = Config::from_source(&[("MAIL_FROM", "not an address")]).unwrap_err();
+        assert_eq!(e.var, "MAIL_FROM");
+        let e = Config::from_source(&[("PUBLIC_BASE_URL", "example.org")]).unwrap_err();
+        assert_eq!(e.var, "PUBLIC_BASE_URL");
+    }
+}

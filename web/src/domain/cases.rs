@@ -1,0 +1,155 @@
+//! Cases (henvendelser) and the 24-hour answer clock of norm 4.4.3.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use entity::enums::{CaseStatus, Channel, Direction};
+use entity::{case, message};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+
+use super::email::EmailAddress;
+use super::lookup;
+use super::phone::E164;
+
+/// Every inquiry is answered within 24 hours (norm 4.4.3). Exactly 24 hours,
+/// not "the same time tomorrow": across a daylight-saving change the Oslo
+/// wall-clock deadline moves by an hour.
+pub const ANSWER_WITHIN: Duration = Duration::hours(24);
+
+pub fn due_at(received_at: DateTime<Utc>) -> DateTime<Utc> {
+    received_at + ANSWER_WITHIN
+}
+
+/// What it takes to open a case.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub channel: Channel,
+    pub consumer_name: Option<String>,
+    pub consumer_phone: Option<E164>,
+    pub consumer_email: Option<EmailAddress>,
+    pub called_from: Option<E164>,
+    pub category: String,
+    pub body: String,
+    /// Idempotency key of the delivery that creates the case.
+    pub source_key: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Formats a case reference: `K-2026-000123`.
+pub fn format_reference(prefix: &str, year: i32, seq: i64) -> String {
+    format!("{prefix}-{year}-{seq:06}")
+}
+
+/// Takes the next number of `year`'s sequence, atomically on both backends.
+async fn next_sequence(conn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
+    let table = Alias::new("case_sequences");
+    let (y, last) = (Alias::new("year"), Alias::new("last_value"));
+    let stmt = Query::insert()
+        .into_table(table.clone())
+        .columns([y.clone(), last.clone()])
+        .values_panic([year.into(), 1.into()])
+        .on_conflict(
+            OnConflict::column(y)
+                .value(last.clone(), Expr::col((table, last.clone())).add(1))
+                .to_owned(),
+        )
+        .returning_col(last)
+        .to_owned();
+    let row = conn
+        .query_one(&stmt)
+        .await?
+        .ok_or_else(|| DbErr::Custom("case sequence returned no row".into()))?;
+    let v: i32 = row.try_get("", "last_value")?;
+    Ok(i64::from(v))
+}
+
+/// Finds the case a delivery already created, so a retry answers the same.
+pub async fn find_by_source_key(
+    conn: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<case::Model>, DbErr> {
+    case::Entity::find()
+        .filter(case::Column::SourceKey.eq(key))
+        .one(conn)
+        .await
+}
+
+/// Opens a case with its first inbound message. Run it inside a transaction.
+pub async fn open_case(
+    conn: &impl ConnectionTrait,
+    prefix: &str,
+    new: NewCase,
+) -> Result<case::Model, DbErr> {
+    let year = new
+        .received_at
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .year();
+    let seq = next_sequence(conn, year).await?;
+    let ours = match &new.called_from {
+        Some(n) => lookup::caller_number_for(conn, n).await?,
+        None => None,
+    };
+    let c = case::ActiveModel {
+        reference: Set(format_reference(prefix, year, seq)),
+        source_key: Set(new.source_key),
+        channel: Set(new.channel),
+        consumer_name: Set(new.consumer_name),
+        consumer_phone: Set(new.consumer_phone.map(E164::into_string)),
+        consumer_email: Set(new.consumer_email.map(|e| e.as_str().to_string())),
+        called_from: Set(new.called_from.map(E164::into_string)),
+        caller_number_id: Set(ours.as_ref().map(|o| o.caller_number_id)),
+        campaign_id: Set(ours.as_ref().map(|o| o.campaign_id)),
+        client_id: Set(ours.as_ref().map(|o| o.client_id)),
+        category: Set(new.category),
+        status: Set(CaseStatus::Open),
+        received_at: Set(new.received_at),
+        due_at: Set(due_at(new.received_at)),
+        first_response_at: Set(None),
+        closed_at: Set(None),
+        assignee_id: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    message::ActiveModel {
+        case_id: Set(c.id),
+        direction: Set(Direction::Inbound),
+        channel: Set(new.channel),
+        body: Set(new.body),
+        created_at: Set(new.received_at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Europe::Oslo;
+
+    #[test]
+    fn references_are_prefix_year_and_six_digits() {
+        assert_eq!(format_reference("K", 2026, 123), "K-2026-000123");
+        assert_eq!(format_reference("K", 2027, 1_234_567), "K-2027-1234567");
+    }
+
+    #[test]
+    fn norm_4_4_3_deadline_is_24_hours_even_across_spring_forward() {
+        // 28 March 2026 12:00 in Oslo is CET; the clocks go forward that night.
+        let received = Oslo
+            .with_ymd_and_hms(2026, 3, 28, 12, 0, 0)
+            .unwrap()
+            .to_utc();
+        let due = due_at(received);
+        assert_eq!(due - received, Duration::hours(24));
+        // 24 real hours later the Oslo wall clock reads 13:00.
+        assert_eq!(
+            due.with_timezone(&Oslo).format("%H:%M").to_string(),
+            "13:00"
+        );
+    }
+}

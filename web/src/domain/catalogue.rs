@@ -1,0 +1,118 @@
+//! The public catalogue of clients, campaigns and caller numbers (norm 4.4.1 a).
+
+use chrono::NaiveDate;
+use entity::{caller_number, campaign, centre, client};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use super::phone::E164;
+
+#[derive(Clone, Debug)]
+pub struct PublicClient {
+    pub client: client::Model,
+    pub campaigns: Vec<PublicCampaign>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PublicCampaign {
+    pub campaign: campaign::Model,
+    pub numbers: Vec<E164>,
+}
+
+fn valid_on(n: &caller_number::Model, d: NaiveDate) -> bool {
+    n.valid_from <= d && n.valid_to.is_none_or(|t| t >= d)
+}
+
+/// Every active client with its campaigns and the numbers each calls from
+/// (numbers in use now or planned).
+pub async fn public_clients(
+    conn: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<PublicClient>, DbErr> {
+    let clients = client::Entity::find()
+        .filter(client::Column::Active.eq(true))
+        .order_by_asc(client::Column::Name)
+        .all(conn)
+        .await?;
+    let ids: Vec<i32> = clients.iter().map(|c| c.id).collect();
+    let campaigns = campaign::Entity::find()
+        .filter(campaign::Column::ClientId.is_in(ids))
+        .order_by_asc(campaign::Column::StartsOn)
+        .all(conn)
+        .await?;
+    let camp_ids: Vec<i32> = campaigns.iter().map(|c| c.id).collect();
+    let numbers = caller_number::Entity::find()
+        .filter(caller_number::Column::CampaignId.is_in(camp_ids))
+        .order_by_asc(caller_number::Column::E164)
+        .all(conn)
+        .await?;
+    Ok(clients
+        .into_iter()
+        .map(|cl| PublicClient {
+            campaigns: campaigns
+                .iter()
+                .filter(|c| c.client_id == cl.id)
+                .map(|c| PublicCampaign {
+                    campaign: c.clone(),
+                    numbers: numbers
+                        .iter()
+                        .filter(|n| {
+                            n.campaign_id == c.id && (valid_on(n, today) || n.valid_from > today)
+                        })
+                        .map(|n| E164::from_stored(n.e164.clone()))
+                        .collect(),
+                })
+                .collect(),
+            client: cl,
+        })
+        .collect())
+}
+
+/// One entry of the open-data list at `/api/v1/numbers`.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpenNumber {
+    pub number: String,
+    pub centre: String,
+    pub centre_org_number: String,
+    pub client: String,
+    pub client_org_number: String,
+    pub campaign: String,
+    pub purpose: String,
+    pub kind: &'static str,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Every caller number in use today for an active client.
+pub async fn open_numbers(
+    conn: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<OpenNumber>, DbErr> {
+    let centre = centre::Entity::find().one(conn).await?;
+    let (centre_name, centre_org) = centre.map(|c| (c.name, c.org_number)).unwrap_or_default();
+    let mut out = Vec::new();
+    for pc in public_clients(conn, today).await? {
+        for camp in &pc.campaigns {
+            let rows = caller_number::Entity::find()
+                .filter(caller_number::Column::CampaignId.eq(camp.campaign.id))
+                .order_by_asc(caller_number::Column::E164)
+                .all(conn)
+                .await?;
+            for n in rows.into_iter().filter(|n| valid_on(n, today)) {
+                out.push(OpenNumber {
+                    number: n.e164,
+                    centre: centre_name.clone(),
+                    centre_org_number: centre_org.clone(),
+                    client: pc.client.name.clone(),
+                    client_org_number: pc.client.org_number.clone(),
+                    campaign: camp.campaign.name.clone(),
+                    purpose: camp.campaign.purpose.clone(),
+                    kind: camp.campaign.kind.as_str(),
+                    valid_from: n.valid_from,
+                    valid_to: n.valid_to,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,127 @@
+//! The `innsyn` command line.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use innsyn::config::Config;
+use innsyn::domain::{email::EmailAddress, users};
+use migration::{Migrator, MigratorTrait};
+
+#[derive(Parser)]
+#[command(
+    name = "innsyn",
+    version,
+    about = "Transparency portal and inbound desk for a call centre"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        bind: SocketAddr,
+        /// Do not run scheduled jobs in this process (run `innsyn worker` instead).
+        #[arg(long)]
+        no_jobs: bool,
+    },
+    /// Apply pending database migrations (the deploy step on PostgreSQL).
+    Migrate,
+    /// Fill the database with a believable demo centre.
+    SeedDemo,
+    /// Create a staff user; prints a one-time password when none is given.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "manager", "handler"])]
+        role: String,
+        /// At least 12 characters. Prefer leaving it out: a one-time password is printed.
+        #[arg(long, env = "INNSYN_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("innsyn: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_json);
+    match run(cli, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("innsyn: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve {
+        bind: "127.0.0.1:3000".parse()?,
+        no_jobs: false,
+    });
+    match command {
+        Command::Serve { bind, no_jobs } => innsyn::app::serve(config, bind, !no_jobs).await,
+        Command::Migrate => {
+            let db = innsyn::app::connect(&config).await?;
+            Migrator::up(&db, None).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let created = innsyn::seed::seed_demo(&db, Utc::now()).await?;
+            println!(
+                "{}",
+                if created {
+                    "demo data created"
+                } else {
+                    "demo data already present"
+                }
+            );
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            role,
+            password,
+        } => {
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let email = EmailAddress::parse(&email)
+                .map_err(|_| anyhow::anyhow!("--email: not an e-mail address"))?;
+            let role = users::parse_role(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role: admin, manager or handler"))?;
+            let (u, pw) =
+                users::create_user(&db, &email, role, password.as_deref(), Utc::now()).await?;
+            match pw {
+                Some(pw) => println!("created {} ({role:?}); one-time password: {pw}", u.email),
+                None => println!("created {} ({role:?})", u.email),
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Static files, compiled into the binary so it runs from anywhere.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "css/site.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../assets/css/site.css"),
+    ),
+    (
+        "js/htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/js/htmx.min.js"),
+    ),
+    (
+        "js/site.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/js/site.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../../assets/favicon.svg"),
+    ),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/assets/{*path}", get(serve))
+}
+
+async fn serve(Path(path): Path<String>) -> Result<impl IntoResponse, AppError> {
+    let (_, mime, body) = FILES
+        .iter()
+        .find(|(p, _, _)| *p == path)
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, *mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        *body,
+    ))
+}

@@ -1,0 +1,391 @@
+//! The public site (norm 4.4.1, 4.4.4, 4.4.5): thin handlers over `domain`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Router, middleware};
+use entity::enums::ReservationSource;
+use serde::Deserialize;
+
+use super::is_htmx;
+use crate::csrf::CsrfToken;
+use crate::domain::catalogue::{self, PublicClient};
+use crate::domain::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, Receipt};
+use crate::domain::lookup::{self, CallerInfo};
+use crate::domain::phone::E164;
+use crate::domain::time::{self, oslo_today};
+use crate::domain::{centre, reservations};
+use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::ratelimit;
+use crate::state::AppState;
+use crate::views::PageCtx;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let lookup = Router::new()
+        .route("/hvem-ringte", get(who_called))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit_lookup,
+        ));
+    let forms = Router::new()
+        .route("/reservasjon", get(reservation_page).post(reserve))
+        .route("/klage", get(complaint_page).post(complain))
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            ratelimit::limit_forms,
+        ));
+    Router::new()
+        .route("/", get(home))
+        .route("/oppdragsgivere", get(clients))
+        .route("/personvern", get(privacy))
+        .merge(lookup)
+        .merge(forms)
+}
+
+async fn ctx(state: &AppState, lang: Lang, csrf: CsrfToken, path: &str) -> AppResult<PageCtx> {
+    Ok(PageCtx {
+        lang,
+        csrf: csrf.0,
+        path: path.to_string(),
+        centre: centre::get(&state.db).await?,
+    })
+}
+
+// ---------- home ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/home.html")]
+struct HomePage {
+    ctx: PageCtx,
+}
+
+async fn home(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<HomePage> {
+    Ok(HomePage {
+        ctx: ctx(&s, lang, csrf, "/").await?,
+    })
+}
+
+// ---------- clients (norm 4.4.1 a) ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/clients.html")]
+struct ClientsPage {
+    ctx: PageCtx,
+    clients: Vec<PublicClient>,
+}
+
+impl ClientsPage {
+    fn period(&self, c: &entity::campaign::Model) -> String {
+        period(self.ctx.lang, c.starts_on, c.ends_on)
+    }
+    fn kind(&self, c: &entity::campaign::Model) -> String {
+        self.ctx.t(&format!("kind-{}", c.kind.as_str()))
+    }
+}
+
+fn period(lang: Lang, from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
+    match to {
+        Some(t) => format!("{} – {}", time::date(from, lang), time::date(t, lang)),
+        None => lang.ta("period-open-ended", &[("from", time::date(from, lang))]),
+    }
+}
+
+async fn clients(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<ClientsPage> {
+    let today = oslo_today(s.clock.now());
+    Ok(ClientsPage {
+        ctx: ctx(&s, lang, csrf, "/oppdragsgivere").await?,
+        clients: catalogue::public_clients(&s.db, today).await?,
+    })
+}
+
+// ---------- privacy ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/privacy.html")]
+struct PrivacyPage {
+    ctx: PageCtx,
+}
+
+async fn privacy(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<PrivacyPage> {
+    Ok(PrivacyPage {
+        ctx: ctx(&s, lang, csrf, "/personvern").await?,
+    })
+}
+
+// ---------- who called me? (norm 4.4.5) ----------
+
+#[derive(Deserialize)]
+struct NumberQuery {
+    nummer: Option<String>,
+}
+
+/// The outcome of a lookup, shown in the result panel.
+enum LookupOutcome {
+    Nothing,
+    Hit(Box<CallerInfo>),
+    Miss(E164),
+    Invalid(&'static str),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/lookup.html")]
+struct LookupPage {
+    ctx: PageCtx,
+    nummer: String,
+    outcome: LookupOutcome,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/lookup.html")]
+struct LookupResult {
+    ctx: PageCtx,
+    nummer: String,
+    outcome: LookupOutcome,
+}
+
+trait LookupView {
+    fn ctx(&self) -> &PageCtx;
+    fn outcome(&self) -> &LookupOutcome;
+    fn campaign_period(&self) -> String {
+        match self.outcome() {
+            LookupOutcome::Hit(i) => period(self.ctx().lang, i.starts_on, i.ends_on),
+            _ => String::new(),
+        }
+    }
+    fn kind(&self) -> String {
+        match self.outcome() {
+            LookupOutcome::Hit(i) => self.ctx().t(&format!("kind-{}", i.kind.as_str())),
+            _ => String::new(),
+        }
+    }
+}
+impl LookupView for LookupPage {
+    fn ctx(&self) -> &PageCtx {
+        &self.ctx
+    }
+    fn outcome(&self) -> &LookupOutcome {
+        &self.outcome
+    }
+}
+impl LookupView for LookupResult {
+    fn ctx(&self) -> &PageCtx {
+        &self.ctx
+    }
+    fn outcome(&self) -> &LookupOutcome {
+        &self.outcome
+    }
+}
+
+async fn who_called(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Query(q): Query<NumberQuery>,
+) -> AppResult<Response> {
+    let nummer = q.nummer.unwrap_or_default();
+    let outcome = if nummer.trim().is_empty() {
+        LookupOutcome::Nothing
+    } else {
+        match E164::parse(&nummer) {
+            Err(e) => LookupOutcome::Invalid(e.message_key()),
+            Ok(n) => match lookup::who_called(&s.db, &n, oslo_today(s.clock.now())).await? {
+                Some(info) => LookupOutcome::Hit(Box::new(info)),
+                None => LookupOutcome::Miss(n),
+            },
+        }
+    };
+    let status = match outcome {
+        LookupOutcome::Invalid(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let ctx = ctx(&s, lang, csrf, "/hvem-ringte").await?;
+    Ok(if is_htmx(&headers) {
+        (
+            status,
+            LookupResult {
+                ctx,
+                nummer,
+                outcome,
+            },
+        )
+            .into_response()
+    } else {
+        (
+            status,
+            LookupPage {
+                ctx,
+                nummer,
+                outcome,
+            },
+        )
+            .into_response()
+    })
+}
+
+// ---------- reservation (norm 4.4.1 b, 4.4.4, 10) ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/reservation.html")]
+struct ReservationPage {
+    ctx: PageCtx,
+    nummer: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/reservation_receipt.html")]
+struct ReservationReceipt {
+    ctx: PageCtx,
+    number: String,
+}
+
+#[derive(Deserialize)]
+struct ReserveForm {
+    #[serde(default)]
+    nummer: String,
+}
+
+async fn reservation_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    Query(q): Query<NumberQuery>,
+) -> AppResult<ReservationPage> {
+    Ok(ReservationPage {
+        ctx: ctx(&s, lang, csrf, "/reservasjon").await?,
+        nummer: q.nummer.unwrap_or_default(),
+        error: None,
+    })
+}
+
+async fn reserve(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    Form(f): Form<ReserveForm>,
+) -> AppResult<Response> {
+    let ctx = ctx(&s, lang, csrf, "/reservasjon").await?;
+    match E164::parse(&f.nummer) {
+        Err(e) => Ok((
+            StatusCode::BAD_REQUEST,
+            ReservationPage {
+                ctx,
+                nummer: f.nummer,
+                error: Some(e.message_key()),
+            },
+        )
+            .into_response()),
+        Ok(n) => {
+            let r = reservations::reserve(&s.db, &n, ReservationSource::Web, s.clock.now()).await?;
+            tracing::info!(number = %n.redacted(), newly_added = r.newly_added, "reservation registered");
+            // The same receipt whether or not the number was there already:
+            // the page must not tell strangers who has reserved.
+            Ok(ReservationReceipt {
+                ctx,
+                number: n.display(),
+            }
+            .into_response())
+        }
+    }
+}
+
+// ---------- complaint (norm 4.4.3) ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/complaint.html")]
+struct ComplaintPage {
+    ctx: PageCtx,
+    form: ComplaintInput,
+    errors: FieldErrors,
+}
+
+impl ComplaintPage {
+    fn categories(&self) -> &'static [&'static str] {
+        CATEGORIES
+    }
+    /// The translated error for a field, or "".
+    fn err(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|k| self.ctx.t(k))
+            .unwrap_or_default()
+    }
+    fn has_err(&self, field: &str) -> bool {
+        self.errors.get(field).is_some()
+    }
+    fn selected(&self, c: &str) -> bool {
+        self.form.kategori == c
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/complaint_receipt.html")]
+struct ComplaintReceipt {
+    ctx: PageCtx,
+    receipt: Receipt,
+}
+
+impl ComplaintReceipt {
+    fn due(&self) -> String {
+        time::oslo_datetime(self.receipt.due_at, self.ctx.lang)
+    }
+    fn received(&self) -> String {
+        time::oslo_datetime(self.receipt.received_at, self.ctx.lang)
+    }
+}
+
+async fn complaint_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    Query(q): Query<NumberQuery>,
+) -> AppResult<ComplaintPage> {
+    Ok(ComplaintPage {
+        ctx: ctx(&s, lang, csrf, "/klage").await?,
+        form: ComplaintInput {
+            nummer: q.nummer.unwrap_or_default(),
+            kategori: String::new(),
+            skjema_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        },
+        errors: FieldErrors::default(),
+    })
+}
+
+async fn complain(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    Form(form): Form<ComplaintInput>,
+) -> AppResult<Response> {
+    let ctx = ctx(&s, lang, csrf, "/klage").await?;
+    let complaint = match complaints::validate(&form) {
+        Ok(c) => c,
+        Err(errors) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ComplaintPage { ctx, form, errors },
+            )
+                .into_response());
+        }
+    };
+    let receipt = complaints::submit(
+        &s.db,
+        &s.config.case_reference_prefix,
+        &s.config.mail_from,
+        complaint,
+        lang,
+        s.clock.now(),
+    )
+    .await?;
+    tracing::info!(reference = %receipt.reference, "complaint received");
+    if receipt.email_receipt {
+        s.kick_outbox();
+    }
+    Ok(ComplaintReceipt { ctx, receipt }.into_response())
+}

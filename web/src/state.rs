@@ -1,0 +1,58 @@
+//! Everything a handler or job needs, cloned cheaply.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::ratelimit::RateLimits;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Mailer,
+    pub limits: RateLimits,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
+        let limits = RateLimits::new(&config);
+        Ok(AppState(Arc::new(Inner {
+            db,
+            config,
+            clock,
+            mailer,
+            limits,
+        })))
+    }
+
+    /// Delivers queued mail now, in the background (the periodic job would
+    /// otherwise pick it up within half a minute).
+    pub fn kick_outbox(&self) {
+        let s = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::jobs::outbox::dispatch_due(&s).await {
+                tracing::error!(error = %e, "mail outbox run failed");
+            }
+        });
+    }
+}
