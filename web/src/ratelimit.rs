@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
@@ -83,9 +84,11 @@ fn check(
 }
 
 fn peer(req: &Request) -> Option<IpAddr> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
+    let ext = req.extensions();
+    ext.get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip())
+        // In-process tests give the address through MockConnectInfo.
+        .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0.ip()))
 }
 
 /// Middleware: the lookup limit.

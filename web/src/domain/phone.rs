@@ -40,12 +40,16 @@ impl E164 {
         if s.is_empty() {
             return Err(PhoneError::Empty);
         }
-        // Letters are not part of any number a consumer would type here
+        // Only what people write in numbers: digits, spaces, + - ( ) . /
         // (phonenumber would read vanity letters as digits).
-        if s.chars().any(|c| c.is_alphabetic()) || !s.chars().any(|c| c.is_ascii_digit()) {
+        let number_like = s
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().-/\u{a0}".contains(c));
+        if !number_like || !s.chars().any(|c| c.is_ascii_digit()) {
             return Err(PhoneError::NotANumber);
         }
-        let n = phonenumber::parse(Some(country::Id::NO), s).map_err(|_| PhoneError::NotANumber)?;
+        // Number-like but unparsable (too short, too long): not a valid number.
+        let n = phonenumber::parse(Some(country::Id::NO), s).map_err(|_| PhoneError::Invalid)?;
         // A parse can succeed on an invalid number ("12345"): check it.
         if !phonenumber::is_valid(&n) {
             return Err(PhoneError::Invalid);

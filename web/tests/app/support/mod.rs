@@ -1,0 +1,309 @@
+//! Test harness: every test gets a fresh database (a temporary SQLite file or
+//! a new PostgreSQL database, dropped afterwards), a real SMTP listener on
+//! loopback, a frozen clock, and drives the router in-process.
+
+pub mod smtp;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode};
+use chrono::{DateTime, TimeZone, Utc};
+use innsyn::clock::FrozenClock;
+use innsyn::config::Config;
+use innsyn::state::AppState;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tower::ServiceExt;
+
+pub use smtp::SmtpSink;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A CSRF token the tests present in both cookie and form.
+pub const CSRF: &str = "testtokentesttokentesttokentesttokentesttok";
+
+/// Wednesday 18 November 2026, 10:00 UTC (11:00 in Oslo): a working day.
+pub fn default_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 18, 10, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    #[allow(dead_code)]
+    pub backend: Backend,
+    pub state: AppState,
+    pub db: DatabaseConnection,
+    pub clock: FrozenClock,
+    pub smtp: SmtpSink,
+    router: Router,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn pg_url_for(db: &str) -> String {
+    let base = pg_admin_url();
+    let cut = base
+        .rfind('/')
+        .expect("TEST_POSTGRES_URL has a database path");
+    format!("{}/{db}", &base[..cut])
+}
+
+/// A fresh, empty (unmigrated) database; returns its URL and a clean-up token.
+pub async fn fresh_database(backend: Backend) -> (String, Cleanup) {
+    let name = format!("innsyn_test_{}", uuid::Uuid::new_v4().simple());
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Cleanup::Sqlite(path),
+            )
+        }
+        Backend::Postgres => {
+            let admin = Database::connect(pg_admin_url())
+                .await
+                .expect("PostgreSQL must be running at TEST_POSTGRES_URL (see README)");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            (pg_url_for(&name), Cleanup::Postgres(name))
+        }
+    }
+}
+
+pub enum Cleanup {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Cleanup {
+    pub async fn run(self) {
+        match self {
+            Cleanup::Sqlite(p) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                }
+            }
+            Cleanup::Postgres(name) => {
+                if let Ok(admin) = Database::connect(pg_admin_url()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// Options a test may change before the app is built.
+pub type Configure = fn(&mut Config);
+
+pub async fn run<F, Fut>(backend: Backend, f: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_with(backend, |_| {}, f).await
+}
+
+pub async fn run_with<F, Fut>(backend: Backend, configure: Configure, f: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (url, cleanup) = fresh_database(backend).await;
+    let smtp = SmtpSink::start().await;
+    let mut config = Config::from_source(&[
+        ("DATABASE_URL", url.as_str()),
+        ("SMTP_URL", smtp.url().as_str()),
+        (
+            "MAIL_FROM",
+            "Nordlys Kundedialog <kundeservice@nordlys.example>",
+        ),
+        ("RATE_LIMIT_LOOKUP_PER_MINUTE", "1000"),
+        ("RATE_LIMIT_FORMS_PER_MINUTE", "1000"),
+    ])
+    .expect("test config");
+    configure(&mut config);
+    let app = build(backend, config, smtp).await;
+    let db = app.db.clone();
+    let outcome = tokio::spawn(f(app)).await;
+    db.close().await.ok();
+    cleanup.run().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn build(backend: Backend, config: Config, smtp: SmtpSink) -> TestApp {
+    let db = innsyn::app::connect(&config).await.expect("connect");
+    Migrator::up(&db, None).await.expect("migrate");
+    let clock = FrozenClock::at(default_now());
+    let state = AppState::new(db.clone(), config, Arc::new(clock.clone())).expect("state");
+    let router = innsyn::routes::router(state.clone())
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    TestApp {
+        backend,
+        state,
+        db,
+        clock,
+        smtp,
+        router,
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn doc(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+    /// Text of the first element matching `sel`, whitespace collapsed.
+    pub fn text(&self, sel: &str) -> Option<String> {
+        let s = scraper::Selector::parse(sel).expect("selector");
+        self.doc().select(&s).next().map(|e| {
+            e.text()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    }
+    pub fn count(&self, sel: &str) -> usize {
+        let s = scraper::Selector::parse(sel).expect("selector");
+        self.doc().select(&s).count()
+    }
+    pub fn attr(&self, sel: &str, attr: &str) -> Option<String> {
+        let s = scraper::Selector::parse(sel).expect("selector");
+        self.doc()
+            .select(&s)
+            .next()
+            .and_then(|e| e.value().attr(attr).map(str::to_string))
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let resp = self.router.clone().oneshot(req).await.expect("router");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut b = Request::get(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form the way a browser that loaded the page would: with the
+    /// CSRF cookie and the matching hidden field.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", CSRF));
+        self.post_form_raw(path, &all, Some(CSRF), &[]).await
+    }
+
+    pub async fn post_form_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf_cookie: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let mut b = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = csrf_cookie {
+            b = b.header("cookie", format!("innsyn_csrf={c}"));
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn seed_demo(&self) {
+        innsyn::seed::seed_demo(&self.db, self.clock_now())
+            .await
+            .expect("seed");
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use innsyn::clock::Clock;
+        self.clock.now()
+    }
+}
+
+/// Declares one test that runs on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! dual {
+    ($name:ident, $f:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::support::run($crate::support::Backend::Sqlite, $f).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::support::run($crate::support::Backend::Postgres, $f).await
+            }
+        }
+    };
+    ($name:ident, configure = $c:expr, $f:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::support::run_with($crate::support::Backend::Sqlite, $c, $f).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::support::run_with($crate::support::Backend::Postgres, $c, $f).await
+            }
+        }
+    };
+}
