@@ -33,6 +33,10 @@ pub struct Model {
     pub first_response_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub assignee_id: Option<i32>,
+    /// When the 75% warning went out (once per case).
+    pub at_risk_alerted_at: Option<DateTimeUtc>,
+    /// When the breach warning went out (once per case).
+    pub breach_alerted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

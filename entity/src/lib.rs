@@ -1,15 +1,18 @@
 //! Database tables of innsyn, as sea-orm entities. No business rules live here:
 //! those are in `web/src/domain`.
 
+pub mod audit_log;
 pub mod caller_number;
 pub mod campaign;
 pub mod case;
 pub mod centre;
 pub mod client;
 pub mod enums;
+pub mod login_throttle;
 pub mod mail_outbox;
 pub mod message;
 pub mod reservation;
+pub mod session;
 pub mod user;
 
 pub mod prelude {

@@ -21,6 +21,10 @@ pub struct Model {
     pub claimed_until: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Message-ID this mail answers (without angle brackets).
+    pub in_reply_to: Option<String>,
+    /// The References header, space-separated ids without brackets.
+    pub references_hdr: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

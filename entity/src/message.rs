@@ -14,6 +14,10 @@ pub struct Model {
     pub channel: Channel,
     pub body: String,
     pub created_at: DateTimeUtc,
+    /// Provider id: e-mail Message-ID, Twilio SID.
+    pub external_id: Option<String>,
+    /// The staff user who wrote an outbound message or note.
+    pub author_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
