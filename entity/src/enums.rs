@@ -51,6 +51,18 @@ pub enum ReservationSource {
     Import,
 }
 
+impl ReservationSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationSource::Web => "web",
+            ReservationSource::Sms => "sms",
+            ReservationSource::Phone => "phone",
+            ReservationSource::Staff => "staff",
+            ReservationSource::Import => "import",
+        }
+    }
+}
+
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -80,6 +92,16 @@ pub enum Direction {
     /// Internal note, never sent.
     #[sea_orm(string_value = "note")]
     Note,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Note => "note",
+        }
+    }
 }
 
 /// What a campaign is for.

@@ -56,6 +56,19 @@ pub struct Config {
     pub initial_admin_email: String,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_json: bool,
+    /// `TWILIO_ACCOUNT_SID` and `TWILIO_AUTH_TOKEN`: the Twilio account
+    /// (SMS answers; webhook signatures). Unset: SMS answers are refused.
+    pub twilio: Option<TwilioConfig>,
+    /// `TWILIO_API_BASE`: Twilio's REST address (tests point it at loopback).
+    pub twilio_api_base: String,
+    /// `TWILIO_SMS_FROM`: the number (E.164) or messaging service (MG...) SMS answers come from.
+    pub twilio_sms_from: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct TwilioConfig {
+    pub account_sid: String,
+    pub auth_token: String,
 }
 
 impl fmt::Debug for Config {
@@ -65,6 +78,7 @@ impl fmt::Debug for Config {
             .field("database", &self.database_url.split(':').next())
             .field("public_base_url", &self.public_base_url)
             .field("smtp", &self.smtp_url.is_some())
+            .field("twilio", &self.twilio.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -169,7 +183,58 @@ impl Config {
                 message: "must be 1 to 4 capital letters A-Z".into(),
             });
         }
+        let twilio = match (src.get("TWILIO_ACCOUNT_SID"), src.get("TWILIO_AUTH_TOKEN")) {
+            (None, None) => None,
+            (Some(account_sid), Some(auth_token)) => {
+                if !account_sid.starts_with("AC") {
+                    return Err(ConfigError {
+                        var: "TWILIO_ACCOUNT_SID",
+                        message: "must start with AC".into(),
+                    });
+                }
+                Some(TwilioConfig {
+                    account_sid,
+                    auth_token,
+                })
+            }
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    var: "TWILIO_AUTH_TOKEN",
+                    message: "must be set together with TWILIO_ACCOUNT_SID".into(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    var: "TWILIO_ACCOUNT_SID",
+                    message: "must be set together with TWILIO_AUTH_TOKEN".into(),
+                });
+            }
+        };
+        let twilio_api_base = src
+            .get("TWILIO_API_BASE")
+            .unwrap_or_else(|| "https://api.twilio.com".into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(twilio_api_base.starts_with("http://") || twilio_api_base.starts_with("https://")) {
+            return Err(ConfigError {
+                var: "TWILIO_API_BASE",
+                message: "must be an absolute http:// or https:// address".into(),
+            });
+        }
+        let twilio_sms_from = src.get("TWILIO_SMS_FROM");
+        if let Some(f) = &twilio_sms_from
+            && !(f.starts_with("MG") || crate::domain::phone::E164::parse(f).is_ok())
+        {
+            return Err(ConfigError {
+                var: "TWILIO_SMS_FROM",
+                message: "must be a phone number in E.164 form or a messaging service SID (MG...)"
+                    .into(),
+            });
+        }
         Ok(Config {
+            twilio,
+            twilio_api_base,
+            twilio_sms_from,
             database_url,
             public_base_url,
             smtp_url,

@@ -1,6 +1,8 @@
 //! innsyn: the transparency portal and inbound desk of a Norwegian call centre.
 
 pub mod app;
+pub mod auth;
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod csrf;
@@ -12,5 +14,6 @@ pub mod mail;
 pub mod ratelimit;
 pub mod routes;
 pub mod seed;
+pub mod sms;
 pub mod state;
 pub mod views;

@@ -12,6 +12,10 @@ pub struct NewMail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Message-ID this mail answers (without angle brackets).
+    pub in_reply_to: Option<String>,
+    /// Earlier Message-IDs of the thread, space-separated, without brackets.
+    pub references: Option<String>,
 }
 
 /// The domain part of the sender, used to make Message-IDs.
@@ -41,6 +45,8 @@ pub async fn enqueue(
         claimed_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),
+        in_reply_to: Set(mail.in_reply_to),
+        references_hdr: Set(mail.references),
         ..Default::default()
     }
     .insert(conn)
@@ -79,13 +85,23 @@ impl Mailer {
         let Some(t) = &self.transport else {
             anyhow::bail!("no SMTP_URL configured");
         };
-        let msg = Message::builder()
+        let mut b = Message::builder()
             .from(self.from.clone())
             .to(row.to_addr.parse()?)
             .subject(row.subject.clone())
-            .message_id(Some(format!("<{}>", row.message_id)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(row.body.clone())?;
+            .message_id(Some(format!("<{}>", row.message_id)));
+        if let Some(r) = &row.in_reply_to {
+            b = b.in_reply_to(format!("<{r}>"));
+        }
+        if let Some(refs) = &row.references_hdr {
+            let v = refs
+                .split_whitespace()
+                .map(|id| format!("<{id}>"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            b = b.references(v);
+        }
+        let msg = b.header(ContentType::TEXT_PLAIN).body(row.body.clone())?;
         t.send(msg).await?;
         Ok(())
     }

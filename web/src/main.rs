@@ -32,6 +32,13 @@ enum Command {
     },
     /// Apply pending database migrations (the deploy step on PostgreSQL).
     Migrate,
+    /// Run the scheduled jobs (mail, SLA alerts, clean-up) without serving pages.
+    Worker,
+    /// Print performance figures.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Fill the database with a believable demo centre.
     SeedDemo,
     /// Create a staff user; prints a one-time password when none is given.
@@ -43,6 +50,18 @@ enum Command {
         /// At least 12 characters. Prefer leaving it out: a one-time password is printed.
         #[arg(long, env = "INNSYN_NEW_USER_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Server time of the SLA queue page with many open cases (a temporary
+    /// SQLite database, or DATABASE_URL when it is set to PostgreSQL).
+    Queue {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
     },
 }
 
@@ -90,6 +109,24 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Command::Worker => {
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let state = innsyn::state::AppState::new(
+                db,
+                config,
+                std::sync::Arc::new(innsyn::clock::SystemClock),
+            )?;
+            innsyn::jobs::spawn_all(state);
+            println!("innsyn worker running; Ctrl-C stops it");
+            tokio::signal::ctrl_c().await?;
+            Ok(())
+        }
+        Command::Bench { what } => match what {
+            BenchCommand::Queue { cases, rounds } => {
+                innsyn::bench::queue(config, cases, rounds.max(1)).await
+            }
+        },
         Command::SeedDemo => {
             let db = innsyn::app::connect(&config).await?;
             innsyn::app::ensure_schema(&db, &config).await?;

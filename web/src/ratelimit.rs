@@ -84,7 +84,10 @@ fn check(
 }
 
 fn peer(req: &Request) -> Option<IpAddr> {
-    let ext = req.extensions();
+    peer_of(req.extensions())
+}
+
+fn peer_of(ext: &axum::http::Extensions) -> Option<IpAddr> {
     ext.get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip())
         // In-process tests give the address through MockConnectInfo.
@@ -117,6 +120,24 @@ pub async fn limit_forms(
         }
     }
     Ok(next.run(req).await)
+}
+
+/// The client's address as the rate limits see it (proxy-aware), for
+/// handlers that key other things by it (sign-in throttling).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl axum::extract::FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            state
+                .limits
+                .client_ip(&parts.headers, peer_of(&parts.extensions)),
+        ))
+    }
 }
 
 #[cfg(test)]

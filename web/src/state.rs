@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
+use crate::sms::Twilio;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -19,6 +20,7 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
     pub limits: RateLimits,
+    pub twilio: Twilio,
 }
 
 impl Deref for AppState {
@@ -36,12 +38,14 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let limits = RateLimits::new(&config);
+        let twilio = Twilio::new(&config)?;
         Ok(AppState(Arc::new(Inner {
             db,
             config,
             clock,
             mailer,
             limits,
+            twilio,
         })))
     }
 

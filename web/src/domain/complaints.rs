@@ -201,6 +201,8 @@ pub async fn submit(
                 to: to.as_str().to_string(),
                 subject: lang.ta("receipt-mail-subject", &args),
                 body: lang.ta("receipt-mail-body", &args),
+                in_reply_to: None,
+                references: None,
             },
             mail_from,
             now,

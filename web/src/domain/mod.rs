@@ -1,5 +1,8 @@
 //! The rules of the product, reachable from tests without HTTP.
 
+pub mod audit;
+pub mod caller_numbers;
+pub mod case_work;
 pub mod cases;
 pub mod catalogue;
 pub mod centre;
@@ -7,6 +10,9 @@ pub mod complaints;
 pub mod email;
 pub mod lookup;
 pub mod phone;
+pub mod queue;
 pub mod reservations;
+pub mod settings;
+pub mod signin;
 pub mod time;
 pub mod users;

@@ -2,6 +2,7 @@
 //! instances running.
 
 pub mod outbox;
+pub mod sla_alerts;
 
 use std::time::Duration;
 
@@ -19,11 +20,25 @@ pub fn spawn_all(state: AppState) {
             }
         }
     });
+    let s = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
+            if let Err(e) = sla_alerts::run(&s).await {
+                tracing::error!(error = %e, "SLA alert run failed");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let store = crate::auth::store::DbSessionStore::new(state.db.clone());
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
             state.limits.retain_recent();
+            if let Err(e) = store.delete_expired(state.clock.now()).await {
+                tracing::error!(error = %e, "expired session clean-up failed");
+            }
         }
     });
 }

@@ -16,6 +16,16 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../../assets/css/site.css"),
     ),
     (
+        "css/admin.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../assets/css/admin.css"),
+    ),
+    (
+        "js/admin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/js/admin.js"),
+    ),
+    (
         "js/htmx.min.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../assets/js/htmx.min.js"),

@@ -1,5 +1,6 @@
 //! Every URL the product answers, and the layers around them.
 
+mod admin;
 mod api;
 mod assets;
 mod health;
@@ -32,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         // GET / , /oppdragsgivere, /reservasjon (+POST), /hvem-ringte, /klage (+POST), /personvern
         .merge(public::router(state.clone()))
+        // /admin/... : the back office (sessions, role gates)
+        .merge(admin::router(state.clone()))
         // GET /api/v1/numbers
         .nest("/api/v1", api::router())
         // GET /assets/...

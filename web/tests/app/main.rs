@@ -2,9 +2,13 @@
 
 mod support;
 
+mod admin_access;
+mod answers;
 mod complaint;
 mod lookup;
 mod pages;
 mod rate_limit;
 mod reservation;
 mod schema;
+mod settings;
+mod sla;

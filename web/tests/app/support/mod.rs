@@ -3,6 +3,7 @@
 //! loopback, a frozen clock, and drives the router in-process.
 
 pub mod smtp;
+pub mod twilio;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use tower::ServiceExt;
 
 pub use smtp::SmtpSink;
+pub use twilio::TwilioStandIn;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -43,6 +45,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub clock: FrozenClock,
     pub smtp: SmtpSink,
+    pub twilio: TwilioStandIn,
     router: Router,
 }
 
@@ -127,7 +130,13 @@ where
 {
     let (url, cleanup) = fresh_database(backend).await;
     let smtp = SmtpSink::start().await;
+    let twilio = TwilioStandIn::start().await;
+    let twilio_base = twilio.base_url();
     let mut config = Config::from_source(&[
+        ("TWILIO_ACCOUNT_SID", twilio::ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", twilio::AUTH_TOKEN),
+        ("TWILIO_SMS_FROM", twilio::SMS_FROM),
+        ("TWILIO_API_BASE", twilio_base.as_str()),
         ("DATABASE_URL", url.as_str()),
         ("SMTP_URL", smtp.url().as_str()),
         (
@@ -139,7 +148,7 @@ where
     ])
     .expect("test config");
     configure(&mut config);
-    let app = build(backend, config, smtp).await;
+    let app = build(backend, config, smtp, twilio).await;
     let db = app.db.clone();
     let outcome = tokio::spawn(f(app)).await;
     db.close().await.ok();
@@ -149,7 +158,7 @@ where
     }
 }
 
-async fn build(backend: Backend, config: Config, smtp: SmtpSink) -> TestApp {
+async fn build(backend: Backend, config: Config, smtp: SmtpSink, twilio: TwilioStandIn) -> TestApp {
     let db = innsyn::app::connect(&config).await.expect("connect");
     Migrator::up(&db, None).await.expect("migrate");
     let clock = FrozenClock::at(default_now());
@@ -162,6 +171,7 @@ async fn build(backend: Backend, config: Config, smtp: SmtpSink) -> TestApp {
         db,
         clock,
         smtp,
+        twilio,
         router,
     }
 }
@@ -263,6 +273,60 @@ impl TestApp {
         self.send(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// Creates a staff user with a known password and signs in through the
+    /// login form; returns the session cookie (`innsyn_session=...`).
+    pub async fn sign_in_as(&self, role: entity::enums::Role) -> String {
+        let email = format!("{}@staff.example", format!("{role:?}").to_lowercase());
+        let addr = innsyn::domain::email::EmailAddress::parse(&email).unwrap();
+        if innsyn::domain::users::create_user(
+            &self.db,
+            &addr,
+            role,
+            Some(STAFF_PASSWORD),
+            self.clock_now(),
+        )
+        .await
+        .is_err()
+        {
+            // Already there (a second sign-in in the same test).
+        }
+        let r = self
+            .post_form(
+                "/admin/login",
+                &[("epost", &email), ("passord", STAFF_PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "sign-in as {role:?}: {}", r.body);
+        session_cookie(&r).expect("a session cookie at sign-in")
+    }
+
+    /// GET with a session cookie (and the CSRF cookie).
+    pub async fn get_as(&self, path: &str, session: &str) -> TestResponse {
+        self.get_with(
+            path,
+            &[("cookie", &format!("{session}; innsyn_csrf={CSRF}"))],
+        )
+        .await
+    }
+
+    /// A form POST with a session cookie and the CSRF token.
+    pub async fn post_as(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        session: &str,
+    ) -> TestResponse {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", CSRF));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let req = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("{session}; innsyn_csrf={CSRF}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
     pub async fn seed_demo(&self) {
         innsyn::seed::seed_demo(&self.db, self.clock_now())
             .await
@@ -273,6 +337,19 @@ impl TestApp {
         use innsyn::clock::Clock;
         self.clock.now()
     }
+}
+
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+
+/// The `innsyn_session=...` pair a response sets, if any.
+pub fn session_cookie(r: &TestResponse) -> Option<String> {
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("innsyn_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }
 
 /// Declares one test that runs on SQLite and on PostgreSQL.

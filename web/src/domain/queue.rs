@@ -1,0 +1,327 @@
+//! The SLA queue: every unanswered case, sorted by deadline, with its state
+//! on the 24-hour clock (norm 4.4.3).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{CaseStatus, Channel};
+use entity::{campaign, case, client, user};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Deserialize;
+
+use super::cases::ANSWER_WITHIN;
+
+/// At 75% of the 24 hours a case is at risk.
+pub const AT_RISK_AFTER: Duration = Duration::hours(18);
+pub const PAGE_SIZE: u64 = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlaState {
+    OnTime,
+    AtRisk,
+    Breached,
+    /// Answered: the clock has stopped.
+    Stopped,
+}
+
+impl SlaState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaState::OnTime => "on_time",
+            SlaState::AtRisk => "at_risk",
+            SlaState::Breached => "breached",
+            SlaState::Stopped => "stopped",
+        }
+    }
+}
+
+/// Where a case stands on the clock at `now`.
+pub fn sla_state(c: &case::Model, now: DateTime<Utc>) -> SlaState {
+    if c.first_response_at.is_some() || c.status != CaseStatus::Open {
+        SlaState::Stopped
+    } else if now >= c.due_at {
+        SlaState::Breached
+    } else if now >= c.due_at - (ANSWER_WITHIN - AT_RISK_AFTER) {
+        SlaState::AtRisk
+    } else {
+        SlaState::OnTime
+    }
+}
+
+/// Time left as "5 t 12 min"; negative when overdue.
+pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>) -> (bool, i64, i64) {
+    let d = due - now;
+    let overdue = d < Duration::zero();
+    let mins = d.num_minutes().abs();
+    (overdue, mins / 60, mins % 60)
+}
+
+/// The queue's filters, as in the query string.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct QueueFilter {
+    #[serde(default)]
+    pub kanal: String,
+    #[serde(default)]
+    pub oppdragsgiver: String,
+    #[serde(default)]
+    pub kampanje: String,
+    /// on_time, at_risk, breached, answered, closed; empty: every unanswered case.
+    #[serde(default)]
+    pub status: String,
+    /// A user id, or `none` for unassigned.
+    #[serde(default)]
+    pub tildelt: String,
+    #[serde(default)]
+    pub mine: Option<String>,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub side: Option<u64>,
+}
+
+impl QueueFilter {
+    pub fn page(&self) -> u64 {
+        Ord::max(self.side.unwrap_or(1), 1)
+    }
+    pub fn mine(&self) -> bool {
+        self.mine.as_deref().is_some_and(|v| !v.is_empty())
+    }
+    /// The query string of these filters at `page` (for links and live refresh).
+    pub fn at(&self, page: impl std::borrow::Borrow<u64>) -> String {
+        self.query(Some(*page.borrow()))
+    }
+
+    /// The query string of these filters.
+    pub fn query(&self, page: Option<u64>) -> String {
+        let mut kv: Vec<(&str, String)> = vec![
+            ("kanal", self.kanal.clone()),
+            ("oppdragsgiver", self.oppdragsgiver.clone()),
+            ("kampanje", self.kampanje.clone()),
+            ("status", self.status.clone()),
+            ("tildelt", self.tildelt.clone()),
+            ("q", self.q.clone()),
+        ];
+        if self.mine() {
+            kv.push(("mine", "1".into()));
+        }
+        if let Some(p) = page {
+            kv.push(("side", p.to_string()));
+        }
+        kv.retain(|(_, v)| !v.is_empty());
+        serde_urlencoded::to_string(kv).unwrap_or_default()
+    }
+}
+
+fn channel(s: &str) -> Option<Channel> {
+    [
+        Channel::Web,
+        Channel::Email,
+        Channel::Sms,
+        Channel::Voicemail,
+        Channel::Phone,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == s)
+}
+
+fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>) -> Condition {
+    let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
+    let mut c = Condition::all();
+    c = match f.status.as_str() {
+        "answered" => c.add(case::Column::Status.eq(CaseStatus::Answered)),
+        "closed" => c.add(case::Column::Status.eq(CaseStatus::Closed)),
+        "breached" => c
+            .add(case::Column::Status.eq(CaseStatus::Open))
+            .add(case::Column::DueAt.lte(now)),
+        "at_risk" => c
+            .add(case::Column::Status.eq(CaseStatus::Open))
+            .add(case::Column::DueAt.gt(now))
+            .add(case::Column::DueAt.lte(risk_from)),
+        "on_time" => c
+            .add(case::Column::Status.eq(CaseStatus::Open))
+            .add(case::Column::DueAt.gt(risk_from)),
+        _ => c.add(case::Column::Status.eq(CaseStatus::Open)),
+    };
+    if let Some(ch) = channel(&f.kanal) {
+        c = c.add(case::Column::Channel.eq(ch));
+    }
+    if let Ok(id) = f.oppdragsgiver.parse::<i32>() {
+        c = c.add(case::Column::ClientId.eq(id));
+    }
+    if let Ok(id) = f.kampanje.parse::<i32>() {
+        c = c.add(case::Column::CampaignId.eq(id));
+    }
+    if f.mine() {
+        c = c.add(case::Column::AssigneeId.eq(me));
+    } else if f.tildelt == "none" {
+        c = c.add(case::Column::AssigneeId.is_null());
+    } else if let Ok(id) = f.tildelt.parse::<i32>() {
+        c = c.add(case::Column::AssigneeId.eq(id));
+    }
+    let q = f.q.trim();
+    if !q.is_empty() {
+        // The reference, or the consumer's contact details.
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let mut any = Condition::any()
+            .add(case::Column::Reference.eq(q.to_uppercase()))
+            .add(case::Column::ConsumerEmail.eq(q.to_lowercase()))
+            .add(case::Column::ConsumerName.contains(q));
+        if digits.len() >= 4 {
+            any = any.add(case::Column::ConsumerPhone.contains(digits));
+        }
+        c = c.add(any);
+    }
+    c
+}
+
+/// The counters on top of the queue.
+#[derive(Clone, Debug, Default)]
+pub struct Counters {
+    pub open: i64,
+    pub at_risk: i64,
+    pub breached: i64,
+    /// When the oldest unanswered case came in.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Default, FromQueryResult)]
+struct CountersRow {
+    open: i64,
+    at_risk: Option<i64>,
+    breached: Option<i64>,
+}
+
+pub async fn counters(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Counters, DbErr> {
+    let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
+    let due = || Expr::col((case::Entity, case::Column::DueAt));
+    // One pass over the (status, due_at) index.
+    let row = case::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::from(Func::count(Expr::col((case::Entity, case::Column::Id)))),
+            "open",
+        )
+        .column_as(
+            Expr::from(Func::sum(
+                Expr::case(due().gt(now).and(due().lte(risk_from)), 1).finally(0),
+            )),
+            "at_risk",
+        )
+        .column_as(
+            Expr::from(Func::sum(Expr::case(due().lte(now), 1).finally(0))),
+            "breached",
+        )
+        .filter(case::Column::Status.eq(CaseStatus::Open))
+        .into_model::<CountersRow>()
+        .one(conn)
+        .await?
+        .unwrap_or_default();
+    let oldest = case::Entity::find()
+        .filter(case::Column::Status.eq(CaseStatus::Open))
+        .order_by_asc(case::Column::DueAt)
+        .one(conn)
+        .await?
+        .map(|c| c.received_at);
+    Ok(Counters {
+        open: row.open,
+        at_risk: row.at_risk.unwrap_or(0),
+        breached: row.breached.unwrap_or(0),
+        oldest,
+    })
+}
+
+/// One row of the queue, names resolved.
+#[derive(Clone, Debug)]
+pub struct QueueRow {
+    pub case: case::Model,
+    pub state: SlaState,
+    pub client: Option<String>,
+    pub campaign: Option<String>,
+    pub assignee: Option<String>,
+}
+
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+}
+
+/// Names of clients, campaigns and staff, by id (small tables).
+pub struct Names {
+    pub clients: HashMap<i32, String>,
+    pub campaigns: HashMap<i32, String>,
+    pub users: HashMap<i32, String>,
+}
+
+pub async fn names(conn: &impl ConnectionTrait) -> Result<Names, DbErr> {
+    Ok(Names {
+        clients: client::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect(),
+        campaigns: campaign::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect(),
+        users: user::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect(),
+    })
+}
+
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    f: &QueueFilter,
+    me: i32,
+    now: DateTime<Utc>,
+    names: &Names,
+) -> Result<QueuePage, DbErr> {
+    let cond = condition(f, me, now);
+    let total = case::Entity::find()
+        .filter(cond.clone())
+        .count(conn)
+        .await?;
+    let pages = Ord::max(total.div_ceil(PAGE_SIZE), 1);
+    let page = Ord::min(f.page(), pages);
+    let order_desc = matches!(f.status.as_str(), "answered" | "closed");
+    let mut q = case::Entity::find().filter(cond);
+    q = if order_desc {
+        q.order_by_desc(case::Column::ReceivedAt)
+    } else {
+        q.order_by_asc(case::Column::DueAt)
+    };
+    let cases = q
+        .order_by_asc(case::Column::Id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(conn)
+        .await?;
+    let rows = cases
+        .into_iter()
+        .map(|c| QueueRow {
+            state: sla_state(&c, now),
+            client: c.client_id.and_then(|i| names.clients.get(&i).cloned()),
+            campaign: c.campaign_id.and_then(|i| names.campaigns.get(&i).cloned()),
+            assignee: c.assignee_id.and_then(|i| names.users.get(&i).cloned()),
+            case: c,
+        })
+        .collect();
+    Ok(QueuePage {
+        rows,
+        page,
+        pages,
+        total,
+    })
+}

@@ -1,0 +1,500 @@
+//! The centre's settings kept by admins: its own details, clients and
+//! campaigns, staff users, and the internal reservation register.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{CampaignKind, DialerMode, ReservationSource, Role};
+use entity::{campaign, centre, client, reservation, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, TryIntoModel,
+};
+use serde::Deserialize;
+
+use super::audit::{self, Actor, Entry};
+use super::email::EmailAddress;
+use super::phone::E164;
+use super::reservations;
+use super::users;
+
+pub type FieldErrors = Vec<(&'static str, &'static str)>;
+
+fn required(errors: &mut FieldErrors, field: &'static str, v: &str) -> String {
+    let v = v.trim();
+    if v.is_empty() {
+        errors.push((field, "form-error-required"));
+    }
+    v.to_string()
+}
+
+// ---------- the centre ----------
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CentreInput {
+    #[serde(default)]
+    pub navn: String,
+    #[serde(default)]
+    pub orgnr: String,
+    #[serde(default)]
+    pub telefon: String,
+    #[serde(default)]
+    pub epost: String,
+    #[serde(default)]
+    pub adresse: String,
+}
+
+pub async fn save_centre(
+    db: &DatabaseConnection,
+    input: &CentreInput,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<(), FieldErrors>, DbErr> {
+    let mut errors = Vec::new();
+    let name = required(&mut errors, "navn", &input.navn);
+    let org = required(&mut errors, "orgnr", &input.orgnr);
+    let phone = match E164::parse(&input.telefon) {
+        Ok(p) => p.into_string(),
+        Err(e) => {
+            errors.push(("telefon", e.message_key()));
+            String::new()
+        }
+    };
+    let email = match EmailAddress::parse(&input.epost) {
+        Ok(e) => e.as_str().to_string(),
+        Err(_) => {
+            errors.push(("epost", "form-error-email"));
+            String::new()
+        }
+    };
+    let address = required(&mut errors, "adresse", &input.adresse);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let txn = db.begin().await?;
+    let existing = centre::Entity::find().one(&txn).await?;
+    let is_new = existing.is_none();
+    let mut am = match existing {
+        Some(c) => c.into_active_model(),
+        None => centre::ActiveModel {
+            id: Set(1),
+            ..Default::default()
+        },
+    };
+    am.name = Set(name);
+    am.org_number = Set(org);
+    am.contact_phone = Set(phone);
+    am.contact_email = Set(email);
+    am.postal_address = Set(address);
+    am.updated_at = Set(now);
+    if is_new {
+        am.insert(&txn).await?;
+    } else {
+        am.update(&txn).await?;
+    }
+    audit::record(&txn, now, by, Entry::new("settings.centre")).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+// ---------- clients ----------
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ClientInput {
+    #[serde(default)]
+    pub navn: String,
+    #[serde(default)]
+    pub orgnr: String,
+    #[serde(default)]
+    pub beskrivelse: String,
+    #[serde(default)]
+    pub nettsted: String,
+    #[serde(default)]
+    pub aktiv: Option<String>,
+}
+
+pub async fn save_client(
+    db: &DatabaseConnection,
+    id: Option<i32>,
+    input: &ClientInput,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<client::Model, FieldErrors>, DbErr> {
+    let mut errors = Vec::new();
+    let name = required(&mut errors, "navn", &input.navn);
+    let org = required(&mut errors, "orgnr", &input.orgnr);
+    let website = input.nettsted.trim();
+    if !website.is_empty() && !website.starts_with("https://") && !website.starts_with("http://") {
+        errors.push(("nettsted", "form-error-url"));
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let txn = db.begin().await?;
+    let mut am = match id {
+        Some(id) => client::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(DbErr::RecordNotFound("client".into()))?
+            .into_active_model(),
+        None => client::ActiveModel {
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    am.name = Set(name);
+    am.org_number = Set(org);
+    am.description = Set(input.beskrivelse.trim().to_string());
+    am.website = Set((!website.is_empty()).then(|| website.to_string()));
+    am.active = Set(input.aktiv.is_some());
+    let saved = am.save(&txn).await?.try_into_model()?;
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("settings.client").object("client", saved.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(saved))
+}
+
+pub async fn clients(conn: &impl ConnectionTrait) -> Result<Vec<client::Model>, DbErr> {
+    client::Entity::find()
+        .order_by_asc(client::Column::Name)
+        .all(conn)
+        .await
+}
+
+// ---------- campaigns ----------
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CampaignInput {
+    #[serde(default)]
+    pub oppdragsgiver: String,
+    #[serde(default)]
+    pub kode: String,
+    #[serde(default)]
+    pub navn: String,
+    #[serde(default)]
+    pub formal: String,
+    #[serde(default)]
+    pub type_: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub slutt: String,
+    #[serde(default)]
+    pub modus: String,
+}
+
+pub const KINDS: &[CampaignKind] = &[
+    CampaignKind::Sales,
+    CampaignKind::Fundraising,
+    CampaignKind::Survey,
+    CampaignKind::CustomerService,
+];
+
+pub async fn save_campaign(
+    db: &DatabaseConnection,
+    id: Option<i32>,
+    input: &CampaignInput,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<campaign::Model, FieldErrors>, DbErr> {
+    let mut errors = Vec::new();
+    let client_id = input.oppdragsgiver.parse::<i32>().ok();
+    let client_ok = match client_id {
+        Some(cid) => client::Entity::find_by_id(cid).one(db).await?.is_some(),
+        None => false,
+    };
+    if !client_ok {
+        errors.push(("oppdragsgiver", "form-error-required"));
+    }
+    let code = required(&mut errors, "kode", &input.kode).to_uppercase();
+    let name = required(&mut errors, "navn", &input.navn);
+    let purpose = required(&mut errors, "formal", &input.formal);
+    let kind = KINDS.iter().copied().find(|k| k.as_str() == input.type_);
+    if kind.is_none() {
+        errors.push(("type_", "form-error-required"));
+    }
+    let mode = match input.modus.as_str() {
+        "power" => Some(DialerMode::Power),
+        "predictive" => Some(DialerMode::Predictive),
+        _ => {
+            errors.push(("modus", "form-error-required"));
+            None
+        }
+    };
+    let start = NaiveDate::parse_from_str(input.start.trim(), "%Y-%m-%d").ok();
+    if start.is_none() {
+        errors.push(("start", "number-error-date"));
+    }
+    let end = if input.slutt.trim().is_empty() {
+        None
+    } else {
+        match NaiveDate::parse_from_str(input.slutt.trim(), "%Y-%m-%d") {
+            Ok(d) if start.is_some_and(|s| d < s) => {
+                errors.push(("slutt", "number-error-date-order"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(("slutt", "number-error-date"));
+                None
+            }
+        }
+    };
+    if !code.is_empty() {
+        let taken = campaign::Entity::find()
+            .filter(campaign::Column::Code.eq(code.clone()))
+            .one(db)
+            .await?
+            .is_some_and(|c| Some(c.id) != id);
+        if taken {
+            errors.push(("kode", "form-error-code-taken"));
+        }
+    }
+    let (Some(client_id), Some(kind), Some(mode), Some(start), true) =
+        (client_id, kind, mode, start, errors.is_empty())
+    else {
+        return Ok(Err(errors));
+    };
+    let txn = db.begin().await?;
+    let mut am = match id {
+        Some(id) => campaign::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(DbErr::RecordNotFound("campaign".into()))?
+            .into_active_model(),
+        None => campaign::ActiveModel {
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    am.client_id = Set(client_id);
+    am.code = Set(code);
+    am.name = Set(name);
+    am.purpose = Set(purpose);
+    am.kind = Set(kind);
+    am.starts_on = Set(start);
+    am.ends_on = Set(end);
+    am.dialer_mode = Set(mode);
+    let saved = am.save(&txn).await?.try_into_model()?;
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("settings.campaign").object("campaign", saved.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(saved))
+}
+
+pub async fn campaigns(conn: &impl ConnectionTrait) -> Result<Vec<campaign::Model>, DbErr> {
+    campaign::Entity::find()
+        .order_by_asc(campaign::Column::Code)
+        .all(conn)
+        .await
+}
+
+// ---------- staff users ----------
+
+pub async fn users(conn: &impl ConnectionTrait) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(conn)
+        .await
+}
+
+/// Creates a user with a one-time password, returned once.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    email: &str,
+    role: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<(user::Model, String), FieldErrors>, DbErr> {
+    let mut errors = Vec::new();
+    let email = EmailAddress::parse(email).ok();
+    if email.is_none() {
+        errors.push(("epost", "form-error-email"));
+    }
+    let role = users::parse_role(role);
+    if role.is_none() {
+        errors.push(("rolle", "form-error-required"));
+    }
+    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    let txn = db.begin().await?;
+    match users::create_user(&txn, &email, role, None, now).await {
+        Ok((u, Some(pw))) => {
+            audit::record(
+                &txn,
+                now,
+                by,
+                Entry::new("user.create")
+                    .object("user", u.id)
+                    .detail(role_name(role)),
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(Ok((u, pw)))
+        }
+        Ok((_, None)) => Err(DbErr::Custom("no one-time password made".into())),
+        Err(users::CreateUserError::Exists) => Ok(Err(vec![("epost", "form-error-user-exists")])),
+        Err(users::CreateUserError::Db(e)) => Err(e),
+        Err(e) => Err(DbErr::Custom(e.to_string())),
+    }
+}
+
+pub fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Handler => "handler",
+        Role::Manager => "manager",
+        Role::Admin => "admin",
+    }
+}
+
+pub enum UserChange {
+    Deactivate,
+    Activate,
+    /// A new one-time password, which must be changed at the next sign-in.
+    ResetPassword,
+}
+
+/// Returns the new one-time password for a reset.
+pub async fn change_user(
+    db: &DatabaseConnection,
+    id: i32,
+    what: UserChange,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, DbErr> {
+    let txn = db.begin().await?;
+    let u = user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DbErr::RecordNotFound("user".into()))?;
+    let mut am = u.into_active_model();
+    let (action, pw) = match what {
+        UserChange::Deactivate => {
+            am.active = Set(false);
+            ("user.deactivate", None)
+        }
+        UserChange::Activate => {
+            am.active = Set(true);
+            ("user.activate", None)
+        }
+        UserChange::ResetPassword => {
+            let pw = users::one_time_password();
+            am.password_hash =
+                Set(users::hash_password(&pw).map_err(|e| DbErr::Custom(e.to_string()))?);
+            am.must_change_password = Set(true);
+            ("user.reset_password", Some(pw))
+        }
+    };
+    am.update(&txn).await?;
+    audit::record(&txn, now, by, Entry::new(action).object("user", id)).await?;
+    txn.commit().await?;
+    Ok(pw)
+}
+
+/// Sets a user's own new password (after a one-time password).
+pub async fn set_own_password(
+    db: &DatabaseConnection,
+    u: &user::Model,
+    new: &str,
+    repeat: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), FieldErrors>, DbErr> {
+    if new.chars().count() < 12 {
+        return Ok(Err(vec![("passord", "password-error-short")]));
+    }
+    if new != repeat {
+        return Ok(Err(vec![("gjenta", "password-error-mismatch")]));
+    }
+    if users::verify_password(new, &u.password_hash) {
+        return Ok(Err(vec![("passord", "password-error-same")]));
+    }
+    let txn = db.begin().await?;
+    let mut am = u.clone().into_active_model();
+    am.password_hash = Set(users::hash_password(new).map_err(|e| DbErr::Custom(e.to_string()))?);
+    am.must_change_password = Set(false);
+    am.update(&txn).await?;
+    let actor = Actor {
+        id: Some(u.id),
+        email: Some(u.email.clone()),
+    };
+    audit::record(
+        &txn,
+        now,
+        &actor,
+        Entry::new("user.password").object("user", u.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+// ---------- the internal reservation register (norm 4.4.4) ----------
+
+pub async fn search_reservations(
+    conn: &impl ConnectionTrait,
+    q: &str,
+) -> Result<Vec<reservation::Model>, DbErr> {
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let mut find = reservation::Entity::find().order_by_desc(reservation::Column::CreatedAt);
+    if let Ok(n) = E164::parse(q) {
+        find = find.filter(reservation::Column::E164.eq(n.as_str()));
+    } else if !digits.is_empty() {
+        find = find.filter(reservation::Column::E164.contains(digits));
+    }
+    find.limit(200).all(conn).await
+}
+
+pub async fn add_reservation(
+    db: &DatabaseConnection,
+    number: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<bool, FieldErrors>, DbErr> {
+    let n = match E164::parse(number) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(vec![("nummer", e.message_key())])),
+    };
+    let txn = db.begin().await?;
+    let r = reservations::reserve(&txn, &n, ReservationSource::Staff, now).await?;
+    audit::record(&txn, now, by, Entry::new("reservation.add")).await?;
+    txn.commit().await?;
+    Ok(Ok(r.newly_added))
+}
+
+/// Removing a reservation needs a reason, which is kept in the audit log.
+pub async fn remove_reservation(
+    db: &DatabaseConnection,
+    id: i32,
+    reason: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<(), FieldErrors>, DbErr> {
+    let reason = reason.trim();
+    if reason.chars().count() < 5 {
+        return Ok(Err(vec![("grunn", "reservation-error-reason")]));
+    }
+    let txn = db.begin().await?;
+    let gone = reservation::Entity::delete_by_id(id).exec(&txn).await?;
+    if gone.rows_affected == 1 {
+        audit::record(
+            &txn,
+            now,
+            by,
+            Entry::new("reservation.remove")
+                .object("reservation", id)
+                .detail(reason.chars().take(500).collect::<String>()),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Ok(()))
+}

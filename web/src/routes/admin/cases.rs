@@ -1,0 +1,450 @@
+//! The SLA queue and the case page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use entity::{campaign, client, user};
+use serde::Deserialize;
+
+use super::{actx, see_other};
+use crate::auth::Staff;
+use crate::csrf::CsrfToken;
+use crate::domain::audit::{self, Entry};
+use crate::domain::case_work::{self, AnswerChannel, AnswerError, CaseView, Change, Outbound};
+use crate::domain::complaints::CATEGORIES;
+use crate::domain::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
+use crate::domain::{centre, settings};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::routes::is_htmx;
+use crate::sms::SmsError;
+use crate::state::AppState;
+use crate::views::AdminCtx;
+
+// ---------- the queue ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/queue.html")]
+pub struct QueueScreen {
+    ctx: AdminCtx,
+    f: QueueFilter,
+    counters: Counters,
+    page: QueuePage,
+    clients: Vec<client::Model>,
+    campaigns: Vec<campaign::Model>,
+    users: Vec<user::Model>,
+    now: DateTime<Utc>,
+}
+
+/// The results alone, for htmx (live refresh and filtering).
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/queue.html", block = "results")]
+pub struct QueueResults {
+    ctx: AdminCtx,
+    f: QueueFilter,
+    counters: Counters,
+    page: QueuePage,
+    now: DateTime<Utc>,
+}
+
+/// Shared by the page and its fragment.
+pub trait QueueView {
+    fn ctx(&self) -> &AdminCtx;
+    fn now(&self) -> DateTime<Utc>;
+    fn left(&self, r: &QueueRow) -> String {
+        if r.state == SlaState::Stopped {
+            return String::new();
+        }
+        let (overdue, h, m) = queue::time_left(r.case.due_at, self.now());
+        let key = if overdue {
+            "queue-overdue"
+        } else {
+            "queue-left"
+        };
+        self.ctx()
+            .lang
+            .ta(key, &[("h", h.to_string()), ("m", m.to_string())])
+    }
+    fn state_label(&self, s: &SlaState) -> String {
+        self.ctx().t(&format!("sla-{}", s.as_str()))
+    }
+    fn channel_label(&self, r: &QueueRow) -> String {
+        self.ctx()
+            .t(&format!("channel-{}", r.case.channel.as_str()))
+    }
+    fn category_label(&self, r: &QueueRow) -> String {
+        self.ctx().t(&format!("category-{}", r.case.category))
+    }
+    fn oldest(&self, c: &Counters) -> String {
+        match c.oldest {
+            Some(t) => {
+                let (_, h, m) = queue::time_left(self.now(), t);
+                self.ctx()
+                    .lang
+                    .ta("queue-age", &[("h", h.to_string()), ("m", m.to_string())])
+            }
+            None => "–".into(),
+        }
+    }
+}
+
+impl QueueView for QueueScreen {
+    fn ctx(&self) -> &AdminCtx {
+        &self.ctx
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+}
+
+impl QueueView for QueueResults {
+    fn ctx(&self) -> &AdminCtx {
+        &self.ctx
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+}
+
+pub async fn queue(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    headers: HeaderMap,
+    Query(f): Query<QueueFilter>,
+) -> AppResult<Response> {
+    let now = s.clock.now();
+    let names = queue::names(&s.db).await?;
+    let counters = queue::counters(&s.db, now).await?;
+    let page = queue::page(&s.db, &f, staff.id(), now, &names).await?;
+    let ctx = actx(lang, csrf, &staff, "/admin/saker");
+    if is_htmx(&headers) {
+        return Ok(QueueResults {
+            ctx,
+            f,
+            counters,
+            page,
+            now,
+        }
+        .into_response());
+    }
+    Ok(QueueScreen {
+        ctx,
+        f,
+        counters,
+        page,
+        clients: settings::clients(&s.db).await?,
+        campaigns: settings::campaigns(&s.db).await?,
+        users: settings::users(&s.db).await?,
+        now,
+    }
+    .into_response())
+}
+
+// ---------- the case ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/case.html")]
+pub struct CaseScreen {
+    ctx: AdminCtx,
+    view: CaseView,
+    users: Vec<user::Model>,
+    categories: &'static [&'static str],
+    now: DateTime<Utc>,
+    /// What the handler was writing when a send failed.
+    draft: String,
+    draft_channel: String,
+    /// A message above the answer form (translated), and whether it is an error.
+    notice: Option<(bool, String)>,
+    sms_ready: bool,
+}
+
+impl CaseScreen {
+    fn state(&self) -> SlaState {
+        queue::sla_state(&self.view.case, self.now)
+    }
+    fn left(&self) -> String {
+        let (overdue, h, m) = queue::time_left(self.view.case.due_at, self.now);
+        let key = if overdue {
+            "queue-overdue"
+        } else {
+            "queue-left"
+        };
+        self.ctx
+            .lang
+            .ta(key, &[("h", h.to_string()), ("m", m.to_string())])
+    }
+    fn author(&self, id: &Option<i32>) -> String {
+        id.and_then(|i| self.users.iter().find(|u| u.id == i))
+            .map(|u| u.email.clone())
+            .unwrap_or_default()
+    }
+    fn assigned_to(&self, id: impl std::borrow::Borrow<i32>) -> bool {
+        self.view.case.assignee_id == Some(*id.borrow())
+    }
+    fn is_open(&self) -> bool {
+        self.view.case.status != entity::enums::CaseStatus::Closed
+    }
+}
+
+async fn load(s: &AppState, reference: &str) -> AppResult<CaseView> {
+    let c = case_work::find(&s.db, reference)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(case_work::view(&s.db, c).await?)
+}
+
+async fn screen(
+    s: &AppState,
+    ctx: AdminCtx,
+    v: CaseView,
+    draft: String,
+    draft_channel: String,
+    notice: Option<(bool, String)>,
+) -> AppResult<CaseScreen> {
+    Ok(CaseScreen {
+        ctx,
+        view: v,
+        users: settings::users(&s.db).await?,
+        categories: CATEGORIES,
+        now: s.clock.now(),
+        draft,
+        draft_channel,
+        notice,
+        sms_ready: s.twilio.sms_configured(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Flash {
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Query(flash): Query<Flash>,
+) -> AppResult<CaseScreen> {
+    let v = load(&s, &reference).await?;
+    audit::record(
+        &s.db,
+        s.clock.now(),
+        &staff.actor(),
+        Entry::new("case.open").object("case", &v.case.reference),
+    )
+    .await?;
+    let path = format!("/admin/saker/{}", v.case.reference);
+    let notice = flash
+        .ok
+        .filter(|k| ["sent", "note", "saved"].contains(&k.as_str()))
+        .map(|k| (false, lang.t(&format!("case-flash-{k}"))));
+    let channel = default_channel(&v);
+    screen(
+        &s,
+        actx(lang, csrf, &staff, path),
+        v,
+        String::new(),
+        channel,
+        notice,
+    )
+    .await
+}
+
+fn default_channel(v: &CaseView) -> String {
+    if v.case.consumer_email.is_some() && v.case.channel != entity::enums::Channel::Sms {
+        "email".into()
+    } else if v.case.consumer_phone.is_some() {
+        "sms".into()
+    } else {
+        "email".into()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    kanal: String,
+    #[serde(default)]
+    tekst: String,
+}
+
+pub async fn answer(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<AnswerForm>,
+) -> AppResult<Response> {
+    let v = load(&s, &reference).await?;
+    let path = format!("/admin/saker/{}", v.case.reference);
+    let Some(channel) = AnswerChannel::parse(&f.kanal) else {
+        return Err(AppError::BadRequest("kanal must be email or sms"));
+    };
+    let centre = centre::get(&s.db).await?;
+    let out = Outbound {
+        twilio: &s.twilio,
+        mail_from: &s.config.mail_from,
+        centre_name: &centre.name,
+    };
+    let now = s.clock.now();
+    match case_work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
+        Ok(_) => {
+            if channel == AnswerChannel::Email {
+                s.kick_outbox();
+            }
+            Ok(see_other(&format!("{path}?ok=sent")))
+        }
+        Err(AnswerError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let (status, msg) = match &e {
+                AnswerError::Sms(SmsError::Refused { code, message }) => (
+                    StatusCode::BAD_GATEWAY,
+                    lang.ta(
+                        "answer-error-sms-refused",
+                        &[("code", code.to_string()), ("message", message.clone())],
+                    ),
+                ),
+                AnswerError::Sms(SmsError::Unreachable(_)) => (
+                    StatusCode::BAD_GATEWAY,
+                    lang.t("answer-error-sms-unreachable"),
+                ),
+                other => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    lang.t(other.message_key()),
+                ),
+            };
+            if let AnswerError::Sms(err) = &e {
+                tracing::warn!(case = %v.case.reference, error = %err, "SMS answer not sent");
+            }
+            let page = screen(
+                &s,
+                actx(lang, csrf, &staff, path),
+                v,
+                f.tekst,
+                f.kanal,
+                Some((true, msg)),
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    notat: String,
+}
+
+pub async fn note(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> AppResult<Response> {
+    let v = load(&s, &reference).await?;
+    let path = format!("/admin/saker/{}", v.case.reference);
+    match case_work::add_note(&s.db, &v.case, &staff.actor(), &f.notat, s.clock.now()).await {
+        Ok(()) => Ok(see_other(&format!("{path}?ok=note"))),
+        Err(AnswerError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let msg = lang.t(e.message_key());
+            let channel = default_channel(&v);
+            let page = screen(
+                &s,
+                actx(lang, csrf, &staff, path),
+                v,
+                String::new(),
+                channel,
+                Some((true, msg)),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+async fn apply(s: &AppState, staff: &Staff, reference: &str, what: Change) -> AppResult<Response> {
+    let v = load(s, reference).await?;
+    case_work::change(&s.db, &v.case, &staff.actor(), what, s.clock.now()).await?;
+    Ok(see_other(&format!(
+        "/admin/saker/{}?ok=saved",
+        v.case.reference
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    /// A user id, `me`, or empty for nobody.
+    #[serde(default)]
+    til: String,
+}
+
+pub async fn assign(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> AppResult<Response> {
+    let to = match f.til.as_str() {
+        "" => None,
+        "me" => Some(staff.id()),
+        other => {
+            let id: i32 = other.parse().map_err(|_| AppError::BadRequest("til"))?;
+            let ok = settings::users(&s.db)
+                .await?
+                .iter()
+                .any(|u| u.id == id && u.active);
+            if !ok {
+                return Err(AppError::BadRequest("til: no such active user"));
+            }
+            Some(id)
+        }
+    };
+    apply(&s, &staff, &reference, Change::Assign(to)).await
+}
+
+#[derive(Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    kategori: String,
+}
+
+pub async fn category(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    Form(f): Form<CategoryForm>,
+) -> AppResult<Response> {
+    if !CATEGORIES.contains(&f.kategori.as_str()) {
+        return Err(AppError::BadRequest("kategori"));
+    }
+    apply(&s, &staff, &reference, Change::Category(f.kategori)).await
+}
+
+pub async fn close(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    apply(&s, &staff, &reference, Change::Close).await
+}
+
+pub async fn reopen(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    apply(&s, &staff, &reference, Change::Reopen).await
+}

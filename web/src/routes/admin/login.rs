@@ -1,0 +1,210 @@
+//! Sign-in, sign-out, and choosing a password after a one-time password.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{actx, see_other, unprocessable};
+use crate::auth::{self, Staff, USER_KEY};
+use crate::csrf::CsrfToken;
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::settings;
+use crate::domain::signin::{self, SignIn};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::ratelimit::ClientAddr;
+use crate::state::AppState;
+use crate::views::{AdminCtx, Errs};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/login.html")]
+pub struct LoginPage {
+    lang: Lang,
+    csrf: String,
+    epost: String,
+    neste: String,
+    /// Translation key and argument of the message shown above the form.
+    error: Option<String>,
+}
+
+impl LoginPage {
+    fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Next {
+    #[serde(default)]
+    neste: String,
+}
+
+/// Only back-office paths: never an open redirect.
+fn safe_next(n: &str) -> String {
+    if n.starts_with("/admin/") && !n.starts_with("//") && n != "/admin/login" {
+        n.to_string()
+    } else {
+        "/admin/saker".into()
+    }
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    session: Session,
+    Query(n): Query<Next>,
+) -> Response {
+    if auth::current_user(&s, &session).await.is_some() {
+        return see_other(&safe_next(&n.neste));
+    }
+    LoginPage {
+        lang,
+        csrf: csrf.0,
+        epost: String::new(),
+        neste: n.neste,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    epost: String,
+    #[serde(default)]
+    passord: String,
+    #[serde(default)]
+    neste: String,
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    session: Session,
+    ClientAddr(addr): ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let now = s.clock.now();
+    let addr = addr
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let email = f.epost.trim().to_lowercase();
+    let outcome = signin::sign_in(&s.db, &email, &f.passord, &addr, now).await?;
+    let page = |error: String| LoginPage {
+        lang,
+        csrf: csrf.0.clone(),
+        epost: f.epost.clone(),
+        neste: f.neste.clone(),
+        error: Some(error),
+    };
+    match outcome {
+        SignIn::Ok(u) => {
+            // A new session id at sign-in: a planted id is worth nothing.
+            session
+                .cycle_id()
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            session
+                .insert(USER_KEY, u.id)
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            let actor = Actor {
+                id: Some(u.id),
+                email: Some(u.email.clone()),
+            };
+            audit::record(&s.db, now, &actor, Entry::new("auth.signin")).await?;
+            if u.must_change_password {
+                return Ok(see_other(auth::PASSWORD_PATH));
+            }
+            Ok(see_other(&safe_next(&f.neste)))
+        }
+        SignIn::Wrong => {
+            let actor = Actor {
+                id: None,
+                email: Some(email.chars().take(120).collect()),
+            };
+            audit::record(&s.db, now, &actor, Entry::new("auth.failed")).await?;
+            Ok((StatusCode::UNAUTHORIZED, page(lang.t("login-error-wrong"))).into_response())
+        }
+        SignIn::Locked { until } => {
+            let actor = Actor {
+                id: None,
+                email: Some(email.chars().take(120).collect()),
+            };
+            audit::record(&s.db, now, &actor, Entry::new("auth.locked")).await?;
+            let at = until
+                .with_timezone(&chrono_tz::Europe::Oslo)
+                .format("%H:%M:%S")
+                .to_string();
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                page(lang.ta("login-error-locked", &[("time", at)])),
+            )
+                .into_response();
+            let secs = (until - now).num_seconds().max(1).to_string();
+            if let Ok(v) = secs.parse() {
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            Ok(r)
+        }
+    }
+}
+
+pub async fn logout(State(s): State<AppState>, session: Session) -> AppResult<Response> {
+    if let Some(u) = auth::current_user(&s, &session).await {
+        let actor = Actor {
+            id: Some(u.id),
+            email: Some(u.email),
+        };
+        audit::record(&s.db, s.clock.now(), &actor, Entry::new("auth.signout")).await?;
+    }
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    Ok(see_other("/admin/login"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/password.html")]
+pub struct PasswordPage {
+    ctx: AdminCtx,
+    errors: Errs,
+}
+
+pub async fn password_page(lang: Lang, csrf: CsrfToken, staff: Staff) -> PasswordPage {
+    PasswordPage {
+        ctx: actx(lang, csrf, &staff, auth::PASSWORD_PATH),
+        errors: Errs::default(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    passord: String,
+    #[serde(default)]
+    gjenta: String,
+}
+
+pub async fn password_submit(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    match settings::set_own_password(&s.db, &staff.0, &f.passord, &f.gjenta, s.clock.now()).await? {
+        Ok(()) => Ok(see_other("/admin/saker")),
+        Err(errors) => Ok(unprocessable(PasswordPage {
+            ctx: actx(lang, csrf, &staff, auth::PASSWORD_PATH),
+            errors: Errs(errors),
+        })),
+    }
+}

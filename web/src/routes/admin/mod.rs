@@ -1,0 +1,130 @@
+//! The back office. Every route passes a role gate on the server: handler
+//! (works cases), manager (plus statistics and exports), admin (plus
+//! settings, users, numbers and the register).
+
+mod audit;
+mod cases;
+mod login;
+mod numbers;
+mod reservations;
+mod settings;
+mod users;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Router, middleware};
+use time::Duration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::auth::{self, SESSION_COOKIE, Staff, store::DbSessionStore};
+use crate::csrf::CsrfToken;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::views::AdminCtx;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    // Signed out: the sign-in page.
+    let open = Router::new()
+        .route("/admin/login", get(login::page).post(login::submit))
+        .route("/admin/logout", post(login::logout));
+    // handler and up.
+    let handler = Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/saker") }))
+        .route(
+            auth::PASSWORD_PATH,
+            get(login::password_page).post(login::password_submit),
+        )
+        .route("/admin/saker", get(cases::queue))
+        .route("/admin/saker/{reference}", get(cases::show))
+        .route("/admin/saker/{reference}/svar", post(cases::answer))
+        .route("/admin/saker/{reference}/notat", post(cases::note))
+        .route("/admin/saker/{reference}/tildel", post(cases::assign))
+        .route("/admin/saker/{reference}/kategori", post(cases::category))
+        .route("/admin/saker/{reference}/lukk", post(cases::close))
+        .route("/admin/saker/{reference}/gjenapne", post(cases::reopen))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_handler,
+        ));
+    // admin only.
+    let admin = Router::new()
+        .route(
+            "/admin/innstillinger",
+            get(settings::centre_page).post(settings::centre_save),
+        )
+        .route(
+            "/admin/oppdragsgivere",
+            get(settings::clients_page).post(settings::client_create),
+        )
+        .route(
+            "/admin/oppdragsgivere/{id}",
+            get(settings::client_edit).post(settings::client_update),
+        )
+        .route(
+            "/admin/kampanjer",
+            get(settings::campaigns_page).post(settings::campaign_create),
+        )
+        .route(
+            "/admin/kampanjer/{id}",
+            get(settings::campaign_edit).post(settings::campaign_update),
+        )
+        .route("/admin/brukere", get(users::page).post(users::create))
+        .route("/admin/brukere/{id}/deaktiver", post(users::deactivate))
+        .route("/admin/brukere/{id}/aktiver", post(users::activate))
+        .route(
+            "/admin/brukere/{id}/nytt-passord",
+            post(users::reset_password),
+        )
+        .route("/admin/numre", get(numbers::page).post(numbers::create))
+        .route(
+            "/admin/numre/{id}",
+            get(numbers::edit).post(numbers::update),
+        )
+        .route(
+            "/admin/reservasjoner",
+            get(reservations::page).post(reservations::add),
+        )
+        .route(
+            "/admin/reservasjoner/{id}/fjern",
+            post(reservations::remove),
+        )
+        .route("/admin/logg", get(audit::page))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_admin,
+        ));
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
+    Router::new()
+        .merge(open)
+        .merge(handler)
+        .merge(admin)
+        .layer(sessions)
+}
+
+/// The page context of a signed-in user.
+fn actx(lang: Lang, csrf: CsrfToken, staff: &Staff, path: impl Into<String>) -> AdminCtx {
+    AdminCtx {
+        lang,
+        csrf: csrf.0,
+        path: path.into(),
+        me: staff.0.clone(),
+    }
+}
+
+/// A form that failed validation answers 422 with the page re-rendered.
+fn unprocessable(page: impl IntoResponse) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+/// After a successful POST: back to a page (post/redirect/get).
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}

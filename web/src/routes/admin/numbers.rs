@@ -1,0 +1,160 @@
+//! Caller numbers and their answering-machine messages (norm 4.4.2).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, State};
+use axum::response::Response;
+use entity::{caller_number, campaign, client};
+
+use super::{actx, see_other, unprocessable};
+use crate::auth::Staff;
+use crate::csrf::CsrfToken;
+use crate::domain::audit::{self, Entry};
+use crate::domain::caller_numbers::{self, NumberInput};
+use crate::domain::{centre, settings};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::views::{AdminCtx, Errs};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/numbers.html")]
+pub struct NumbersPage {
+    ctx: AdminCtx,
+    numbers: Vec<caller_number::Model>,
+    campaigns: Vec<campaign::Model>,
+    clients: Vec<client::Model>,
+    editing: Option<i32>,
+    form: NumberInput,
+    errors: Errs,
+    /// Every fact the message in the form lacks (norm 4.4.2 a-c).
+    missing: Vec<&'static str>,
+}
+
+impl NumbersPage {
+    fn campaign(&self, id: &i32) -> String {
+        self.campaigns
+            .iter()
+            .find(|c| c.id == *id)
+            .map(|c| {
+                let client = self
+                    .clients
+                    .iter()
+                    .find(|cl| cl.id == c.client_id)
+                    .map(|cl| cl.name.as_str())
+                    .unwrap_or("");
+                format!("{} ({client})", c.name)
+            })
+            .unwrap_or_default()
+    }
+}
+
+async fn screen(
+    s: &AppState,
+    ctx: AdminCtx,
+    editing: Option<i32>,
+    form: NumberInput,
+    errors: Errs,
+    missing: Vec<&'static str>,
+) -> AppResult<NumbersPage> {
+    Ok(NumbersPage {
+        ctx,
+        numbers: caller_numbers::all(&s.db).await?,
+        campaigns: settings::campaigns(&s.db).await?,
+        clients: settings::clients(&s.db).await?,
+        editing,
+        form,
+        errors,
+        missing,
+    })
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+) -> AppResult<NumbersPage> {
+    let form = NumberInput {
+        gyldig_fra: crate::domain::time::oslo_today(s.clock.now()).to_string(),
+        ..Default::default()
+    };
+    let ctx = actx(lang, csrf, &staff, "/admin/numre");
+    screen(&s, ctx, None, form, Errs::default(), vec![]).await
+}
+
+pub async fn edit(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Path(id): Path<i32>,
+) -> AppResult<NumbersPage> {
+    let n = caller_numbers::all(&s.db)
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or(AppError::NotFound)?;
+    let form = NumberInput {
+        nummer: n.e164,
+        kampanje: n.campaign_id.to_string(),
+        gyldig_fra: n.valid_from.to_string(),
+        gyldig_til: n.valid_to.map(|d| d.to_string()).unwrap_or_default(),
+        melding: n.message,
+    };
+    let ctx = actx(lang, csrf, &staff, "/admin/numre");
+    screen(&s, ctx, Some(id), form, Errs::default(), vec![]).await
+}
+
+async fn save(
+    s: AppState,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    id: Option<i32>,
+    form: NumberInput,
+) -> AppResult<Response> {
+    let centre = centre::get(&s.db).await?;
+    match caller_numbers::validate(&s.db, &form, &centre).await? {
+        Ok(valid) => {
+            let now = s.clock.now();
+            let saved = caller_numbers::save(&s.db, id, valid, now).await?;
+            audit::record(
+                &s.db,
+                now,
+                &staff.actor(),
+                Entry::new("settings.number").object("caller_number", saved.id),
+            )
+            .await?;
+            Ok(see_other("/admin/numre"))
+        }
+        Err(errors) => {
+            let missing = caller_numbers::missing_for_form(&s.db, &form, &centre).await?;
+            let ctx = actx(lang, csrf, &staff, "/admin/numre");
+            Ok(unprocessable(
+                screen(&s, ctx, id, form, Errs(errors), missing).await?,
+            ))
+        }
+    }
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Form(form): Form<NumberInput>,
+) -> AppResult<Response> {
+    save(s, lang, csrf, staff, None, form).await
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Path(id): Path<i32>,
+    Form(form): Form<NumberInput>,
+) -> AppResult<Response> {
+    save(s, lang, csrf, staff, Some(id), form).await
+}

@@ -1,0 +1,101 @@
+//! Twilio's REST API for outbound SMS, spoken directly (the `twilio` crate
+//! hard-codes the address and pulls in OpenSSL): a form-encoded POST with
+//! basic auth to `{TWILIO_API_BASE}/2010-04-01/Accounts/{sid}/Messages.json`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct Twilio {
+    http: reqwest::Client,
+    base: String,
+    account: Option<(String, String)>,
+    from: Option<String>,
+}
+
+/// Why an SMS was not sent, with Twilio's own code when it gave one.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SmsError {
+    #[error("SMS is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SMS_FROM)")]
+    NotConfigured,
+    #[error("Twilio refused the message: {code} {message}")]
+    Refused { code: i64, message: String },
+    #[error("Twilio could not be reached: {0}")]
+    Unreachable(String),
+}
+
+#[derive(Deserialize)]
+struct TwilioError {
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    sid: String,
+}
+
+impl Twilio {
+    pub fn new(config: &Config) -> anyhow::Result<Twilio> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()?;
+        Ok(Twilio {
+            http,
+            base: config.twilio_api_base.clone(),
+            account: config
+                .twilio
+                .as_ref()
+                .map(|t| (t.account_sid.clone(), t.auth_token.clone())),
+            from: config.twilio_sms_from.clone(),
+        })
+    }
+
+    pub fn sms_configured(&self) -> bool {
+        self.account.is_some() && self.from.is_some()
+    }
+
+    /// Sends one SMS; returns Twilio's message SID.
+    pub async fn send_sms(&self, to: &str, body: &str) -> Result<String, SmsError> {
+        let (Some((sid, token)), Some(from)) = (&self.account, &self.from) else {
+            return Err(SmsError::NotConfigured);
+        };
+        let url = format!("{}/2010-04-01/Accounts/{sid}/Messages.json", self.base);
+        let from_field = if from.starts_with("MG") {
+            "MessagingServiceSid"
+        } else {
+            "From"
+        };
+        let resp = self
+            .http
+            .post(url)
+            .basic_auth(sid, Some(token))
+            .form(&[("To", to), (from_field, from.as_str()), ("Body", body)])
+            .send()
+            .await
+            .map_err(|e| SmsError::Unreachable(e.without_url().to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SmsError::Unreachable(e.to_string()))?;
+        if status.is_success() {
+            let c: Created = serde_json::from_slice(&bytes)
+                .map_err(|e| SmsError::Unreachable(format!("unexpected answer: {e}")))?;
+            return Ok(c.sid);
+        }
+        let e: TwilioError = serde_json::from_slice(&bytes).unwrap_or(TwilioError {
+            code: None,
+            message: None,
+        });
+        Err(SmsError::Refused {
+            code: e.code.unwrap_or(i64::from(status.as_u16())),
+            message: e
+                .message
+                .unwrap_or_else(|| format!("HTTP status {}", status.as_u16())),
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! A loopback server that speaks Twilio's REST API for outbound messages and
+//! recording deletion, and records what it got.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{delete, post};
+use base64::Engine;
+
+pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+pub const AUTH_TOKEN: &str = "test-auth-token-0123456789abcdef";
+pub const SMS_FROM: &str = "+4721000099";
+
+#[derive(Clone, Debug)]
+pub struct TwilioRequest {
+    pub method: &'static str,
+    pub path: String,
+    /// The (user, password) of the basic auth header.
+    pub auth: Option<(String, String)>,
+    pub form: HashMap<String, String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: Vec<TwilioRequest>,
+    /// Twilio error (code, message) for the next message request.
+    fail_next: Option<(i64, String)>,
+    next_sid: u32,
+}
+
+#[derive(Clone)]
+pub struct TwilioStandIn {
+    port: u16,
+    inner: Arc<Mutex<Inner>>,
+}
+
+fn basic_auth(h: &HeaderMap) -> Option<(String, String)> {
+    let v = h
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let raw = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    let s = String::from_utf8(raw).ok()?;
+    let (u, p) = s.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+async fn create_message(
+    State(s): State<TwilioStandIn>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> impl IntoResponse {
+    let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let mut inner = s.inner.lock().unwrap();
+    let auth = basic_auth(&headers);
+    inner.requests.push(TwilioRequest {
+        method: "POST",
+        path: format!("/2010-04-01/Accounts/{account}/Messages.json"),
+        auth: auth.clone(),
+        form,
+    });
+    if auth != Some((ACCOUNT_SID.into(), AUTH_TOKEN.into())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(
+                serde_json::json!({"code": 20003, "message": "Authenticate", "status": 401}),
+            ),
+        );
+    }
+    if let Some((code, message)) = inner.fail_next.take() {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"code": code, "message": message, "status": 400})),
+        );
+    }
+    inner.next_sid += 1;
+    let sid = format!("SM{:032}", inner.next_sid);
+    (
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({"sid": sid, "status": "queued"})),
+    )
+}
+
+async fn delete_recording(
+    State(s): State<TwilioStandIn>,
+    Path((account, rec)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> StatusCode {
+    s.inner.lock().unwrap().requests.push(TwilioRequest {
+        method: "DELETE",
+        path: format!("/2010-04-01/Accounts/{account}/Recordings/{rec}"),
+        auth: basic_auth(&headers),
+        form: HashMap::new(),
+    });
+    StatusCode::NO_CONTENT
+}
+
+impl TwilioStandIn {
+    pub async fn start() -> TwilioStandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let s = TwilioStandIn {
+            port,
+            inner: Arc::default(),
+        };
+        let app = Router::new()
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages.json",
+                post(create_message),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/Recordings/{rec}",
+                delete(delete_recording),
+            )
+            .with_state(s.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.ok();
+        });
+        s
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<TwilioRequest> {
+        self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// Makes the next message request fail the way Twilio does.
+    pub fn fail_next(&self, code: i64, message: &str) {
+        self.inner.lock().unwrap().fail_next = Some((code, message.to_string()));
+    }
+}
