@@ -26,7 +26,7 @@ impl PageCtx {
         self.lang.other().code()
     }
     pub fn other_lang_name(&self) -> String {
-        self.lang.t("lang-switch-name")
+        self.lang.other().t("lang-switch-name")
     }
     pub fn is(&self, path: &str) -> bool {
         self.path == path
@@ -59,7 +59,7 @@ impl AdminCtx {
         self.lang.other().code()
     }
     pub fn other_lang_name(&self) -> String {
-        self.lang.t("lang-switch-name")
+        self.lang.other().t("lang-switch-name")
     }
     /// The current section, for `aria-current` in the menu.
     pub fn is(&self, prefix: &str) -> bool {
