@@ -1,6 +1,7 @@
 //! Database tables of innsyn, as sea-orm entities. No business rules live here:
 //! those are in `web/src/domain`.
 
+pub mod attachment;
 pub mod audit_log;
 pub mod caller_number;
 pub mod campaign;
@@ -8,9 +9,11 @@ pub mod case;
 pub mod centre;
 pub mod client;
 pub mod enums;
+pub mod inbound_event;
 pub mod login_throttle;
 pub mod mail_outbox;
 pub mod message;
+pub mod recording;
 pub mod reservation;
 pub mod session;
 pub mod user;

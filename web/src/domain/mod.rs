@@ -16,3 +16,5 @@ pub mod settings;
 pub mod signin;
 pub mod time;
 pub mod users;
+pub mod inbound;
+pub mod inbound_mail;

@@ -1,0 +1,289 @@
+//! Inbound e-mail: one function for the webhook and the MTA pipe. Threads a
+//! reply into its case (reference in the subject, or In-Reply-To/References
+//! naming one of our messages), else opens a case on the 24-hour clock.
+//! Auto-replies, bounces and list mail never open a case or get an answer.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{CaseStatus, Channel, Direction};
+use entity::{attachment, case, message};
+use mail_parser::{MessageParser, MimeHeaders};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+
+use super::cases::{self, NewCase};
+use super::email::EmailAddress;
+use super::inbound;
+
+/// Largest message accepted, all parts included.
+pub const MAX_MAIL_BYTES: usize = 10 * 1024 * 1024;
+/// Largest single attachment kept.
+pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+/// Longest text kept from one message.
+const MAX_TEXT_CHARS: usize = 50_000;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum MailOutcome {
+    NewCase(String),
+    Threaded(String),
+    /// Seen before (same Message-ID): nothing changed.
+    Duplicate,
+    /// Not a person writing (auto-reply, bounce, list): nothing opened or sent.
+    Ignored(&'static str),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the message is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("an attachment is larger than {0} bytes")]
+    AttachmentTooLarge(usize),
+    #[error("the message could not be read as RFC 822 mail")]
+    Unreadable,
+    #[error("the message has no sender address")]
+    NoSender,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+fn header(msg: &mail_parser::Message<'_>, name: &str) -> Option<String> {
+    msg.header_raw(name).map(|v| v.trim().to_lowercase())
+}
+
+/// Why a message is machine-made, if it is (RFC 3834, RFC 2369, bounces).
+fn machine_made(msg: &mail_parser::Message<'_>, from: &str) -> Option<&'static str> {
+    if header(msg, "Auto-Submitted").is_some_and(|v| v != "no") {
+        return Some("auto-submitted");
+    }
+    if header(msg, "Precedence").is_some_and(|v| ["bulk", "junk", "list"].contains(&v.as_str())) {
+        return Some("precedence");
+    }
+    if msg.header_raw("List-Id").is_some() || msg.header_raw("List-Unsubscribe").is_some() {
+        return Some("mailing-list");
+    }
+    if msg.header_raw("X-Autoreply").is_some() || msg.header_raw("X-Autorespond").is_some() {
+        return Some("auto-reply");
+    }
+    let local = from.split('@').next().unwrap_or("").to_lowercase();
+    if ["mailer-daemon", "postmaster", "noreply", "no-reply"].contains(&local.as_str()) {
+        return Some("mailer-daemon");
+    }
+    let ctype = msg.root_part().content_type();
+    if ctype.is_some_and(|c| {
+        c.ctype().eq_ignore_ascii_case("multipart")
+            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    }) {
+        return Some("delivery-report");
+    }
+    None
+}
+
+/// A case reference in a subject, e.g. `Re: [K-2026-000123] Svar`.
+pub fn reference_in(subject: &str) -> Option<String> {
+    let b = subject.as_bytes();
+    for start in 0..b.len() {
+        let rest = &subject[start..];
+        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let letters = rest.bytes().take_while(u8::is_ascii_uppercase).count();
+        if !(1..=4).contains(&letters) {
+            continue;
+        }
+        let r = &rest[letters..];
+        let Some(r) = r.strip_prefix('-') else { continue };
+        if r.len() < 5 || !r[..4].bytes().all(|c| c.is_ascii_digit()) || &r[4..5] != "-" {
+            continue;
+        }
+        let digits = r[5..].bytes().take_while(u8::is_ascii_digit).count();
+        if digits >= 6 {
+            return Some(rest[..letters + 1 + 5 + digits].to_string());
+        }
+    }
+    None
+}
+
+fn ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    match v {
+        mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+        mail_parser::HeaderValue::TextList(l) => l.iter().map(|s| s.to_string()).collect(),
+        _ => vec![],
+    }
+}
+
+async fn thread_target(
+    conn: &impl ConnectionTrait,
+    msg: &mail_parser::Message<'_>,
+) -> Result<Option<case::Model>, DbErr> {
+    if let Some(r) = msg.subject().and_then(reference_in) {
+        if let Some(c) = case::Entity::find()
+            .filter(case::Column::Reference.eq(r))
+            .one(conn)
+            .await?
+        {
+            return Ok(Some(c));
+        }
+    }
+    let mut refs = ids(msg.in_reply_to());
+    refs.extend(ids(msg.references()));
+    if refs.is_empty() {
+        return Ok(None);
+    }
+    let Some(m) = message::Entity::find()
+        .filter(message::Column::ExternalId.is_in(refs))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    case::Entity::find_by_id(m.case_id).one(conn).await
+}
+
+/// Reads one raw message and files it.
+pub async fn ingest(
+    db: &DatabaseConnection,
+    prefix: &str,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<MailOutcome, MailError> {
+    if raw.len() > MAX_MAIL_BYTES {
+        return Err(MailError::TooLarge(MAX_MAIL_BYTES));
+    }
+    let msg = MessageParser::default()
+        .parse(raw)
+        .ok_or(MailError::Unreadable)?;
+    let from = msg.from().and_then(|a| a.first());
+    let from_addr = from
+        .and_then(|a| a.address())
+        .ok_or(MailError::NoSender)?
+        .to_string();
+    if let Some(why) = machine_made(&msg, &from_addr) {
+        return Ok(MailOutcome::Ignored(why));
+    }
+    for part in msg.attachments() {
+        if part.contents().len() > MAX_ATTACHMENT_BYTES {
+            return Err(MailError::AttachmentTooLarge(MAX_ATTACHMENT_BYTES));
+        }
+    }
+    // HTML-only mail is turned into plain text by the parser (tags dropped,
+    // entities decoded); nothing of the HTML is ever rendered as HTML.
+    let text: String = msg
+        .body_text(0)
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_TEXT_CHARS)
+        .collect();
+    let message_id = msg
+        .message_id()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("innsyn-{}", uuid::Uuid::new_v4()));
+    let key = format!("mail:{message_id}");
+    let txn = db.begin().await?;
+    if inbound::claim(&txn, &key, now).await?.is_some() {
+        txn.rollback().await?;
+        return Ok(MailOutcome::Duplicate);
+    }
+    let (case_id, outcome) = match thread_target(&txn, &msg).await? {
+        Some(c) => {
+            let m = message::ActiveModel {
+                case_id: Set(c.id),
+                direction: Set(Direction::Inbound),
+                channel: Set(Channel::Email),
+                body: Set(text),
+                created_at: Set(now),
+                external_id: Set(Some(message_id.clone())),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            if c.status == CaseStatus::Closed {
+                // A reply to a closed case opens it again for an answer.
+                let mut am: case::ActiveModel = c.clone().into();
+                am.status = Set(CaseStatus::Answered);
+                am.closed_at = Set(None);
+                am.update(&txn).await?;
+            }
+            (m.id, MailOutcome::Threaded(c.reference))
+        }
+        None => {
+            let subject = msg.subject().unwrap_or("").trim();
+            let body = if subject.is_empty() {
+                text
+            } else {
+                format!("{subject}\n\n{text}")
+            };
+            let c = cases::open_case(
+                &txn,
+                prefix,
+                NewCase {
+                    channel: Channel::Email,
+                    consumer_name: from.and_then(|a| a.name()).map(|n| n.trim().to_string()),
+                    consumer_phone: None,
+                    consumer_email: EmailAddress::parse(&from_addr).ok(),
+                    called_from: None,
+                    category: "other".into(),
+                    body,
+                    source_key: Some(key.clone()),
+                    received_at: now,
+                },
+            )
+            .await?;
+            let m = message::Entity::find()
+                .filter(message::Column::CaseId.eq(c.id))
+                .one(&txn)
+                .await?
+                .ok_or(DbErr::RecordNotFound("first message".into()))?;
+            let mut am: message::ActiveModel = m.clone().into();
+            am.external_id = Set(Some(message_id.clone()));
+            am.update(&txn).await?;
+            (m.id, MailOutcome::NewCase(c.reference))
+        }
+    };
+    for part in msg.attachments() {
+        let ctype = part
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(s) => format!("{}/{}", c.ctype(), s),
+                None => c.ctype().to_string(),
+            })
+            .unwrap_or_else(|| "application/octet-stream".into());
+        attachment::ActiveModel {
+            message_id: Set(case_id),
+            filename: Set(part
+                .attachment_name()
+                .unwrap_or("vedlegg")
+                .chars()
+                .take(200)
+                .collect()),
+            content_type: Set(ctype.chars().take(128).collect()),
+            size: Set(part.contents().len() as i32),
+            data: Set(part.contents().to_vec()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    inbound::answer(&txn, &key, "filed").await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_found_in_reply_subjects() {
+        assert_eq!(
+            reference_in("Re: [K-2026-000123] Svar fra Nordlys").as_deref(),
+            Some("K-2026-000123")
+        );
+        assert_eq!(reference_in("SV: K-2027-1234567").as_deref(), Some("K-2027-1234567"));
+        assert_eq!(reference_in("Kvittering K-2026-12"), None);
+        assert_eq!(reference_in("XK-2026-000123x").as_deref(), None);
+        assert_eq!(reference_in("Hei"), None);
+    }
+}
