@@ -133,7 +133,11 @@ describe("public journeys", { timeout: 300_000 }, () => {
     }
     // The summary links to the fields and gets focus (assets/js/site.js).
     assert.equal(await page.evaluate(() => document.activeElement?.className), "error-summary");
-    assert.ok((await page.locator(".error-summary a[href='#nummer']").count()) === 1);
+    assert.equal(await page.locator(".error-summary a[href='#nummer']").count(), 1);
+    // "Phone or e-mail" marks both fields but is listed once.
+    const items = await page.locator(".error-summary li").allTextContents();
+    assert.deepEqual(items, [...new Set(items)], "no message twice in the summary");
+    assert.equal(await page.locator(".error-summary a[href='#telefon']").count(), 1);
   });
 
   it("the home page fits a phone", async () => {
