@@ -25,6 +25,7 @@ impl PageCtx {
     pub fn other_lang_code(&self) -> &'static str {
         self.lang.other().code()
     }
+    /// The other language's name, in that language (the switch's link text).
     pub fn other_lang_name(&self) -> String {
         self.lang.other().t("lang-switch-name")
     }
