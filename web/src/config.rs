@@ -63,6 +63,9 @@ pub struct Config {
     pub twilio_api_base: String,
     /// `TWILIO_SMS_FROM`: the number (E.164) or messaging service (MG...) SMS answers come from.
     pub twilio_sms_from: Option<String>,
+    /// `INBOUND_EMAIL_TOKEN`: the bearer secret mail providers present at
+    /// `POST /webhooks/email`; unset, that endpoint refuses everything.
+    pub inbound_email_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -231,7 +234,15 @@ impl Config {
                     .into(),
             });
         }
+        let inbound_email_token = src.get("INBOUND_EMAIL_TOKEN");
+        if inbound_email_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError {
+                var: "INBOUND_EMAIL_TOKEN",
+                message: "must be at least 16 characters".into(),
+            });
+        }
         Ok(Config {
+            inbound_email_token,
             twilio,
             twilio_api_base,
             twilio_sms_from,

@@ -16,4 +16,5 @@ pub mod routes;
 pub mod seed;
 pub mod sms;
 pub mod state;
+pub mod twilio_signature;
 pub mod views;

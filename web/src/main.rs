@@ -32,6 +32,9 @@ enum Command {
     },
     /// Apply pending database migrations (the deploy step on PostgreSQL).
     Migrate,
+    /// File one raw RFC 822 message read from standard input (an MTA pipe:
+    /// Postfix `pipe`, procmail). Exit 0 filed or ignored, 65 refused, 75 try later.
+    IngestMail,
     /// Run the scheduled jobs (mail, SLA alerts, clean-up) without serving pages.
     Worker,
     /// Print performance figures.
@@ -108,6 +111,30 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Migrator::up(&db, None).await?;
             println!("migrations applied");
             Ok(())
+        }
+        Command::IngestMail => {
+            use std::io::Read;
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let mut raw = Vec::new();
+            std::io::stdin()
+                .take(innsyn::domain::inbound_mail::MAX_MAIL_BYTES as u64 + 1)
+                .read_to_end(&mut raw)?;
+            use innsyn::domain::inbound_mail::{MailError, ingest};
+            match ingest(&db, &config.case_reference_prefix, &raw, Utc::now()).await {
+                Ok(o) => {
+                    println!("{}", innsyn::routes::mail_outcome_json(&o));
+                    Ok(())
+                }
+                Err(MailError::Db(e)) => {
+                    eprintln!("innsyn: database error, try again later: {e}");
+                    std::process::exit(75)
+                }
+                Err(e) => {
+                    eprintln!("innsyn: message refused: {e}");
+                    std::process::exit(65)
+                }
+            }
         }
         Command::Worker => {
             let db = innsyn::app::connect(&config).await?;

@@ -99,3 +99,62 @@ impl Twilio {
         })
     }
 }
+
+impl Twilio {
+    fn recording_url(&self, sid: &str, recording_sid: &str, ext: &str) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{sid}/Recordings/{recording_sid}{ext}",
+            self.base
+        )
+    }
+
+    /// Fetches a recording's audio (MP3) with the account's credentials;
+    /// the centre stores no copy of its own.
+    pub async fn fetch_recording(&self, recording_sid: &str) -> Result<Vec<u8>, SmsError> {
+        let Some((sid, token)) = &self.account else {
+            return Err(SmsError::NotConfigured);
+        };
+        let resp = self
+            .http
+            .get(self.recording_url(sid, recording_sid, ".mp3"))
+            .basic_auth(sid, Some(token))
+            .send()
+            .await
+            .map_err(|e| SmsError::Unreachable(e.without_url().to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(SmsError::Refused {
+                code: i64::from(status.as_u16()),
+                message: format!("HTTP status {}", status.as_u16()),
+            });
+        }
+        Ok(resp
+            .bytes()
+            .await
+            .map_err(|e| SmsError::Unreachable(e.to_string()))?
+            .to_vec())
+    }
+
+    /// Deletes a recording at Twilio. Already gone (404) counts as deleted.
+    pub async fn delete_recording(&self, recording_sid: &str) -> Result<(), SmsError> {
+        let Some((sid, token)) = &self.account else {
+            return Err(SmsError::NotConfigured);
+        };
+        let resp = self
+            .http
+            .delete(self.recording_url(sid, recording_sid, ".json"))
+            .basic_auth(sid, Some(token))
+            .send()
+            .await
+            .map_err(|e| SmsError::Unreachable(e.without_url().to_string()))?;
+        let status = resp.status();
+        if status.is_success() || status == reqwest::StatusCode::NOT_FOUND {
+            Ok(())
+        } else {
+            Err(SmsError::Refused {
+                code: i64::from(status.as_u16()),
+                message: format!("HTTP status {}", status.as_u16()),
+            })
+        }
+    }
+}

@@ -225,3 +225,20 @@ alert-breached-subject = [{ $reference }] Deadline passed
 alert-breached-body = Case { $reference } was not answered within 24 hours (the deadline was { $deadline }). Industry norm 4.4.3 requires an answer within 24 hours.
 
     Open the case: { $link }
+
+voice-general = You have called { $centre }. We call on behalf of the clients listed on our website. You can reach us by phone on { $phone } or by e-mail at { $email }.
+voice-menu = Press 1 to leave a message. Press 2 if you do not want us to call you again. Press 3 to hear this message again.
+voice-goodbye = We did not get a choice. Thank you for calling. Goodbye.
+voice-record-notice = Your message is recorded after the tone so that we can answer you within 24 hours. The recording is deleted after 90 days at the latest. Press the hash key when you are done.
+voice-record-nothing = We did not get a recording. Goodbye.
+voice-reserved = Your number is now in our reservation register. We will not call you again, for any client. Goodbye.
+voice-reserve-no-number = We cannot see your number. Text STOP to us or use our website to opt out.
+voice-thanks = Thank you. Your message has been received and we will answer within 24 hours.
+voice-apology = Sorry, something went wrong on our side. Please try again later, or send us an e-mail.
+sms-reserved = Your number is in our reservation register. We will not call you again, for any client.
+sms-received = Thank you for your message. We answer within 24 hours. Reference: { $reference }
+case-recordings = Voicemail
+case-recording-length = { $s } seconds
+case-recording-delete = Delete the recording
+case-recording-deleted = The recording has been deleted.
+case-recording-hint = Every play is written to the audit log. Delete the recording once the case is answered.

@@ -225,3 +225,20 @@ alert-breached-subject = [{ $reference }] Fristen er passert
 alert-breached-body = Sak { $reference } er ikke besvart innen 24 timer (fristen var { $deadline }). Bransjenormen 4.4.3 krever svar innen 24 timer.
 
     Åpne saken: { $link }
+
+voice-general = Du har ringt { $centre }. Vi ringer på vegne av oppdragsgiverne som står på nettsiden vår. Du når oss på telefon { $phone } eller e-post { $email }.
+voice-menu = Trykk 1 for å legge igjen en beskjed. Trykk 2 hvis du ikke vil bli ringt av oss igjen. Trykk 3 for å høre meldingen på nytt.
+voice-goodbye = Vi fikk ikke noe valg. Takk for at du ringte. Ha en fin dag.
+voice-record-notice = Beskjeden din blir tatt opp etter pipetonen, slik at vi kan svare deg innen 24 timer. Opptaket slettes senest etter 90 dager. Trykk firkant når du er ferdig.
+voice-record-nothing = Vi fikk ikke noe opptak. Ha en fin dag.
+voice-reserved = Nummeret ditt er nå registrert i vårt reservasjonsregister. Vi ringer deg ikke igjen, uansett oppdragsgiver. Ha en fin dag.
+voice-reserve-no-number = Vi kan ikke se nummeret ditt. Send oss STOPP på SMS eller bruk nettsiden vår for å reservere deg.
+voice-thanks = Takk. Beskjeden er mottatt, og vi svarer deg innen 24 timer.
+voice-apology = Beklager, noe gikk galt hos oss. Prøv igjen senere, eller send oss en e-post.
+sms-reserved = Nummeret ditt er registrert i vårt reservasjonsregister. Vi ringer deg ikke igjen, uansett oppdragsgiver.
+sms-received = Takk for meldingen. Vi svarer innen 24 timer. Referanse: { $reference }
+case-recordings = Talemeldinger
+case-recording-length = { $s } sekunder
+case-recording-delete = Slett opptaket
+case-recording-deleted = Opptaket er slettet.
+case-recording-hint = Hver avspilling lagres i revisjonsloggen. Slett opptaket når saken er besvart.

@@ -98,14 +98,24 @@ pub async fn reserve_caller(
     from: &E164,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    Ok(reservations::reserve(conn, from, ReservationSource::Phone, now)
-        .await?
-        .newly_added)
+    Ok(
+        reservations::reserve(conn, from, ReservationSource::Phone, now)
+            .await?
+            .newly_added,
+    )
 }
 
 /// Twilio's standard opt-out words, and the Norwegian ones.
 pub const STOP_WORDS: &[&str] = &[
-    "STOPP", "STOP", "RESERVER", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT",
+    "STOPP",
+    "STOP",
+    "RESERVER",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "OPTOUT",
     "REVOKE",
 ];
 
@@ -258,7 +268,14 @@ mod tests {
 
     #[test]
     fn stop_words_in_any_case_with_spaces_reserve_and_other_text_does_not() {
-        for w in ["STOPP", "stopp", "  Stop ", "reserver", "UNSUBSCRIBE", "\tstopall\n"] {
+        for w in [
+            "STOPP",
+            "stopp",
+            "  Stop ",
+            "reserver",
+            "UNSUBSCRIBE",
+            "\tstopall\n",
+        ] {
             assert!(is_stop_word(w), "{w:?}");
         }
         for w in ["stopp å ringe meg", "hvem er dere?", "", "STOPPE"] {

@@ -72,33 +72,43 @@ fn machine_made(msg: &mail_parser::Message<'_>, from: &str) -> Option<&'static s
     let ctype = msg.root_part().content_type();
     if ctype.is_some_and(|c| {
         c.ctype().eq_ignore_ascii_case("multipart")
-            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && c.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     }) {
         return Some("delivery-report");
     }
     None
 }
 
-/// A case reference in a subject, e.g. `Re: [K-2026-000123] Svar`.
+/// A case reference in a subject, e.g. `Re: [K-2026-000123] Svar`:
+/// 1-4 capital letters, a dash, a four-digit year, a dash, six or more digits.
 pub fn reference_in(subject: &str) -> Option<String> {
-    let b = subject.as_bytes();
-    for start in 0..b.len() {
-        let rest = &subject[start..];
-        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+    let chars: Vec<char> = subject.chars().collect();
+    for start in 0..chars.len() {
+        if start > 0 && chars[start - 1].is_alphanumeric() {
             continue;
         }
-        let letters = rest.bytes().take_while(u8::is_ascii_uppercase).count();
+        let letters = chars[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_uppercase())
+            .count();
         if !(1..=4).contains(&letters) {
             continue;
         }
-        let r = &rest[letters..];
-        let Some(r) = r.strip_prefix('-') else { continue };
-        if r.len() < 5 || !r[..4].bytes().all(|c| c.is_ascii_digit()) || &r[4..5] != "-" {
+        let mut i = start + letters;
+        let digits_at = |i: usize| {
+            chars[i.min(chars.len())..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+        };
+        if chars.get(i) != Some(&'-') || digits_at(i + 1) != 4 || chars.get(i + 5) != Some(&'-') {
             continue;
         }
-        let digits = r[5..].bytes().take_while(u8::is_ascii_digit).count();
-        if digits >= 6 {
-            return Some(rest[..letters + 1 + 5 + digits].to_string());
+        i += 6;
+        let seq = digits_at(i);
+        if seq >= 6 && !chars.get(i + seq).is_some_and(|c| c.is_alphanumeric()) {
+            return Some(chars[start..i + seq].iter().collect());
         }
     }
     None
@@ -116,14 +126,13 @@ async fn thread_target(
     conn: &impl ConnectionTrait,
     msg: &mail_parser::Message<'_>,
 ) -> Result<Option<case::Model>, DbErr> {
-    if let Some(r) = msg.subject().and_then(reference_in) {
-        if let Some(c) = case::Entity::find()
+    if let Some(r) = msg.subject().and_then(reference_in)
+        && let Some(c) = case::Entity::find()
             .filter(case::Column::Reference.eq(r))
             .one(conn)
             .await?
-        {
-            return Ok(Some(c));
-        }
+    {
+        return Ok(Some(c));
     }
     let mut refs = ids(msg.in_reply_to());
     refs.extend(ids(msg.references()));
@@ -281,9 +290,17 @@ mod tests {
             reference_in("Re: [K-2026-000123] Svar fra Nordlys").as_deref(),
             Some("K-2026-000123")
         );
-        assert_eq!(reference_in("SV: K-2027-1234567").as_deref(), Some("K-2027-1234567"));
+        assert_eq!(
+            reference_in("SV: K-2027-1234567").as_deref(),
+            Some("K-2027-1234567")
+        );
         assert_eq!(reference_in("Kvittering K-2026-12"), None);
         assert_eq!(reference_in("XK-2026-000123x").as_deref(), None);
+        assert_eq!(
+            reference_in("Svar på [K-2026-000001]").as_deref(),
+            Some("K-2026-000001")
+        );
+        assert_eq!(reference_in("Klage på anrop i går"), None);
         assert_eq!(reference_in("Hei"), None);
     }
 }

@@ -5,6 +5,9 @@ mod api;
 mod assets;
 mod health;
 mod public;
+mod webhooks;
+
+pub use webhooks::outcome_json as mail_outcome_json;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request};
@@ -28,7 +31,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Forms, pages and the API: small bodies only.
+    let limited = Router::new()
         // GET /healthz, GET /readyz
         .merge(health::router())
         // GET / , /oppdragsgivere, /reservasjon (+POST), /hvem-ringte, /klage (+POST), /personvern
@@ -39,10 +43,15 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         // GET /assets/...
         .merge(assets::router())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    Router::new()
+        .merge(limited)
+        // POST /webhooks/twilio/{voice,voice/meny,voice/recording,voice/transcription,sms}
+        // (64 KiB) and POST /webhooks/email (the mail size limit): their own limits.
+        .merge(webhooks::router(state.clone()))
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(remember_lang))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

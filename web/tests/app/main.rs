@@ -5,6 +5,8 @@ mod support;
 mod admin_access;
 mod answers;
 mod complaint;
+mod inbound_mail;
+mod inbound_twilio;
 mod lookup;
 mod pages;
 mod rate_limit;

@@ -27,7 +27,11 @@ dual!(
                 "{path}"
             );
             // The switch is named in the language it leads to.
-            assert_eq!(r.text("a.lang-switch").as_deref(), Some("English"), "{path}");
+            assert_eq!(
+                r.text("a.lang-switch").as_deref(),
+                Some("English"),
+                "{path}"
+            );
             assert_eq!(r.count("nav a"), 6, "{path}");
         }
     }

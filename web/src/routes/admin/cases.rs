@@ -16,6 +16,7 @@ use crate::domain::audit::{self, Entry};
 use crate::domain::case_work::{self, AnswerChannel, AnswerError, CaseView, Change, Outbound};
 use crate::domain::complaints::CATEGORIES;
 use crate::domain::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
+use crate::domain::recordings::{self, RecordingError};
 use crate::domain::{centre, settings};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -161,6 +162,9 @@ pub struct CaseScreen {
     /// A message above the answer form (translated), and whether it is an error.
     notice: Option<(bool, String)>,
     sms_ready: bool,
+    recordings: Vec<entity::recording::Model>,
+    /// (id, message id, file name, content type, size) of every attachment.
+    attachments: Vec<(i32, i32, String, String, i32)>,
 }
 
 impl CaseScreen {
@@ -186,6 +190,12 @@ impl CaseScreen {
     fn assigned_to(&self, id: impl std::borrow::Borrow<i32>) -> bool {
         self.view.case.assignee_id == Some(*id.borrow())
     }
+    fn attachments_of(&self, message_id: &i32) -> Vec<&(i32, i32, String, String, i32)> {
+        self.attachments
+            .iter()
+            .filter(|a| a.1 == *message_id)
+            .collect()
+    }
     fn is_open(&self) -> bool {
         self.view.case.status != entity::enums::CaseStatus::Closed
     }
@@ -206,7 +216,12 @@ async fn screen(
     draft_channel: String,
     notice: Option<(bool, String)>,
 ) -> AppResult<CaseScreen> {
+    let recordings = recordings::for_case(&s.db, v.case.id).await?;
+    let attachments =
+        recordings::attachments(&s.db, v.messages.iter().map(|m| m.id).collect()).await?;
     Ok(CaseScreen {
+        recordings,
+        attachments,
         ctx,
         view: v,
         users: settings::users(&s.db).await?,
@@ -447,4 +462,93 @@ pub async fn reopen(
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
     apply(&s, &staff, &reference, Change::Reopen).await
+}
+
+/// Plays a voicemail recording (handler and up); every play is audited.
+pub async fn play_recording(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path((reference, id)): Path<(String, i32)>,
+) -> AppResult<Response> {
+    let v = load(&s, &reference).await?;
+    let now = s.clock.now();
+    match recordings::play(
+        &s.db,
+        &s.twilio,
+        v.case.id,
+        &v.case.reference,
+        id,
+        &staff.actor(),
+        now,
+    )
+    .await
+    {
+        Ok(audio) => Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "audio/mpeg"),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ],
+            audio,
+        )
+            .into_response()),
+        Err(e) => Err(recording_error(e)),
+    }
+}
+
+fn recording_error(e: RecordingError) -> AppError {
+    match e {
+        RecordingError::NotFound | RecordingError::Deleted => AppError::NotFound,
+        RecordingError::Db(e) => e.into(),
+        RecordingError::Twilio(e) => AppError::Internal(anyhow::anyhow!(e)),
+    }
+}
+
+pub async fn delete_recording(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path((reference, id)): Path<(String, i32)>,
+) -> AppResult<Response> {
+    let v = load(&s, &reference).await?;
+    recordings::delete(
+        &s.db,
+        &s.twilio,
+        v.case.id,
+        id,
+        &staff.actor(),
+        s.clock.now(),
+    )
+    .await
+    .map_err(recording_error)?;
+    Ok(see_other(&format!(
+        "/admin/saker/{}?ok=saved",
+        v.case.reference
+    )))
+}
+
+pub async fn attachment(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path((reference, id)): Path<(String, i32)>,
+) -> AppResult<Response> {
+    let v = load(&s, &reference).await?;
+    let ids = v.messages.iter().map(|m| m.id).collect();
+    let a = recordings::attachment_file(&s.db, ids, id, &staff.actor(), s.clock.now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Always a download, never shown inline: the file came from outside.
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        a.filename.replace(['"', '\\', '\r', '\n'], "_")
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/octet-stream".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        a.data,
+    )
+        .into_response())
 }

@@ -44,6 +44,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/saker/{reference}/kategori", post(cases::category))
         .route("/admin/saker/{reference}/lukk", post(cases::close))
         .route("/admin/saker/{reference}/gjenapne", post(cases::reopen))
+        .route(
+            "/admin/saker/{reference}/opptak/{id}",
+            get(cases::play_recording),
+        )
+        .route(
+            "/admin/saker/{reference}/opptak/{id}/slett",
+            post(cases::delete_recording),
+        )
+        .route(
+            "/admin/saker/{reference}/vedlegg/{id}",
+            get(cases::attachment),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_handler,

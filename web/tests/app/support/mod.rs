@@ -145,6 +145,7 @@ where
         ),
         ("RATE_LIMIT_LOOKUP_PER_MINUTE", "1000"),
         ("RATE_LIMIT_FORMS_PER_MINUTE", "1000"),
+        ("INBOUND_EMAIL_TOKEN", INBOUND_EMAIL_TOKEN),
     ])
     .expect("test config");
     configure(&mut config);
@@ -327,6 +328,31 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A POST signed exactly as Twilio signs it (public URL + sorted params).
+    pub async fn twilio_post(&self, path: &str, params: &[(&str, &str)]) -> TestResponse {
+        let url = format!("{}{path}", self.state.config.public_base_url);
+        let owned: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let sig = innsyn::twilio_signature::sign(twilio::AUTH_TOKEN, &url, &owned);
+        self.twilio_post_signed(path, params, Some(&sig)).await
+    }
+
+    pub async fn twilio_post_signed(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        signature: Option<&str>,
+    ) -> TestResponse {
+        let body = serde_urlencoded::to_string(params).unwrap();
+        let mut b = Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        if let Some(s) = signature {
+            b = b.header("x-twilio-signature", s);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
     pub async fn seed_demo(&self) {
         innsyn::seed::seed_demo(&self.db, self.clock_now())
             .await
@@ -338,6 +364,8 @@ impl TestApp {
         self.clock.now()
     }
 }
+
+pub const INBOUND_EMAIL_TOKEN: &str = "inbound-mail-secret-for-tests";
 
 pub const STAFF_PASSWORD: &str = "correct horse battery staple";
 

@@ -87,6 +87,27 @@ async fn create_message(
     )
 }
 
+/// The audio the stand-in serves for every recording.
+pub const RECORDING_AUDIO: &[u8] = b"ID3-fake-mp3-bytes";
+
+async fn get_recording(
+    State(s): State<TwilioStandIn>,
+    Path((account, rec)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let auth = basic_auth(&headers);
+    s.inner.lock().unwrap().requests.push(TwilioRequest {
+        method: "GET",
+        path: format!("/2010-04-01/Accounts/{account}/Recordings/{rec}"),
+        auth: auth.clone(),
+        form: HashMap::new(),
+    });
+    if auth != Some((ACCOUNT_SID.into(), AUTH_TOKEN.into())) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    ([("content-type", "audio/mpeg")], RECORDING_AUDIO).into_response()
+}
+
 async fn delete_recording(
     State(s): State<TwilioStandIn>,
     Path((account, rec)): Path<(String, String)>,
@@ -116,7 +137,7 @@ impl TwilioStandIn {
             )
             .route(
                 "/2010-04-01/Accounts/{account}/Recordings/{rec}",
-                delete(delete_recording),
+                delete(delete_recording).get(get_recording),
             )
             .with_state(s.clone());
         tokio::spawn(async move {

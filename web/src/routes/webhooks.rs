@@ -1,0 +1,431 @@
+//! Provider webhooks: Twilio voice and SMS on the visible numbers, and
+//! inbound e-mail. Verify first (signature on the raw bytes, or the bearer
+//! secret), then deduplicate, then act (`domain::inbound`).
+
+use askama::Template;
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use crate::domain::centre::{self, CentreInfo};
+use crate::domain::inbound::{self, NewVoicemail, SmsOutcome};
+use crate::domain::inbound_mail::{self, MailError, MailOutcome};
+use crate::domain::phone::E164;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::twilio_signature;
+
+/// Twilio's form posts are small.
+const MAX_TWILIO_BODY: usize = 64 * 1024;
+const VOICE: &str = "/webhooks/twilio/voice";
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let twilio = Router::new()
+        .route(VOICE, post(voice))
+        .route("/webhooks/twilio/voice/meny", post(menu))
+        .route("/webhooks/twilio/voice/recording", post(recording))
+        .route("/webhooks/twilio/voice/transcription", post(transcription))
+        .route("/webhooks/twilio/sms", post(sms))
+        .route_layer(middleware::from_fn_with_state(state, verify_twilio));
+    // The whole message arrives in the body; `email` reads it with the mail limit.
+    let email = Router::new().route("/webhooks/email", post(email));
+    Router::new().merge(twilio).merge(email)
+}
+
+/// Middleware: the `X-Twilio-Signature` over the public URL and the raw
+/// form body, before anything else. Missing or wrong: 403, nothing stored.
+async fn verify_twilio(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(tw) = &s.config.twilio else {
+        tracing::warn!("Twilio webhook refused: TWILIO_AUTH_TOKEN is not set");
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_TWILIO_BODY).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    // A proxy changes scheme and host: sign against the configured public address.
+    let url = format!(
+        "{}{}",
+        s.config.public_base_url,
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let signature = parts
+        .headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !twilio_signature::verify(&tw.auth_token, &url, &bytes, signature) {
+        tracing::warn!(path = %parts.uri.path(), "Twilio webhook with a missing or wrong signature refused");
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn xml(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "twiml/greeting.xml")]
+struct Greeting<'a> {
+    greeting: &'a str,
+    menu: String,
+    goodbye: String,
+    menu_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "twiml/record.xml")]
+struct Record {
+    notice: String,
+    nothing: String,
+    recording_url: &'static str,
+    transcription_url: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "twiml/say.xml")]
+struct Say {
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "twiml/redirect.xml")]
+struct Redirect {
+    url: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "twiml/message.xml")]
+struct Message {
+    text: Option<String>,
+}
+
+/// A webhook that fails inside answers the caller with an apology in TwiML,
+/// never an error page; the cause is logged.
+fn twiml(result: Result<String, AppError>) -> Response {
+    match result {
+        Ok(body) => xml(body),
+        Err(e) => {
+            let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+            tracing::error!(error_id = %id, error = ?e, "Twilio webhook failed");
+            let apology = Say {
+                text: Lang::Nb.t("voice-apology"),
+            }
+            .render()
+            .unwrap_or_else(|_| "<Response/>".into());
+            xml(apology)
+        }
+    }
+}
+
+fn render(t: impl Template) -> Result<String, AppError> {
+    t.render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("TwiML template: {e}")))
+}
+
+#[derive(Deserialize)]
+struct Call {
+    #[serde(rename = "To", default)]
+    to: String,
+    #[serde(rename = "From", default)]
+    from: String,
+    #[serde(rename = "CallSid", default)]
+    call_sid: String,
+    #[serde(rename = "Digits", default)]
+    digits: String,
+}
+
+fn number(s: &str) -> Option<E164> {
+    E164::parse(s).ok()
+}
+
+fn general_message(c: &CentreInfo) -> String {
+    Lang::Nb.ta(
+        "voice-general",
+        &[
+            ("centre", c.name.clone()),
+            ("phone", c.contact_phone.clone()),
+            ("email", c.contact_email.clone()),
+        ],
+    )
+}
+
+fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("unreadable form"))
+}
+
+async fn greeting_twiml(s: &AppState, to: &str) -> Result<String, AppError> {
+    let c = centre::get(&s.db).await?;
+    let greeting = inbound::greeting(
+        &s.db,
+        number(to).as_ref(),
+        &c,
+        s.clock.now(),
+        general_message,
+    )
+    .await?;
+    render(Greeting {
+        greeting: &greeting,
+        menu: Lang::Nb.t("voice-menu"),
+        goodbye: Lang::Nb.t("voice-goodbye"),
+        menu_url: "/webhooks/twilio/voice/meny",
+    })
+}
+
+/// norm 4.4.2: the dialled number's answering-machine message, then the menu.
+async fn voice(State(s): State<AppState>, body: Bytes) -> Response {
+    let r = async {
+        let call: Call = form(&body)?;
+        greeting_twiml(&s, &call.to).await
+    };
+    twiml(r.await)
+}
+
+/// The keypad: 1 leave a message, 2 reserve (norm 4.4.4), 3 hear it again.
+async fn menu(State(s): State<AppState>, body: Bytes) -> Response {
+    let r = async {
+        let call: Call = form(&body)?;
+        match call.digits.trim() {
+            "1" => render(Record {
+                // norm 8.2.1: told what is recorded, why, and for how long.
+                notice: Lang::Nb.t("voice-record-notice"),
+                nothing: Lang::Nb.t("voice-record-nothing"),
+                recording_url: "/webhooks/twilio/voice/recording",
+                transcription_url: "/webhooks/twilio/voice/transcription",
+            }),
+            "2" => {
+                let Some(from) = number(&call.from) else {
+                    return render(Say {
+                        text: Lang::Nb.t("voice-reserve-no-number"),
+                    });
+                };
+                let now = s.clock.now();
+                let key = format!("keypad:{}", call.call_sid);
+                let txn = s.db.begin().await?;
+                if let Some(previous) = inbound::claim(&txn, &key, now).await? {
+                    txn.rollback().await?;
+                    return Ok(previous);
+                }
+                inbound::reserve_caller(&txn, &from, now).await?;
+                let out = render(Say {
+                    text: Lang::Nb.t("voice-reserved"),
+                })?;
+                inbound::answer(&txn, &key, &out).await?;
+                txn.commit().await?;
+                tracing::info!("reservation by keypad");
+                Ok(out)
+            }
+            _ => render(Redirect { url: VOICE }),
+        }
+    };
+    twiml(r.await)
+}
+
+#[derive(Deserialize)]
+struct RecordingDone {
+    #[serde(rename = "RecordingSid", default)]
+    recording_sid: String,
+    #[serde(rename = "RecordingUrl", default)]
+    recording_url: String,
+    #[serde(rename = "RecordingDuration", default)]
+    duration: String,
+    #[serde(rename = "From", default)]
+    from: String,
+    #[serde(rename = "To", default)]
+    to: String,
+}
+
+/// `<Record>` calls back here: a voicemail case, due 24 hours after the call.
+async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
+    let r = async {
+        let rec: RecordingDone = form(&body)?;
+        if rec.recording_sid.is_empty() {
+            return Err(AppError::BadRequest("RecordingSid missing"));
+        }
+        let now = s.clock.now();
+        let key = format!("rec:{}", rec.recording_sid);
+        let txn = s.db.begin().await?;
+        if let Some(previous) = inbound::claim(&txn, &key, now).await? {
+            txn.rollback().await?;
+            return Ok(previous);
+        }
+        let c = inbound::voicemail(
+            &txn,
+            &s.config.case_reference_prefix,
+            NewVoicemail {
+                from: number(&rec.from),
+                to: number(&rec.to),
+                recording_sid: rec.recording_sid.clone(),
+                recording_url: rec.recording_url,
+                duration_secs: rec.duration.trim().parse().unwrap_or(0),
+            },
+            now,
+        )
+        .await?;
+        let out = render(Say {
+            text: Lang::Nb.t("voice-thanks"),
+        })?;
+        inbound::answer(&txn, &key, &out).await?;
+        txn.commit().await?;
+        tracing::info!(case = %c.reference, "voicemail case opened");
+        Ok(out)
+    };
+    twiml(r.await)
+}
+
+#[derive(Deserialize)]
+struct Transcribed {
+    #[serde(rename = "RecordingSid", default)]
+    recording_sid: String,
+    #[serde(rename = "TranscriptionSid", default)]
+    transcription_sid: String,
+    #[serde(rename = "TranscriptionText", default)]
+    text: String,
+}
+
+async fn transcription(State(s): State<AppState>, body: Bytes) -> Response {
+    let r = async {
+        let t: Transcribed = form(&body)?;
+        let now = s.clock.now();
+        let key = format!("tr:{}:{}", t.recording_sid, t.transcription_sid);
+        let txn = s.db.begin().await?;
+        if let Some(previous) = inbound::claim(&txn, &key, now).await? {
+            txn.rollback().await?;
+            return Ok(previous);
+        }
+        if !t.text.trim().is_empty() {
+            inbound::transcription(&txn, &t.recording_sid, t.text.trim(), now).await?;
+        }
+        let out = render(Message { text: None })?;
+        inbound::answer(&txn, &key, &out).await?;
+        txn.commit().await?;
+        Ok(out)
+    };
+    twiml(r.await)
+}
+
+#[derive(Deserialize)]
+struct Sms {
+    #[serde(rename = "From", default)]
+    from: String,
+    #[serde(rename = "To", default)]
+    to: String,
+    #[serde(rename = "Body", default)]
+    body: String,
+    #[serde(rename = "MessageSid", default)]
+    message_sid: String,
+}
+
+/// A stop word reserves and is confirmed; other text becomes (or joins) a case.
+async fn sms(State(s): State<AppState>, body: Bytes) -> Response {
+    let r = async {
+        let m: Sms = form(&body)?;
+        let Some(from) = number(&m.from) else {
+            return render(Message { text: None });
+        };
+        let now = s.clock.now();
+        let key = format!("sms:{}", m.message_sid);
+        let txn = s.db.begin().await?;
+        if let Some(previous) = inbound::claim(&txn, &key, now).await? {
+            txn.rollback().await?;
+            return Ok(previous);
+        }
+        let outcome = inbound::inbound_sms(
+            &txn,
+            &s.config.case_reference_prefix,
+            &from,
+            number(&m.to),
+            m.body.trim(),
+            &m.message_sid,
+            now,
+        )
+        .await?;
+        let text = match &outcome {
+            SmsOutcome::Reserved => Some(Lang::Nb.t("sms-reserved")),
+            SmsOutcome::NewCase(r) => {
+                Some(Lang::Nb.ta("sms-received", &[("reference", r.clone())]))
+            }
+            SmsOutcome::AddedTo(_) => None,
+        };
+        let out = render(Message { text })?;
+        inbound::answer(&txn, &key, &out).await?;
+        txn.commit().await?;
+        let kind = match outcome {
+            SmsOutcome::Reserved => "reserved",
+            SmsOutcome::NewCase(_) => "new_case",
+            SmsOutcome::AddedTo(_) => "added_to_case",
+        };
+        tracing::info!(outcome = kind, "inbound SMS filed");
+        Ok(out)
+    };
+    twiml(r.await)
+}
+
+fn bearer_ok(headers: &HeaderMap, secret: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| {
+            t.len() == secret.len() && bool::from(t.as_bytes().ct_eq(secret.as_bytes()))
+        })
+}
+
+/// `POST /webhooks/email`: a raw RFC 822 message, bearer `INBOUND_EMAIL_TOKEN`.
+async fn email(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(secret) = &s.config.inbound_email_token else {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(serde_json::json!({"error": "inbound e-mail is not configured"})),
+        )
+            .into_response();
+    };
+    if !bearer_ok(&headers, secret) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"error": "missing or wrong bearer token"})),
+        )
+            .into_response();
+    }
+    let Ok(body) = to_bytes(body, inbound_mail::MAX_MAIL_BYTES).await else {
+        return mail_error(MailError::TooLarge(inbound_mail::MAX_MAIL_BYTES));
+    };
+    match inbound_mail::ingest(&s.db, &s.config.case_reference_prefix, &body, s.clock.now()).await {
+        Ok(o) => Json(outcome_json(&o)).into_response(),
+        Err(e) => mail_error(e),
+    }
+}
+
+pub fn outcome_json(o: &MailOutcome) -> serde_json::Value {
+    match o {
+        MailOutcome::NewCase(r) => serde_json::json!({"outcome": "new_case", "reference": r}),
+        MailOutcome::Threaded(r) => serde_json::json!({"outcome": "threaded", "reference": r}),
+        MailOutcome::Duplicate => serde_json::json!({"outcome": "duplicate"}),
+        MailOutcome::Ignored(why) => serde_json::json!({"outcome": "ignored", "reason": why}),
+    }
+}
+
+fn mail_error(e: MailError) -> Response {
+    let status = match &e {
+        MailError::TooLarge(_) | MailError::AttachmentTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        MailError::Unreadable | MailError::NoSender => StatusCode::BAD_REQUEST,
+        MailError::Db(_) => {
+            return AppError::Internal(anyhow::anyhow!(e)).into_json_response();
+        }
+    };
+    (status, Json(serde_json::json!({"error": e.to_string()}))).into_response()
+}
