@@ -37,6 +37,9 @@ pub struct Model {
     pub at_risk_alerted_at: Option<DateTimeUtc>,
     /// When the breach warning went out (once per case).
     pub breach_alerted_at: Option<DateTimeUtc>,
+    /// A legal hold keeps the case past its retention date (with the reason).
+    pub legal_hold_reason: Option<String>,
+    pub legal_hold_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

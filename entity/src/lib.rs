@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod caller_number;
 pub mod campaign;
 pub mod case;
+pub mod case_fact;
 pub mod centre;
 pub mod client;
 pub mod enums;
@@ -15,6 +16,8 @@ pub mod mail_outbox;
 pub mod message;
 pub mod recording;
 pub mod reservation;
+pub mod retention_run;
+pub mod retention_settings;
 pub mod session;
 pub mod user;
 

@@ -19,3 +19,4 @@ pub mod settings;
 pub mod signin;
 pub mod time;
 pub mod users;
+pub mod retention;

@@ -1,0 +1,551 @@
+//! Retention (norm 4.4.3, 4.3, 8.2.1 b): keep written dialogue at least 6
+//! months after a case closed, statistics at least 12 months, recordings no
+//! longer than their purpose; then delete, by itself, provably.
+//!
+//! The policy works in whole Oslo days: on date D everything whose time ran
+//! out before the start of D goes. A dry run for D therefore counts exactly
+//! what the real run on D deletes. Deletion is in batches, each one
+//! transaction; a run that dies half-way leaves whole cases behind (never a
+//! message without its case) and the next run finishes the work. Several
+//! instances may run at once: every step is idempotent.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Days, Months, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Oslo;
+use entity::enums::CaseStatus;
+use entity::{
+    attachment, audit_log, case, case_fact, inbound_event, login_throttle, mail_outbox, message,
+    recording, retention_run, retention_settings, session,
+};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::audit::{self, Actor, Entry};
+use super::cases::ANSWER_WITHIN;
+use crate::sms::Twilio;
+
+/// norm 4.4.3: written dialogue is kept at least 6 months.
+pub const MIN_DIALOGUE_MONTHS: i32 = 6;
+/// norm 4.3: daily statistics are kept at least 12 months.
+pub const MIN_STATS_MONTHS: i32 = 12;
+pub const DEFAULT_RECORDING_DAYS: i32 = 90;
+pub const DEFAULT_AUDIT_MONTHS: i32 = 12;
+/// Provider delivery ids are kept this long to recognise retries.
+pub const INBOUND_EVENT_DAYS: u64 = 30;
+const BATCH: u64 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub dialogue_months: i32,
+    pub recording_days: i32,
+    pub stats_months: i32,
+    pub audit_months: i32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            dialogue_months: MIN_DIALOGUE_MONTHS,
+            recording_days: DEFAULT_RECORDING_DAYS,
+            stats_months: MIN_STATS_MONTHS,
+            audit_months: DEFAULT_AUDIT_MONTHS,
+        }
+    }
+}
+
+pub async fn policy(conn: &impl ConnectionTrait) -> Result<Policy, DbErr> {
+    Ok(retention_settings::Entity::find()
+        .one(conn)
+        .await?
+        .map(|r| Policy {
+            dialogue_months: r.dialogue_months,
+            recording_days: r.recording_days,
+            stats_months: r.stats_months,
+            audit_months: r.audit_months,
+        })
+        .unwrap_or_default())
+}
+
+/// Field → translation key of what is wrong.
+pub type FieldErrors = Vec<(&'static str, &'static str)>;
+
+/// Checks a policy against the legal floors.
+pub fn validate(p: &Policy) -> FieldErrors {
+    let mut e = Vec::new();
+    if p.dialogue_months < MIN_DIALOGUE_MONTHS {
+        e.push(("dialog_maaneder", "retention-error-dialogue-floor"));
+    }
+    if p.stats_months < MIN_STATS_MONTHS {
+        e.push(("statistikk_maaneder", "retention-error-stats-floor"));
+    }
+    if !(1..=3650).contains(&p.recording_days) {
+        e.push(("opptak_dager", "retention-error-recording-days"));
+    }
+    if !(1..=120).contains(&p.audit_months) {
+        e.push(("logg_maaneder", "retention-error-audit-months"));
+    }
+    if p.dialogue_months > 120 || p.stats_months > 120 {
+        e.push(("dialog_maaneder", "retention-error-too-long"));
+    }
+    e
+}
+
+pub async fn save_policy(
+    db: &DatabaseConnection,
+    p: Policy,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<(), FieldErrors>, DbErr> {
+    let errors = validate(&p);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let txn = db.begin().await?;
+    let existing = retention_settings::Entity::find().one(&txn).await?;
+    let mut am: retention_settings::ActiveModel = match existing.clone() {
+        Some(r) => r.into(),
+        None => Default::default(),
+    };
+    am.dialogue_months = Set(p.dialogue_months);
+    am.recording_days = Set(p.recording_days);
+    am.stats_months = Set(p.stats_months);
+    am.audit_months = Set(p.audit_months);
+    am.updated_at = Set(now);
+    if existing.is_some() {
+        am.update(&txn).await?;
+    } else {
+        am.insert(&txn).await?;
+    }
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("retention.policy").detail(format!(
+            "dialogue {} months, recordings {} days, statistics {} months, audit {} months",
+            p.dialogue_months, p.recording_days, p.stats_months, p.audit_months
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// The instant the policy date starts (Oslo midnight), in UTC.
+pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    Oslo.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .earliest()
+        .map(|t| t.to_utc())
+        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))
+}
+
+fn months_before(t: DateTime<Utc>, m: i32) -> DateTime<Utc> {
+    t.checked_sub_months(Months::new(m.max(0) as u32)).unwrap_or(t)
+}
+
+/// The moments before which each kind's time has run out on date `as_of`.
+#[derive(Clone, Copy, Debug)]
+pub struct Cutoffs {
+    pub cases_closed_before: DateTime<Utc>,
+    pub recordings_made_before: DateTime<Utc>,
+    pub facts_received_before: DateTime<Utc>,
+    pub audit_before: DateTime<Utc>,
+    pub events_before: DateTime<Utc>,
+    pub sessions_expired_before: DateTime<Utc>,
+}
+
+pub fn cutoffs(p: &Policy, as_of: NaiveDate) -> Cutoffs {
+    let start = day_start(as_of);
+    Cutoffs {
+        cases_closed_before: months_before(start, p.dialogue_months),
+        recordings_made_before: day_start(
+            as_of
+                .checked_sub_days(Days::new(p.recording_days.max(0) as u64))
+                .unwrap_or(as_of),
+        ),
+        facts_received_before: months_before(start, p.stats_months),
+        audit_before: months_before(start, p.audit_months),
+        events_before: day_start(
+            as_of
+                .checked_sub_days(Days::new(INBOUND_EVENT_DAYS))
+                .unwrap_or(as_of),
+        ),
+        sessions_expired_before: start,
+    }
+}
+
+/// What a kind would lose, or lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KindCount {
+    pub count: u64,
+    /// The oldest date among them (Oslo), for the dry run.
+    pub oldest: Option<NaiveDate>,
+}
+
+pub type Counts = BTreeMap<&'static str, KindCount>;
+
+fn oslo_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&Oslo).date_naive()
+}
+
+fn expired_cases(c: &Cutoffs) -> sea_orm::Select<case::Entity> {
+    case::Entity::find()
+        .filter(case::Column::Status.eq(CaseStatus::Closed))
+        .filter(case::Column::ClosedAt.lt(c.cases_closed_before))
+        .filter(case::Column::LegalHoldReason.is_null())
+}
+
+async fn held_case_ids(conn: &impl ConnectionTrait) -> Result<Vec<i32>, DbErr> {
+    case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(case::Column::LegalHoldReason.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+async fn expired_recordings(
+    conn: &impl ConnectionTrait,
+    c: &Cutoffs,
+) -> Result<sea_orm::Select<recording::Entity>, DbErr> {
+    Ok(recording::Entity::find()
+        .filter(recording::Column::DeletedAt.is_null())
+        .filter(recording::Column::CreatedAt.lt(c.recordings_made_before))
+        .filter(recording::Column::CaseId.is_not_in(held_case_ids(conn).await?)))
+}
+
+/// The dry run: per kind, how many would go and the oldest date.
+pub async fn preview(
+    conn: &impl ConnectionTrait,
+    p: &Policy,
+    as_of: NaiveDate,
+) -> Result<Counts, DbErr> {
+    let c = cutoffs(p, as_of);
+    let mut out = Counts::new();
+    let q = expired_cases(&c);
+    out.insert(
+        "cases",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(case::Column::ClosedAt)
+                .one(conn)
+                .await?
+                .and_then(|x| x.closed_at.map(oslo_date)),
+        },
+    );
+    let q = expired_recordings(conn, &c).await?;
+    out.insert(
+        "recordings",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(recording::Column::CreatedAt)
+                .one(conn)
+                .await?
+                .map(|x| oslo_date(x.created_at)),
+        },
+    );
+    let q = case_fact::Entity::find()
+        .filter(case_fact::Column::ReceivedAt.lt(c.facts_received_before));
+    out.insert(
+        "case_facts",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(case_fact::Column::ReceivedAt)
+                .one(conn)
+                .await?
+                .map(|x| x.received_on),
+        },
+    );
+    let q = audit_log::Entity::find().filter(audit_log::Column::At.lt(c.audit_before));
+    out.insert(
+        "audit_log",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(audit_log::Column::At)
+                .one(conn)
+                .await?
+                .map(|x| oslo_date(x.at)),
+        },
+    );
+    let q = inbound_event::Entity::find()
+        .filter(inbound_event::Column::CreatedAt.lt(c.events_before));
+    out.insert(
+        "inbound_events",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(inbound_event::Column::CreatedAt)
+                .one(conn)
+                .await?
+                .map(|x| oslo_date(x.created_at)),
+        },
+    );
+    let q = session::Entity::find()
+        .filter(session::Column::ExpiresAt.lt(c.sessions_expired_before));
+    out.insert(
+        "sessions",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(session::Column::ExpiresAt)
+                .one(conn)
+                .await?
+                .map(|x| oslo_date(x.expires_at)),
+        },
+    );
+    Ok(out)
+}
+
+/// The statistical facts of a case, without personal data.
+fn facts_of(c: &case::Model) -> case_fact::ActiveModel {
+    let first = c.first_response_at.map(|t| (t - c.received_at).num_seconds());
+    case_fact::ActiveModel {
+        case_id: Set(c.id),
+        received_at: Set(c.received_at),
+        received_on: Set(oslo_date(c.received_at)),
+        campaign_id: Set(c.campaign_id),
+        client_id: Set(c.client_id),
+        channel: Set(c.channel),
+        category: Set(c.category.clone()),
+        answered_within24h: Set(c
+            .first_response_at
+            .is_some_and(|t| t - c.received_at <= ANSWER_WITHIN)),
+        first_response_secs: Set(first),
+        ..Default::default()
+    }
+}
+
+/// Deletes whole cases inside the caller's transaction: their facts are
+/// written first, then attachments, messages, recordings, queued mail and the
+/// case rows. The recordings must already be gone at Twilio.
+pub async fn delete_cases(
+    conn: &impl ConnectionTrait,
+    cases: &[case::Model],
+) -> Result<(), DbErr> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    case_fact::Entity::insert_many(cases.iter().map(facts_of))
+        .on_conflict(
+            OnConflict::column(case_fact::Column::CaseId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    let ids: Vec<i32> = cases.iter().map(|c| c.id).collect();
+    let message_ids: Vec<i32> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::CaseId.is_in(ids.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    attachment::Entity::delete_many()
+        .filter(attachment::Column::MessageId.is_in(message_ids))
+        .exec(conn)
+        .await?;
+    message::Entity::delete_many()
+        .filter(message::Column::CaseId.is_in(ids.clone()))
+        .exec(conn)
+        .await?;
+    recording::Entity::delete_many()
+        .filter(recording::Column::CaseId.is_in(ids.clone()))
+        .exec(conn)
+        .await?;
+    mail_outbox::Entity::delete_many()
+        .filter(mail_outbox::Column::CaseId.is_in(ids.clone()))
+        .exec(conn)
+        .await?;
+    case::Entity::delete_many()
+        .filter(case::Column::Id.is_in(ids))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes recordings at Twilio first, then marks them here.
+async fn delete_recordings_at_twilio(
+    db: &DatabaseConnection,
+    twilio: &Twilio,
+    recs: &[recording::Model],
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    let mut n = 0;
+    for r in recs.iter().filter(|r| r.deleted_at.is_none()) {
+        twilio.delete_recording(&r.sid).await?;
+        recording::Entity::update_many()
+            .col_expr(recording::Column::DeletedAt, Expr::value(now))
+            .filter(recording::Column::Id.eq(r.id))
+            .filter(recording::Column::DeletedAt.is_null())
+            .exec(db)
+            .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Test seam: fail inside the given batch of cases (1-based), after its
+/// deletes and before its commit, as a crash would.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    pub fail_in_case_batch: Option<usize>,
+}
+
+/// The real run for `as_of`; leaves a receipt.
+pub async fn run(
+    db: &DatabaseConnection,
+    twilio: &Twilio,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    opts: RunOptions,
+) -> anyhow::Result<Counts> {
+    let p = policy(db).await?;
+    let c = cutoffs(&p, as_of);
+    let receipt = retention_run::ActiveModel {
+        started_at: Set(now),
+        finished_at: Set(None),
+        as_of: Set(as_of),
+        dry_run: Set(false),
+        counts: Set("{}".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut counts = Counts::new();
+
+    // Cases, in batches: recordings at Twilio, then one transaction per batch.
+    let mut batch_no = 0;
+    loop {
+        let batch = expired_cases(&c)
+            .order_by_asc(case::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        batch_no += 1;
+        let ids: Vec<i32> = batch.iter().map(|x| x.id).collect();
+        let recs = recording::Entity::find()
+            .filter(recording::Column::CaseId.is_in(ids))
+            .all(db)
+            .await?;
+        let at_twilio = delete_recordings_at_twilio(db, twilio, &recs, now).await?;
+        counts.entry("recordings").or_default().count += at_twilio;
+        let txn = db.begin().await?;
+        delete_cases(&txn, &batch).await?;
+        if opts.fail_in_case_batch == Some(batch_no) {
+            txn.rollback().await?;
+            anyhow::bail!("simulated failure inside batch {batch_no}");
+        }
+        txn.commit().await?;
+        counts.entry("cases").or_default().count += batch.len() as u64;
+    }
+
+    // Recordings past their time (norm 8.2.1 b), also on open cases.
+    loop {
+        let recs = expired_recordings(db, &c)
+            .await?
+            .order_by_asc(recording::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        if recs.is_empty() {
+            break;
+        }
+        counts.entry("recordings").or_default().count +=
+            delete_recordings_at_twilio(db, twilio, &recs, now).await?;
+    }
+
+    let deleted = case_fact::Entity::delete_many()
+        .filter(case_fact::Column::ReceivedAt.lt(c.facts_received_before))
+        .exec(db)
+        .await?;
+    counts.entry("case_facts").or_default().count += deleted.rows_affected;
+    let deleted = audit_log::Entity::delete_many()
+        .filter(audit_log::Column::At.lt(c.audit_before))
+        .exec(db)
+        .await?;
+    counts.entry("audit_log").or_default().count += deleted.rows_affected;
+    let deleted = inbound_event::Entity::delete_many()
+        .filter(inbound_event::Column::CreatedAt.lt(c.events_before))
+        .exec(db)
+        .await?;
+    counts.entry("inbound_events").or_default().count += deleted.rows_affected;
+    let deleted = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(c.sessions_expired_before.max(now)))
+        .exec(db)
+        .await?;
+    counts.entry("sessions").or_default().count += deleted.rows_affected;
+    login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::FirstFailureAt.lt(now - chrono::Duration::days(1)))
+        .exec(db)
+        .await?;
+    for k in ["cases", "recordings", "case_facts", "audit_log", "inbound_events", "sessions"] {
+        counts.entry(k).or_default();
+    }
+
+    let mut am: retention_run::ActiveModel = receipt.into();
+    am.finished_at = Set(Some(now));
+    am.counts = Set(serde_json::to_string(&counts)?);
+    am.update(db).await?;
+    tracing::info!(counts = %serde_json::to_string(&counts)?, "retention run finished");
+    Ok(counts)
+}
+
+/// Receipts, newest first.
+pub async fn receipts(conn: &impl ConnectionTrait) -> Result<Vec<retention_run::Model>, DbErr> {
+    retention_run::Entity::find()
+        .order_by_desc(retention_run::Column::Id)
+        .limit(50)
+        .all(conn)
+        .await
+}
+
+/// Whether a real run finished within the last 20 hours (the daily job).
+pub async fn ran_recently(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(retention_run::Entity::find()
+        .filter(retention_run::Column::DryRun.eq(false))
+        .filter(retention_run::Column::FinishedAt.gt(now - chrono::Duration::hours(20)))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// Places a legal hold on a case (or lifts it with `None`), audited.
+pub async fn set_hold(
+    db: &DatabaseConnection,
+    c: &case::Model,
+    reason: Option<&str>,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Result<(), &'static str>, DbErr> {
+    let reason = reason.map(str::trim);
+    if reason.is_some_and(|r| r.chars().count() < 5) {
+        return Ok(Err("hold-error-reason"));
+    }
+    let txn = db.begin().await?;
+    let mut am: case::ActiveModel = c.clone().into();
+    am.legal_hold_reason = Set(reason.map(str::to_string));
+    am.legal_hold_at = Set(reason.map(|_| now));
+    am.update(&txn).await?;
+    let e = match reason {
+        Some(r) => Entry::new("case.hold")
+            .object("case", &c.reference)
+            .detail(r.chars().take(500).collect::<String>()),
+        None => Entry::new("case.unhold").object("case", &c.reference),
+    };
+    audit::record(&txn, now, by, e).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
