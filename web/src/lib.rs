@@ -1,6 +1,7 @@
 //! innsyn: the transparency portal and inbound desk of a Norwegian call centre.
 
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod csrf;

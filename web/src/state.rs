@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::registers::RegisterCache;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 
@@ -19,6 +20,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
     pub limits: RateLimits,
+    /// In-memory copies of the reservation registers for the wash.
+    pub registers: RegisterCache,
 }
 
 impl Deref for AppState {
@@ -42,6 +45,7 @@ impl AppState {
             clock,
             mailer,
             limits,
+            registers: RegisterCache::default(),
         })))
     }
 

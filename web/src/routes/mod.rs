@@ -1,7 +1,9 @@
 //! Every URL the product answers, and the layers around them.
 
 mod api;
+pub mod api_auth;
 mod assets;
+mod dialer;
 mod health;
 mod public;
 
@@ -36,10 +38,13 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         // GET /assets/...
         .merge(assets::router())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // GET /api/v1/call-window; with a token: POST /api/v1/wash (streamed,
+        // any length, so outside the body limit), POST /api/v1/abandoned
+        .nest("/api/v1", dialer::router(state.clone()))
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(middleware::from_fn(remember_lang))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

@@ -3,6 +3,7 @@
 mod support;
 
 mod complaint;
+mod dialer;
 mod lookup;
 mod pages;
 mod rate_limit;
