@@ -334,3 +334,49 @@ dual!(
         );
     }
 );
+
+dual!(
+    norm_4_4_4_a_long_list_comes_back_whole_and_in_order,
+    |app: TestApp| async move {
+        let (_, token) = new_token(&app).await;
+        reserve(&app, "90000002").await;
+        let lines_in: Vec<String> = (0..30_000u32)
+            .map(|i| {
+                if i % 1000 == 999 {
+                    "???".to_string()
+                } else {
+                    (90_000_000 + i).to_string()
+                }
+            })
+            .collect();
+        let input = lines_in.join("\n");
+        let r = post_api(&app, "/api/v1/wash", Some(&token), &input).await;
+        assert_eq!(r.status, 200);
+        let out: Vec<&str> = r.body.lines().collect();
+        assert_eq!(out.len(), 30_001);
+        for (o, i) in out[1..].iter().zip(&lines_in) {
+            let expected = match i.as_str() {
+                "???" => "???,,invalid".to_string(),
+                "90000002" => "90000002,+4790000002,reserved".to_string(),
+                n => format!("{n},+47{n},callable"),
+            };
+            assert_eq!(*o, expected);
+        }
+        let runs = wash_run::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!((runs[0].count_in, runs[0].count_callable), (30_000, 29_969));
+    }
+);
+
+dual!(
+    the_call_window_is_rate_limited_with_a_json_answer,
+    configure = |c| c.rate_limit_lookup_per_minute = 2,
+    |app: TestApp| async move {
+        for _ in 0..2 {
+            assert_eq!(app.get("/api/v1/call-window").await.status, 200);
+        }
+        let r = app.get("/api/v1/call-window").await;
+        assert_eq!(r.status, 429);
+        assert!(r.header("retry-after").is_some());
+        assert_eq!(r.json()["error"], "ratelimit");
+    }
+);
