@@ -12,8 +12,8 @@ use entity::{abandoned_call, client, client_reservation, register_version, reser
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
 };
 
 use super::phone::{E164, e164_key, parse_common_norwegian};
@@ -44,25 +44,91 @@ pub async fn version(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
     )
 }
 
-/// A set of numbers as sorted [`e164_key`]s: 8 bytes a number.
-#[derive(Debug, Default)]
-pub struct KeySet(Vec<u64>);
+/// A set of numbers as [`e164_key`]s in an open-addressing hash table
+/// (linear probing, at most half full): one cache miss a lookup, 16 bytes a
+/// number. Key 0 is never a number (E.164 has no leading zero), so 0 marks
+/// an empty slot.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    slots: Vec<u64>,
+    len: usize,
+}
 
 impl KeySet {
-    pub fn from_keys(mut keys: Vec<u64>) -> KeySet {
-        keys.sort_unstable();
-        keys.dedup();
-        keys.shrink_to_fit();
-        KeySet(keys)
+    pub fn from_keys(keys: Vec<u64>) -> KeySet {
+        let cap = (keys.len() * 2).max(8).next_power_of_two();
+        let mut set = KeySet {
+            slots: vec![0; cap],
+            len: 0,
+        };
+        for k in keys {
+            set.insert(k);
+        }
+        set
     }
+
+    /// Adds keys, growing the table to stay at most half full.
+    pub fn extend(&mut self, keys: impl IntoIterator<Item = u64>) {
+        for k in keys {
+            if (self.len + 1) * 2 > self.slots.len() {
+                let old = std::mem::take(&mut self.slots);
+                let cap = (old.len() * 2).max(16);
+                self.slots = vec![0; cap];
+                self.len = 0;
+                for o in old.into_iter().filter(|&o| o != 0) {
+                    self.insert(o);
+                }
+            }
+            self.insert(k);
+        }
+    }
+
+    fn slot(&self, key: u64) -> usize {
+        // Fibonacci hashing: the top bits of key × 2^64/φ.
+        let bits = self.slots.len().trailing_zeros();
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    fn insert(&mut self, key: u64) {
+        if key == 0 {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = key;
+                    self.len += 1;
+                    return;
+                }
+                k if k == key => return,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
     pub fn contains(&self, key: u64) -> bool {
-        self.0.binary_search(&key).is_ok()
+        if self.slots.is_empty() || key == 0 {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
+
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
+
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 }
 
@@ -81,14 +147,68 @@ where
     Ok(KeySet::from_keys(keys))
 }
 
-async fn load_centre(db: &DatabaseConnection) -> Result<KeySet, DbErr> {
+/// The centre's register in memory, with what is needed to catch up on
+/// new rows alone: the highest row id read and the number of rows read.
+#[derive(Clone, Debug, Default)]
+struct CentreCopy {
+    /// The register version this copy is current for.
+    version: i64,
+    set: Arc<KeySet>,
+    max_id: i32,
+    rows: u64,
+}
+
+async fn load_centre(db: &DatabaseConnection) -> Result<CentreCopy, DbErr> {
     let rows = reservation::Entity::find()
         .select_only()
+        .column(reservation::Column::Id)
         .column(reservation::Column::E164)
-        .into_tuple::<String>()
+        .into_tuple::<(i32, String)>()
         .stream(db)
         .await?;
-    collect_keys(rows).await
+    futures_util::pin_mut!(rows);
+    let (mut keys, mut max_id, mut n) = (Vec::new(), 0, 0u64);
+    while let Some((id, e164)) = rows.try_next().await? {
+        max_id = std::cmp::max(max_id, id);
+        n += 1;
+        if let Some(k) = e164_key(&e164) {
+            keys.push(k);
+        }
+    }
+    Ok(CentreCopy {
+        version: 0,
+        set: Arc::new(KeySet::from_keys(keys)),
+        max_id,
+        rows: n,
+    })
+}
+
+/// Brings `old` up to date by reading only rows added since. Falls back to a
+/// full read when the row count shows anything else happened (a row
+/// committed out of id order, a row removed).
+async fn catch_up_centre(
+    db: &DatabaseConnection,
+    mut old: CentreCopy,
+) -> Result<CentreCopy, DbErr> {
+    let new: Vec<(i32, String)> = reservation::Entity::find()
+        .select_only()
+        .column(reservation::Column::Id)
+        .column(reservation::Column::E164)
+        .filter(reservation::Column::Id.gt(old.max_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let total = PaginatorTrait::count(reservation::Entity::find(), db).await?;
+    if total != old.rows.saturating_add(new.len() as u64) {
+        return load_centre(db).await;
+    }
+    if !new.is_empty() {
+        old.max_id = new.iter().map(|(id, _)| *id).max().unwrap_or(old.max_id);
+        old.rows = total;
+        // Copies the table only if a wash is still reading the old one.
+        Arc::make_mut(&mut old.set).extend(new.iter().filter_map(|(_, e)| e164_key(e)));
+    }
+    Ok(old)
 }
 
 async fn load_client(db: &DatabaseConnection, client_id: i32) -> Result<KeySet, DbErr> {
@@ -119,8 +239,9 @@ pub async fn abandoned_since(
 
 #[derive(Default)]
 struct Cached {
-    version: i64,
-    centre: Option<Arc<KeySet>>,
+    centre: Option<CentreCopy>,
+    /// The version the client copies are current for.
+    clients_version: i64,
     clients: HashMap<i32, Arc<KeySet>>,
 }
 
@@ -130,27 +251,25 @@ pub struct RegisterCache(tokio::sync::Mutex<Cached>);
 
 impl RegisterCache {
     /// The centre's register as of now. One small query checks the version;
-    /// the register is read again only after a write.
+    /// after a write, only the rows added since are read.
     pub async fn centre(&self, db: &DatabaseConnection) -> Result<Arc<KeySet>, DbErr> {
         // Read the version before the rows: a write racing with the load
-        // leaves a newer version behind, so the next call reloads.
+        // leaves a newer version behind, so the next call looks again.
         let v = version(db).await?;
         let mut c = self.0.lock().await;
-        if c.version != v {
-            *c = Cached {
-                version: v,
-                ..Default::default()
-            };
-        }
-        if let Some(s) = &c.centre {
-            return Ok(s.clone());
-        }
-        let s = Arc::new(load_centre(db).await?);
-        c.centre = Some(s.clone());
-        Ok(s)
+        let mut copy = match c.centre.take() {
+            Some(copy) if copy.version == v => copy,
+            Some(stale) => catch_up_centre(db, stale).await?,
+            None => load_centre(db).await?,
+        };
+        copy.version = v;
+        let set = copy.set.clone();
+        c.centre = Some(copy);
+        Ok(set)
     }
 
-    /// Client `client_id`'s own register as of now.
+    /// Client `client_id`'s own register as of now (read whole after any
+    /// write: client registers are small next to the centre's).
     pub async fn client(
         &self,
         db: &DatabaseConnection,
@@ -158,11 +277,9 @@ impl RegisterCache {
     ) -> Result<Arc<KeySet>, DbErr> {
         let v = version(db).await?;
         let mut c = self.0.lock().await;
-        if c.version != v {
-            *c = Cached {
-                version: v,
-                ..Default::default()
-            };
+        if c.clients_version != v {
+            c.clients_version = v;
+            c.clients.clear();
         }
         if let Some(s) = c.clients.get(&client_id) {
             return Ok(s.clone());
@@ -295,4 +412,21 @@ pub async fn record_abandoned(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_set_holds_exactly_its_keys() {
+        let keys: Vec<u64> = (0..10_000u64).map(|i| 4_790_000_000 + 3 * i).collect();
+        let set = KeySet::from_keys(keys.iter().chain(&keys).copied().collect());
+        assert_eq!(set.len(), 10_000);
+        for i in 0..30_000u64 {
+            assert_eq!(set.contains(4_790_000_000 + i), i % 3 == 0, "{i}");
+        }
+        assert!(!set.contains(0));
+        assert!(!KeySet::default().contains(4_790_000_000));
+    }
 }

@@ -2,7 +2,6 @@
 //! out, in input order. Works on chunks of bytes as they arrive so a list of
 //! any length runs in bounded memory.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use super::registers::{KeySet, parse_key};
@@ -215,19 +214,37 @@ impl Washer {
         }
         if self.only_callable {
             if let (Verdict::Callable, Some(k)) = (verdict, key) {
-                let _ = writeln!(out, "+{k}");
+                write_key(k, out);
+                out.push(b'\n');
             }
             return;
         }
         write_csv_field(text, out);
         out.push(b',');
         if let Some(k) = key {
-            let _ = write!(out, "+{k}");
+            write_key(k, out);
         }
         out.push(b',');
         out.extend_from_slice(verdict.as_str().as_bytes());
         out.push(b'\n');
     }
+}
+
+/// Writes `+` and the key's digits: the E.164 form (no `fmt` on the hot path).
+fn write_key(key: u64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut k = key;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (k % 10) as u8;
+        k /= 10;
+        if k == 0 {
+            break;
+        }
+    }
+    out.push(b'+');
+    out.extend_from_slice(&buf[i..]);
 }
 
 fn write_csv_field(f: &[u8], out: &mut Vec<u8>) {

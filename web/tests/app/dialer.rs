@@ -380,3 +380,33 @@ dual!(
         assert_eq!(r.json()["error"], "ratelimit");
     }
 );
+
+dual!(
+    the_register_in_memory_catches_up_on_additions_and_notices_removals,
+    |app: TestApp| async move {
+        use innsyn::domain::phone::e164_key;
+        let key = |n: &str| e164_key(E164::parse(n).unwrap().as_str()).unwrap();
+        reserve(&app, "91111111").await;
+        let s1 = app.state.registers.centre(&app.db).await.unwrap();
+        assert!(s1.contains(key("91111111")));
+        reserve(&app, "92222222").await;
+        let s2 = app.state.registers.centre(&app.db).await.unwrap();
+        assert!(s2.contains(key("91111111")) && s2.contains(key("92222222")));
+        assert!(
+            !s1.contains(key("92222222")),
+            "a wash in progress keeps its copy"
+        );
+        // A row removed outside the domain functions, then a write: the row
+        // count no longer adds up, so the register is read whole again.
+        entity::reservation::Entity::delete_many()
+            .filter(entity::reservation::Column::E164.eq("+4791111111"))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        reserve(&app, "93333333").await;
+        let s3 = app.state.registers.centre(&app.db).await.unwrap();
+        assert!(!s3.contains(key("91111111")));
+        assert!(s3.contains(key("92222222")) && s3.contains(key("93333333")));
+        assert_eq!(s3.len(), 2);
+    }
+);
