@@ -272,6 +272,7 @@ async fn run(dir: &Path, numbers: usize, reservations: usize) -> anyhow::Result<
     for (name, r) in [
         ("first (loads the register)", &cold),
         ("second (register in memory)", &warm),
+        ("third (after a new reservation)", &after_write),
     ] {
         println!(
             "  {name:<32} {:.3} s  {:>10.0} numbers/s  {} callable  {} MB out",
