@@ -1,6 +1,8 @@
 //! Database tables of innsyn, as sea-orm entities. No business rules live here:
 //! those are in `web/src/domain`.
 
+pub mod abandoned_call;
+pub mod api_token;
 pub mod attachment;
 pub mod audit_log;
 pub mod caller_number;
@@ -9,17 +11,20 @@ pub mod case;
 pub mod case_fact;
 pub mod centre;
 pub mod client;
+pub mod client_reservation;
 pub mod enums;
 pub mod inbound_event;
 pub mod login_throttle;
 pub mod mail_outbox;
 pub mod message;
 pub mod recording;
+pub mod register_version;
 pub mod reservation;
 pub mod retention_run;
 pub mod retention_settings;
 pub mod session;
 pub mod user;
+pub mod wash_run;
 
 pub mod prelude {
     pub use super::caller_number::Entity as CallerNumber;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261123_000002_back_office;
+mod m20261123_000003_dialer;
 mod m20261123_000004_inbound;
 mod m20261123_000005_retention;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000002_back_office::Migration),
+            Box::new(m20261123_000003_dialer::Migration),
             Box::new(m20261123_000004_inbound::Migration),
             Box::new(m20261123_000005_retention::Migration),
         ]

@@ -129,9 +129,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(Index::drop().name("idx_cases_closed_at").table(Cases::Table).to_owned())
-            .await?;
-        for c in [Cases::LegalHoldAt.into_iden(), Cases::LegalHoldReason.into_iden()] {
+        m.drop_index(
+            Index::drop()
+                .name("idx_cases_closed_at")
+                .table(Cases::Table)
+                .to_owned(),
+        )
+        .await?;
+        for c in [
+            Cases::LegalHoldAt.into_iden(),
+            Cases::LegalHoldReason.into_iden(),
+        ] {
             m.alter_table(Table::alter().table(Cases::Table).drop_column(c).to_owned())
                 .await?;
         }

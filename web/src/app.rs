@@ -84,6 +84,14 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
     if run_jobs {
         crate::jobs::spawn_all(state.clone());
     }
+    // Load the reservation register into memory now, so the first wash does
+    // not wait for it.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.registers.centre(&warm.db).await {
+            tracing::warn!(error = %e, "could not preload the reservation register");
+        }
+    });
     let app = crate::routes::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "innsyn listening");

@@ -66,6 +66,9 @@ pub struct Config {
     /// `INBOUND_EMAIL_TOKEN`: the bearer secret mail providers present at
     /// `POST /webhooks/email`; unset, that endpoint refuses everything.
     pub inbound_email_token: Option<String>,
+    /// `ABANDONED_AGENT_REQUIRED_DAYS`: for how many days after an abandoned
+    /// call (norm 4.6.3) the wash answers `agent-required` for the number.
+    pub abandoned_agent_required_days: u32,
 }
 
 #[derive(Clone)]
@@ -172,6 +175,13 @@ impl Config {
                 });
             }
         }
+        let abandoned_agent_required_days = parse_num(src, "ABANDONED_AGENT_REQUIRED_DAYS", 30)?;
+        if !(1..=3650).contains(&abandoned_agent_required_days) {
+            return Err(ConfigError {
+                var: "ABANDONED_AGENT_REQUIRED_DAYS",
+                message: "must be between 1 and 3650 days".into(),
+            });
+        }
         let case_reference_prefix = src
             .get("CASE_REFERENCE_PREFIX")
             .unwrap_or_else(|| "K".into());
@@ -258,6 +268,7 @@ impl Config {
                 .get("INITIAL_ADMIN_EMAIL")
                 .unwrap_or_else(|| "admin@innsyn.local".into()),
             log_json,
+            abandoned_agent_required_days,
         })
     }
 
@@ -293,5 +304,13 @@ mod tests {
         assert_eq!(e.var, "MAIL_FROM");
         let e = Config::from_source(&[("PUBLIC_BASE_URL", "example.org")]).unwrap_err();
         assert_eq!(e.var, "PUBLIC_BASE_URL");
+        let e = Config::from_source(&[("ABANDONED_AGENT_REQUIRED_DAYS", "0")]).unwrap_err();
+        assert_eq!(e.var, "ABANDONED_AGENT_REQUIRED_DAYS");
+        assert_eq!(
+            Config::from_source(&[])
+                .unwrap()
+                .abandoned_agent_required_days,
+            30
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use innsyn::config::Config;
-use innsyn::domain::{email::EmailAddress, users};
+use innsyn::domain::{api_tokens, email::EmailAddress, users};
 use migration::{Migrator, MigratorTrait};
 
 #[derive(Parser)]
@@ -37,7 +37,7 @@ enum Command {
     IngestMail,
     /// Run the scheduled jobs (mail, SLA alerts, clean-up) without serving pages.
     Worker,
-    /// Print performance figures.
+    /// Print performance figures (run them from a release build).
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
@@ -54,10 +54,34 @@ enum Command {
         #[arg(long, env = "INNSYN_NEW_USER_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Create a dialer API token; prints it once (only its hash is stored).
+    CreateToken {
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a dialer API token by its id.
+    RevokeToken {
+        #[arg(long)]
+        id: i32,
+    },
+    /// Import a client's own reservation register from CSV on standard input
+    /// (one number per line, or a header with a `number` column).
+    ImportClientRegister {
+        #[arg(long)]
+        client: i32,
+    },
 }
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Wash N numbers against N reservations through HTTP on loopback, and
+    /// compare with `sort` + `comm` on the same files.
+    Wash {
+        #[arg(long, default_value_t = 1_000_000)]
+        numbers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        reservations: usize,
+    },
     /// Server time of the SLA queue page with many open cases (a temporary
     /// SQLite database, or DATABASE_URL when it is set to PostgreSQL).
     Queue {
@@ -151,8 +175,12 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Bench { what } => match what {
             BenchCommand::Queue { cases, rounds } => {
-                innsyn::bench::queue(config, cases, rounds.max(1)).await
+                innsyn::bench::queue::run(config, cases, rounds.max(1)).await
             }
+            BenchCommand::Wash {
+                numbers,
+                reservations,
+            } => innsyn::bench::wash::run(numbers, reservations).await,
         },
         Command::SeedDemo => {
             let db = innsyn::app::connect(&config).await?;
@@ -184,6 +212,62 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             match pw {
                 Some(pw) => println!("created {} ({role:?}); one-time password: {pw}", u.email),
                 None => println!("created {} ({role:?})", u.email),
+            }
+            Ok(())
+        }
+        Command::CreateToken { name } => {
+            if name.trim().is_empty() {
+                anyhow::bail!("--name: give the token a name, e.g. dialer-prod");
+            }
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let (row, token) = api_tokens::create(&db, &name, Utc::now()).await?;
+            println!(
+                "created API token {} ({}); it is shown only now:",
+                row.id, row.name
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Command::RevokeToken { id } => {
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            if api_tokens::revoke(&db, id, Utc::now()).await? {
+                println!("revoked API token {id}");
+                Ok(())
+            } else {
+                anyhow::bail!("no live API token with id {id}")
+            }
+        }
+        Command::ImportClientRegister { client } => {
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let stdin = std::io::stdin().lock();
+            let r =
+                innsyn::domain::registers::import_client_register(&db, client, stdin, Utc::now())
+                    .await?;
+            println!(
+                "client {client}: {} added, {} already present, {} invalid line(s)",
+                r.added,
+                r.already_present,
+                r.invalid_lines.len()
+            );
+            if !r.invalid_lines.is_empty() {
+                let shown: Vec<String> = r
+                    .invalid_lines
+                    .iter()
+                    .take(20)
+                    .map(u64::to_string)
+                    .collect();
+                println!(
+                    "invalid lines: {}{}",
+                    shown.join(", "),
+                    if r.invalid_lines.len() > 20 {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                );
             }
             Ok(())
         }

@@ -107,6 +107,20 @@ pub async fn limit_lookup(
     Ok(next.run(req).await)
 }
 
+/// Middleware: the lookup limit, answering in JSON (public API endpoints).
+pub async fn limit_lookup_json(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(ip) = state.limits.client_ip(req.headers(), peer(&req))
+        && let Err(e) = check(&state.limits.lookup, ip, Lang::En)
+    {
+        return e.into_json_response();
+    }
+    next.run(req).await
+}
+
 /// Middleware: the limit on public form posts (GETs pass).
 pub async fn limit_forms(
     State(state): State<AppState>,

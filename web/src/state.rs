@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::registers::RegisterCache;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;
@@ -21,6 +22,8 @@ pub struct Inner {
     pub mailer: Mailer,
     pub limits: RateLimits,
     pub twilio: Twilio,
+    /// In-memory copies of the reservation registers for the wash.
+    pub registers: RegisterCache,
 }
 
 impl Deref for AppState {
@@ -46,6 +49,7 @@ impl AppState {
             mailer,
             limits,
             twilio,
+            registers: RegisterCache::default(),
         })))
     }
 

@@ -92,6 +92,112 @@ impl E164 {
     }
 }
 
+/// Norway's country code.
+const NO_CC: u64 = 47;
+
+/// A number as one integer: the digits of its E.164 form ("+4791234567" is
+/// 4791234567). E.164 has at most 15 digits and no leading zero, so this is
+/// exact and unique; registers in memory are sorted `Vec<u64>` of these.
+pub fn e164_key(e164: &str) -> Option<u64> {
+    let digits = e164.strip_prefix('+')?;
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The E.164 text of a key made by [`e164_key`].
+pub fn key_to_e164(key: u64) -> String {
+    format!("+{key}")
+}
+
+/// True when an 8-digit Norwegian national number is valid. Mirrors the
+/// NO (and, for 79, SJ) patterns of libphonenumber's metadata shipped with
+/// `phonenumber` 0.3.10: validity there depends on the first five digits
+/// only. The test `fast_path_agrees_with_the_full_parser` checks every
+/// five-digit prefix against the full parser.
+fn valid_norwegian_national(n: u32) -> bool {
+    let p2 = n / 1_000_000;
+    let p3 = n / 100_000;
+    let p5 = n / 1_000;
+    match p2 {
+        21..=24 | 31..=33 | 35 | 37 | 38 | 51..=53 | 55..=57 | 61..=64 | 66..=69 | 70..=79 => true,
+        40..=49 | 90..=99 => true,
+        80..=88 => {
+            matches!(
+                p3,
+                800 | 801 | 820 | 829 | 880 | 850..=855 | 812 | 813 | 815
+            ) || matches!(p5, 81000..=81089) // shared cost 810 00-06 and 20-89, UAN 810 07-19
+        }
+        _ => false,
+    }
+}
+
+/// The fast path for the written forms a calling list mostly holds: eight
+/// digits, optionally after `+47` or `0047`, with spaces anywhere. Answers
+/// `None` for anything else (then use [`E164::parse`]); where it answers, it
+/// agrees exactly with [`E164::parse`] and gives the number's [`e164_key`].
+pub fn parse_common_norwegian(input: &str) -> Option<Result<u64, PhoneError>> {
+    let b = input.as_bytes();
+    let mut start = 0;
+    let mut end = b.len();
+    while start < end && matches!(b[start], b' ' | b'\t' | b'\r' | b'\n') {
+        start += 1;
+    }
+    while end > start && matches!(b[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        end -= 1;
+    }
+    let mut s = &b[start..end];
+    let plus = s.first() == Some(&b'+');
+    if plus {
+        s = &s[1..];
+        // "+ 47" and the like: leave to the parser.
+        if s.first() == Some(&b' ') {
+            return None;
+        }
+    }
+    let mut value: u64 = 0;
+    let mut count = 0usize;
+    let mut last_space = false;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => {
+                if count == 12 {
+                    return None;
+                }
+                value = value * 10 + u64::from(c - b'0');
+                count += 1;
+                last_space = false;
+            }
+            b' ' => {
+                // Runs of spaces: leave to the parser.
+                if last_space {
+                    return None;
+                }
+                last_space = true;
+            }
+            _ => return None,
+        }
+    }
+    let national = match (plus, count) {
+        (false, 8) => value,
+        (false, 12) if value / 100_000_000 == 47 => value % 100_000_000,
+        (true, 10) if value / 100_000_000 == NO_CC => value % 100_000_000,
+        _ => return None,
+    };
+    // The parser reads a leading 0 ("00" is an international prefix) and a
+    // leading 47 (maybe the country code again) its own ways: leave those to it.
+    if national < 10_000_000 || national / 1_000_000 == 47 {
+        return None;
+    }
+    let national = u32::try_from(national).ok()?;
+    if valid_norwegian_national(national) {
+        Some(Ok(NO_CC * 100_000_000 + u64::from(national)))
+    } else {
+        Some(Err(PhoneError::Invalid))
+    }
+}
+
 /// A number with all but the country code and last two digits hidden.
 pub struct Redacted<'a>(&'a str);
 
@@ -161,5 +267,78 @@ mod tests {
     fn norwegian_mobiles_are_told_apart_from_landlines() {
         assert!(E164::parse("912 34 567").unwrap().is_norwegian_mobile());
         assert!(!E164::parse("22 33 44 55").unwrap().is_norwegian_mobile());
+    }
+
+    fn full(s: &str) -> Result<u64, PhoneError> {
+        E164::parse(s).map(|e| e164_key(e.as_str()).expect("E.164 key"))
+    }
+
+    /// Written forms of one 8-digit national number: bare, +47, 0047, with
+    /// spaces in random places.
+    fn written_form(national: &str, rng: &mut impl rand::Rng) -> String {
+        let prefix = ["", "+47", "0047", "+47 ", "0047 ", " ", "\t+47"][rng.random_range(0..7)];
+        let mut s = String::from(prefix);
+        for (i, c) in national.chars().enumerate() {
+            if i > 0 && rng.random_bool(0.3) {
+                s.push(' ');
+            }
+            s.push(c);
+        }
+        if rng.random_bool(0.2) {
+            s.push_str(" \r");
+        }
+        s
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_parser() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x1457_2026);
+        let mut fast_answers = 0;
+        // Every five-digit prefix (validity depends on no more), bare.
+        for prefix in 0..100_000u32 {
+            let national = format!("{prefix:05}{:03}", rng.random_range(0..1000));
+            if let Some(f) = parse_common_norwegian(&national) {
+                fast_answers += 1;
+                assert_eq!(f, full(&national), "{national:?}");
+            }
+        }
+        assert!(fast_answers > 88_000, "{fast_answers}");
+        // Random numbers in random written forms, and near misses.
+        for _ in 0..30_000 {
+            let national = format!("{:08}", rng.random_range(0..100_000_000u32));
+            let mut s = written_form(&national, &mut rng);
+            match rng.random_range(0..10) {
+                0 => s.push(rng.random_range(b'0'..=b'9') as char),
+                1 => {
+                    s.remove(s.len() / 2);
+                }
+                2 => s.insert(0, '+'),
+                3 => s = s.replace(' ', "  "),
+                _ => {}
+            }
+            if let Some(f) = parse_common_norwegian(&s) {
+                assert_eq!(f, full(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_reads_the_common_forms() {
+        for s in [
+            "91234567",
+            "912 34 567",
+            "+47 912 34 567",
+            "0047 91234567",
+            " +4791234567 ",
+        ] {
+            assert_eq!(parse_common_norwegian(s), Some(Ok(4_791_234_567)), "{s}");
+        }
+        assert_eq!(
+            parse_common_norwegian("12345678"),
+            Some(Err(PhoneError::Invalid))
+        );
+        assert_eq!(parse_common_norwegian("+46 8 123 456 78"), None);
+        assert_eq!(key_to_e164(4_791_234_567), "+4791234567");
     }
 }

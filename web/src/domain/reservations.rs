@@ -38,6 +38,10 @@ pub async fn reserve(
     )
     .exec_without_returning(conn)
     .await?;
+    if inserted == 1 {
+        // The wash keeps the register in memory: tell it to reload.
+        super::registers::bump(conn).await?;
+    }
     let row = find(conn, n)
         .await?
         .ok_or_else(|| DbErr::Custom("reservation vanished after insert".into()))?;

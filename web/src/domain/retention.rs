@@ -144,7 +144,8 @@ pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
 }
 
 fn months_before(t: DateTime<Utc>, m: i32) -> DateTime<Utc> {
-    t.checked_sub_months(Months::new(m.max(0) as u32)).unwrap_or(t)
+    t.checked_sub_months(Months::new(m.max(0) as u32))
+        .unwrap_or(t)
 }
 
 /// The moments before which each kind's time has run out on date `as_of`.
@@ -251,8 +252,8 @@ pub async fn preview(
                 .map(|x| oslo_date(x.created_at)),
         },
     );
-    let q = case_fact::Entity::find()
-        .filter(case_fact::Column::ReceivedAt.lt(c.facts_received_before));
+    let q =
+        case_fact::Entity::find().filter(case_fact::Column::ReceivedAt.lt(c.facts_received_before));
     out.insert(
         "case_facts",
         KindCount {
@@ -276,8 +277,8 @@ pub async fn preview(
                 .map(|x| oslo_date(x.at)),
         },
     );
-    let q = inbound_event::Entity::find()
-        .filter(inbound_event::Column::CreatedAt.lt(c.events_before));
+    let q =
+        inbound_event::Entity::find().filter(inbound_event::Column::CreatedAt.lt(c.events_before));
     out.insert(
         "inbound_events",
         KindCount {
@@ -289,8 +290,8 @@ pub async fn preview(
                 .map(|x| oslo_date(x.created_at)),
         },
     );
-    let q = session::Entity::find()
-        .filter(session::Column::ExpiresAt.lt(c.sessions_expired_before));
+    let q =
+        session::Entity::find().filter(session::Column::ExpiresAt.lt(c.sessions_expired_before));
     out.insert(
         "sessions",
         KindCount {
@@ -307,7 +308,9 @@ pub async fn preview(
 
 /// The statistical facts of a case, without personal data.
 fn facts_of(c: &case::Model) -> case_fact::ActiveModel {
-    let first = c.first_response_at.map(|t| (t - c.received_at).num_seconds());
+    let first = c
+        .first_response_at
+        .map(|t| (t - c.received_at).num_seconds());
     case_fact::ActiveModel {
         case_id: Set(c.id),
         received_at: Set(c.received_at),
@@ -327,10 +330,7 @@ fn facts_of(c: &case::Model) -> case_fact::ActiveModel {
 /// Deletes whole cases inside the caller's transaction: their facts are
 /// written first, then attachments, messages, recordings, queued mail and the
 /// case rows. The recordings must already be gone at Twilio.
-pub async fn delete_cases(
-    conn: &impl ConnectionTrait,
-    cases: &[case::Model],
-) -> Result<(), DbErr> {
+pub async fn delete_cases(conn: &impl ConnectionTrait, cases: &[case::Model]) -> Result<(), DbErr> {
     if cases.is_empty() {
         return Ok(());
     }
@@ -491,7 +491,14 @@ pub async fn run(
         .filter(login_throttle::Column::FirstFailureAt.lt(now - chrono::Duration::days(1)))
         .exec(db)
         .await?;
-    for k in ["cases", "recordings", "case_facts", "audit_log", "inbound_events", "sessions"] {
+    for k in [
+        "cases",
+        "recordings",
+        "case_facts",
+        "audit_log",
+        "inbound_events",
+        "sessions",
+    ] {
         counts.entry(k).or_default();
     }
 

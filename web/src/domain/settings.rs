@@ -485,6 +485,8 @@ pub async fn remove_reservation(
     let txn = db.begin().await?;
     let gone = reservation::Entity::delete_by_id(id).exec(&txn).await?;
     if gone.rows_affected == 1 {
+        // The wash's copy of the register must notice the removal.
+        super::registers::bump(&txn).await?;
         audit::record(
             &txn,
             now,

@@ -2,7 +2,9 @@
 
 mod admin;
 mod api;
+pub mod api_auth;
 mod assets;
+mod dialer;
 mod health;
 mod public;
 mod webhooks;
@@ -46,6 +48,9 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     Router::new()
         .merge(limited)
+        // GET /api/v1/call-window; with a token: POST /api/v1/wash (streamed,
+        // any length, so outside the body limit), POST /api/v1/abandoned
+        .nest("/api/v1", dialer::router(state.clone()))
         // POST /webhooks/twilio/{voice,voice/meny,voice/recording,voice/transcription,sms}
         // (64 KiB) and POST /webhooks/email (the mail size limit): their own limits.
         .merge(webhooks::router(state.clone()))

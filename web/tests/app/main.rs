@@ -5,6 +5,7 @@ mod support;
 mod admin_access;
 mod answers;
 mod complaint;
+mod dialer;
 mod inbound_mail;
 mod inbound_twilio;
 mod lookup;

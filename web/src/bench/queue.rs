@@ -1,4 +1,4 @@
-//! `innsyn bench ...`: performance figures printed, never asserted in tests.
+//! `innsyn bench queue`: server time of the SLA queue page with many open cases.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use crate::domain::{email::EmailAddress, users};
 use crate::state::AppState;
 
 /// The SLA queue with `n` open cases: server time of `/admin/saker`.
-pub async fn queue(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {
+pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("innsyn-bench-{}.db", uuid::Uuid::new_v4()));
     let own_db = config.database_url == crate::config::DEFAULT_DATABASE_URL;
     if own_db {

@@ -1,0 +1,4 @@
+//! `innsyn bench ...`: performance figures printed, never asserted in tests.
+
+pub mod queue;
+pub mod wash;

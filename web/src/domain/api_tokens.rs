@@ -1,0 +1,103 @@
+//! Bearer tokens for the dialer API. A token is shown once, at creation; the
+//! database keeps only its SHA-256, so a copy of the database does not hand
+//! out working tokens.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use entity::api_token;
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use sha2::{Digest, Sha256};
+
+/// Every token starts with this, so a leaked one is easy to recognise (and
+/// secret scanners can be taught to find it).
+pub const PREFIX: &str = "inn_";
+
+/// Hex SHA-256 of a token: what the database stores.
+pub fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Creates a token named `name`; returns its row and the token itself, which
+/// is not kept anywhere.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(api_token::Model, String), DbErr> {
+    let token = new_token();
+    let row = api_token::ActiveModel {
+        name: Set(name.trim().to_string()),
+        token_hash: Set(hash(&token)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((row, token))
+}
+
+/// The live (not revoked) token matching `token`, with its last use noted.
+pub async fn authenticate(
+    conn: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<api_token::Model>, DbErr> {
+    if !token.starts_with(PREFIX) || token.len() > 200 {
+        return Ok(None);
+    }
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash(token)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(conn)
+        .await?;
+    if let Some(t) = &found {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(t.id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(found)
+}
+
+/// Revokes token `id`; false when there is no such live token.
+pub async fn revoke(
+    conn: &impl ConnectionTrait,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_prefixed_and_hash_to_64_hex() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(PREFIX));
+        assert_eq!(a.len(), PREFIX.len() + 43);
+        assert_eq!(hash(&a).len(), 64);
+        assert_ne!(hash(&a), a);
+    }
+}

@@ -1,0 +1,432 @@
+//! The reservation registers as the wash sees them: the centre's own register
+//! (every client), each client's register, and recently abandoned calls
+//! (norm 4.4.4, 4.6.3). Kept in memory as sorted number keys, rebuilt when
+//! the registers' version counter moves: every write bumps it.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use entity::{abandoned_call, client, client_reservation, register_version, reservation};
+use futures_util::TryStreamExt;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
+};
+
+use super::phone::{E164, e164_key, parse_common_norwegian};
+use super::wash::{Layout, field_of, trim_line};
+
+/// The name of the counter shared by every reservation register.
+pub const RESERVATIONS: &str = "reservations";
+
+/// Notes that a reservation register changed, so in-memory copies reload.
+pub async fn bump(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    register_version::Entity::update_many()
+        .col_expr(
+            register_version::Column::Version,
+            Expr::col(register_version::Column::Version).add(1),
+        )
+        .filter(register_version::Column::Name.eq(RESERVATIONS))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn version(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    Ok(
+        register_version::Entity::find_by_id(RESERVATIONS.to_string())
+            .one(conn)
+            .await?
+            .map_or(0, |r| r.version),
+    )
+}
+
+/// A set of numbers as [`e164_key`]s in an open-addressing hash table
+/// (linear probing, at most half full): one cache miss a lookup, 16 bytes a
+/// number. Key 0 is never a number (E.164 has no leading zero), so 0 marks
+/// an empty slot.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl KeySet {
+    pub fn from_keys(keys: Vec<u64>) -> KeySet {
+        let cap = (keys.len() * 2).max(8).next_power_of_two();
+        let mut set = KeySet {
+            slots: vec![0; cap],
+            len: 0,
+        };
+        for k in keys {
+            set.insert(k);
+        }
+        set
+    }
+
+    /// Adds keys, growing the table to stay at most half full.
+    pub fn extend(&mut self, keys: impl IntoIterator<Item = u64>) {
+        for k in keys {
+            if (self.len + 1) * 2 > self.slots.len() {
+                let old = std::mem::take(&mut self.slots);
+                let cap = (old.len() * 2).max(16);
+                self.slots = vec![0; cap];
+                self.len = 0;
+                for o in old.into_iter().filter(|&o| o != 0) {
+                    self.insert(o);
+                }
+            }
+            self.insert(k);
+        }
+    }
+
+    fn slot(&self, key: u64) -> usize {
+        // Fibonacci hashing: the top bits of key × 2^64/φ.
+        let bits = self.slots.len().trailing_zeros();
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    fn insert(&mut self, key: u64) {
+        if key == 0 {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = key;
+                    self.len += 1;
+                    return;
+                }
+                k if k == key => return,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    pub fn contains(&self, key: u64) -> bool {
+        if self.slots.is_empty() || key == 0 {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+async fn collect_keys<S>(rows: S) -> Result<KeySet, DbErr>
+where
+    S: futures_util::Stream<Item = Result<String, DbErr>>,
+{
+    let mut keys = Vec::new();
+    futures_util::pin_mut!(rows);
+    while let Some(e164) = rows.try_next().await? {
+        // Only parsed numbers are stored; skip anything else rather than fail.
+        if let Some(k) = e164_key(&e164) {
+            keys.push(k);
+        }
+    }
+    Ok(KeySet::from_keys(keys))
+}
+
+/// The centre's register in memory, with what is needed to catch up on
+/// new rows alone: the highest row id read and the number of rows read.
+#[derive(Clone, Debug, Default)]
+struct CentreCopy {
+    /// The register version this copy is current for.
+    version: i64,
+    set: Arc<KeySet>,
+    max_id: i32,
+    rows: u64,
+}
+
+async fn load_centre(db: &DatabaseConnection) -> Result<CentreCopy, DbErr> {
+    let rows = reservation::Entity::find()
+        .select_only()
+        .column(reservation::Column::Id)
+        .column(reservation::Column::E164)
+        .into_tuple::<(i32, String)>()
+        .stream(db)
+        .await?;
+    futures_util::pin_mut!(rows);
+    let (mut keys, mut max_id, mut n) = (Vec::new(), 0, 0u64);
+    while let Some((id, e164)) = rows.try_next().await? {
+        max_id = std::cmp::max(max_id, id);
+        n += 1;
+        if let Some(k) = e164_key(&e164) {
+            keys.push(k);
+        }
+    }
+    Ok(CentreCopy {
+        version: 0,
+        set: Arc::new(KeySet::from_keys(keys)),
+        max_id,
+        rows: n,
+    })
+}
+
+/// Brings `old` up to date by reading only rows added since. Falls back to a
+/// full read when the row count shows anything else happened (a row
+/// committed out of id order, a row removed).
+async fn catch_up_centre(
+    db: &DatabaseConnection,
+    mut old: CentreCopy,
+) -> Result<CentreCopy, DbErr> {
+    let new: Vec<(i32, String)> = reservation::Entity::find()
+        .select_only()
+        .column(reservation::Column::Id)
+        .column(reservation::Column::E164)
+        .filter(reservation::Column::Id.gt(old.max_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let total = PaginatorTrait::count(reservation::Entity::find(), db).await?;
+    if total != old.rows.saturating_add(new.len() as u64) {
+        return load_centre(db).await;
+    }
+    if !new.is_empty() {
+        old.max_id = new.iter().map(|(id, _)| *id).max().unwrap_or(old.max_id);
+        old.rows = total;
+        // Copies the table only if a wash is still reading the old one.
+        Arc::make_mut(&mut old.set).extend(new.iter().filter_map(|(_, e)| e164_key(e)));
+    }
+    Ok(old)
+}
+
+async fn load_client(db: &DatabaseConnection, client_id: i32) -> Result<KeySet, DbErr> {
+    let rows = client_reservation::Entity::find()
+        .select_only()
+        .column(client_reservation::Column::E164)
+        .filter(client_reservation::Column::ClientId.eq(client_id))
+        .into_tuple::<String>()
+        .stream(db)
+        .await?;
+    collect_keys(rows).await
+}
+
+/// Numbers whose call was abandoned at or after `since` (norm 4.6.3).
+pub async fn abandoned_since(
+    db: &DatabaseConnection,
+    since: DateTime<Utc>,
+) -> Result<KeySet, DbErr> {
+    let rows = abandoned_call::Entity::find()
+        .select_only()
+        .column(abandoned_call::Column::E164)
+        .filter(abandoned_call::Column::At.gte(since))
+        .into_tuple::<String>()
+        .stream(db)
+        .await?;
+    collect_keys(rows).await
+}
+
+#[derive(Default)]
+struct Cached {
+    centre: Option<CentreCopy>,
+    /// The version the client copies are current for.
+    clients_version: i64,
+    clients: HashMap<i32, Arc<KeySet>>,
+}
+
+/// Shared in-memory copies of the registers, one per version.
+#[derive(Default)]
+pub struct RegisterCache(tokio::sync::Mutex<Cached>);
+
+impl RegisterCache {
+    /// The centre's register as of now. One small query checks the version;
+    /// after a write, only the rows added since are read.
+    pub async fn centre(&self, db: &DatabaseConnection) -> Result<Arc<KeySet>, DbErr> {
+        // Read the version before the rows: a write racing with the load
+        // leaves a newer version behind, so the next call looks again.
+        let v = version(db).await?;
+        let mut c = self.0.lock().await;
+        let mut copy = match c.centre.take() {
+            Some(copy) if copy.version == v => copy,
+            Some(stale) => catch_up_centre(db, stale).await?,
+            None => load_centre(db).await?,
+        };
+        copy.version = v;
+        let set = copy.set.clone();
+        c.centre = Some(copy);
+        Ok(set)
+    }
+
+    /// Client `client_id`'s own register as of now (read whole after any
+    /// write: client registers are small next to the centre's).
+    pub async fn client(
+        &self,
+        db: &DatabaseConnection,
+        client_id: i32,
+    ) -> Result<Arc<KeySet>, DbErr> {
+        let v = version(db).await?;
+        let mut c = self.0.lock().await;
+        if c.clients_version != v {
+            c.clients_version = v;
+            c.clients.clear();
+        }
+        if let Some(s) = c.clients.get(&client_id) {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(load_client(db, client_id).await?);
+        c.clients.insert(client_id, s.clone());
+        Ok(s)
+    }
+}
+
+/// Parses one written number, fast for the common Norwegian forms.
+pub fn parse_key(s: &str) -> Option<u64> {
+    match parse_common_norwegian(s) {
+        Some(r) => r.ok(),
+        None => E164::parse(s).ok().and_then(|e| e164_key(e.as_str())),
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: u64,
+    pub already_present: u64,
+    /// 1-based line numbers of lines that held no valid number.
+    pub invalid_lines: Vec<u64>,
+}
+
+const BATCH: usize = 500;
+
+async fn insert_client_batch(
+    conn: &impl ConnectionTrait,
+    client_id: i32,
+    batch: &mut Vec<u64>,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), DbErr> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    batch.sort_unstable();
+    batch.dedup();
+    let n = batch.len() as u64;
+    let rows = batch.drain(..).map(|k| client_reservation::ActiveModel {
+        client_id: Set(client_id),
+        e164: Set(super::phone::key_to_e164(k)),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    let inserted = client_reservation::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                client_reservation::Column::ClientId,
+                client_reservation::Column::E164,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    report.added += inserted;
+    report.already_present += n - inserted;
+    Ok(())
+}
+
+/// Imports a client's reservation register from CSV: one number per line, or
+/// a header line with a `number` column. Idempotent: numbers already there
+/// stay as they were. Invalid lines are reported by line number.
+pub async fn import_client_register(
+    db: &DatabaseConnection,
+    client_id: i32,
+    input: impl BufRead,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ImportReport> {
+    if client::Entity::find_by_id(client_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        anyhow::bail!("no client with id {client_id}");
+    }
+    let mut report = ImportReport::default();
+    let mut layout: Option<Layout> = None;
+    let mut batch = Vec::with_capacity(BATCH);
+    for (i, line) in input.split(b'\n').enumerate() {
+        let line = line?;
+        let line = trim_line(&line);
+        let lay = match layout {
+            Some(l) => l,
+            None => {
+                let l = Layout::detect(line);
+                layout = Some(l);
+                if l.is_csv() {
+                    continue;
+                }
+                l
+            }
+        };
+        let key = std::str::from_utf8(field_of(line, lay))
+            .ok()
+            .and_then(parse_key);
+        match key {
+            Some(k) => batch.push(k),
+            None => report.invalid_lines.push(i as u64 + 1),
+        }
+        if batch.len() >= BATCH {
+            insert_client_batch(db, client_id, &mut batch, now, &mut report).await?;
+        }
+    }
+    insert_client_batch(db, client_id, &mut batch, now, &mut report).await?;
+    if report.added > 0 {
+        bump(db).await?;
+    }
+    Ok(report)
+}
+
+/// Records calls the dialer abandoned (norm 4.6.3) at `now`.
+pub async fn record_abandoned(
+    conn: &impl ConnectionTrait,
+    numbers: &[u64],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in numbers.chunks(BATCH) {
+        let rows = chunk.iter().map(|k| abandoned_call::ActiveModel {
+            e164: Set(super::phone::key_to_e164(*k)),
+            at: Set(now),
+            ..Default::default()
+        });
+        abandoned_call::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_set_holds_exactly_its_keys() {
+        let keys: Vec<u64> = (0..10_000u64).map(|i| 4_790_000_000 + 3 * i).collect();
+        let set = KeySet::from_keys(keys.iter().chain(&keys).copied().collect());
+        assert_eq!(set.len(), 10_000);
+        for i in 0..30_000u64 {
+            assert_eq!(set.contains(4_790_000_000 + i), i % 3 == 0, "{i}");
+        }
+        assert!(!set.contains(0));
+        assert!(!KeySet::default().contains(4_790_000_000));
+    }
+}

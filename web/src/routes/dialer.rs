@@ -1,0 +1,339 @@
+//! The dialer-facing compliance API: calling hours, the wash, abandoned calls.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router, middleware};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use super::api_auth::{ApiToken, json_error};
+use crate::domain::calling_hours::{self, CallWindow};
+use crate::domain::registers::{self, parse_key};
+use crate::domain::wash::{Registers, Washer};
+use crate::domain::{audit, campaigns};
+use crate::error::AppError;
+use crate::ratelimit;
+use crate::state::AppState;
+
+/// Largest body of `POST /api/v1/abandoned`.
+const MAX_ABANDONED_BYTES: usize = 4 * 1024 * 1024;
+/// Output is sent in pieces of about this size.
+const OUT_CHUNK: usize = 64 * 1024;
+
+/// Routes under `/api/v1`. The wash streams bodies of any length, so these
+/// routes sit outside the global body limit.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/call-window", get(call_window))
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            ratelimit::limit_lookup_json,
+        ))
+        .route("/wash", post(wash))
+        .route("/abandoned", post(abandoned))
+}
+
+#[derive(Serialize)]
+struct CallWindowDoc {
+    allowed: bool,
+    reason: Option<&'static str>,
+    holiday: Option<&'static str>,
+    next_allowed_at: String,
+}
+
+impl From<CallWindow> for CallWindowDoc {
+    fn from(w: CallWindow) -> Self {
+        CallWindowDoc {
+            allowed: w.allowed,
+            reason: w.reason.map(|r| r.code()),
+            holiday: w.holiday,
+            next_allowed_at: w.next_allowed_at.to_rfc3339(),
+        }
+    }
+}
+
+/// `at` as an instant (`now` when absent); `None` when it is not RFC 3339.
+fn parse_at(at: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match at {
+        None => Some(now),
+        Some(s) => DateTime::parse_from_rfc3339(s.trim())
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+    }
+}
+
+fn bad_at() -> Response {
+    json_error(
+        StatusCode::BAD_REQUEST,
+        "bad_at",
+        "at: expected an RFC 3339 time with offset, e.g. 2026-11-18T10:00:00+01:00",
+    )
+}
+
+#[derive(Deserialize)]
+struct CallWindowParams {
+    at: Option<String>,
+}
+
+/// `GET /api/v1/call-window?at=RFC3339`: may a private person be called then
+/// (norm 4.2 i)? Without `at`: now.
+async fn call_window(State(s): State<AppState>, Query(p): Query<CallWindowParams>) -> Response {
+    match parse_at(p.at.as_deref(), s.clock.now()) {
+        Some(at) => Json(CallWindowDoc::from(calling_hours::call_window(at))).into_response(),
+        None => bad_at(),
+    }
+}
+
+#[derive(Deserialize)]
+struct WashParams {
+    campaign: Option<String>,
+    only: Option<String>,
+    at: Option<String>,
+}
+
+/// `POST /api/v1/wash`: one verdict per number, in input order, streamed.
+///
+/// With `at` outside calling hours the answer is 422 with the reason and the
+/// next allowed time, and nothing is washed: a list washed for a time it may
+/// not be called would be no use to the dialer.
+async fn wash(
+    token: ApiToken,
+    State(s): State<AppState>,
+    Query(p): Query<WashParams>,
+    body: Body,
+) -> Response {
+    let now = s.clock.now();
+    let only_callable = match p.only.as_deref() {
+        None | Some("") => false,
+        Some("callable") => true,
+        Some(_) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "bad_only",
+                "only: the one accepted value is `callable`",
+            );
+        }
+    };
+    if p.at.is_some() {
+        let Some(at) = parse_at(p.at.as_deref(), now) else {
+            return bad_at();
+        };
+        let w = calling_hours::call_window(at);
+        if !w.allowed {
+            let doc = CallWindowDoc::from(w);
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({
+                    "error": "outside_calling_hours",
+                    "message": "private persons may only be called on weekdays 09:00-21:00 Europe/Oslo, not on public holidays (norm 4.2 i); nothing was washed",
+                    "reason": doc.reason,
+                    "holiday": doc.holiday,
+                    "next_allowed_at": doc.next_allowed_at,
+                })),
+            )
+                .into_response();
+        }
+    }
+    let campaign = match p
+        .campaign
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => None,
+        Some(code) => match campaigns::by_code(&s.db, code).await {
+            Ok(Some(c)) => Some(c),
+            Ok(None) => {
+                return json_error(
+                    StatusCode::NOT_FOUND,
+                    "unknown_campaign",
+                    "campaign: no campaign has this code",
+                );
+            }
+            Err(e) => return AppError::from(e).into_json_response(),
+        },
+    };
+    let registers = match load_registers(&s, campaign.as_ref().map(|c| c.client_id), now).await {
+        Ok(r) => r,
+        Err(e) => return AppError::from(e).into_json_response(),
+    };
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let campaign_id = campaign.as_ref().map(|c| c.id);
+    tokio::spawn(async move {
+        let mut input = body.into_data_stream();
+        let mut out = Vec::with_capacity(OUT_CHUNK * 2);
+        let mut washer = Washer::new(registers, only_callable, &mut out);
+        while let Some(chunk) = input.next().await {
+            match chunk {
+                Ok(c) => washer.feed(&c, &mut out),
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e))).await;
+                    return;
+                }
+            }
+            if out.len() >= OUT_CHUNK {
+                let piece = Bytes::from(std::mem::replace(
+                    &mut out,
+                    Vec::with_capacity(OUT_CHUNK * 2),
+                ));
+                if tx.send(Ok(piece)).await.is_err() {
+                    return; // The client went away: no record of a wash it did not get.
+                }
+            }
+        }
+        washer.finish(&mut out);
+        // Record before the last bytes go out, so the run is on file by the
+        // time the dialer has the whole answer.
+        let recorded = record_wash(
+            &s,
+            &token,
+            campaign_id,
+            washer.count_in,
+            washer.count_callable,
+        )
+        .await;
+        let last = match recorded {
+            Ok(()) => Ok(Bytes::from(out)),
+            Err(e) => {
+                tracing::error!(error = %e, "recording a wash run failed");
+                Err(std::io::Error::other("recording the wash failed"))
+            }
+        };
+        let _ = tx.send(last).await;
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let content_type = if only_callable {
+        "text/plain; charset=utf-8"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+async fn load_registers(
+    s: &AppState,
+    client_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Registers, sea_orm::DbErr> {
+    let centre = s.registers.centre(&s.db).await?;
+    let client = match client_id {
+        Some(id) => Some(s.registers.client(&s.db, id).await?),
+        None => None,
+    };
+    let since = now - Duration::days(i64::from(s.config.abandoned_agent_required_days));
+    let abandoned = registers::abandoned_since(&s.db, since).await?;
+    Ok(Registers {
+        centre,
+        client,
+        abandoned,
+    })
+}
+
+async fn record_wash(
+    s: &AppState,
+    token: &ApiToken,
+    campaign_id: Option<i32>,
+    count_in: u64,
+    count_callable: u64,
+) -> Result<(), sea_orm::DbErr> {
+    let now = s.clock.now();
+    crate::domain::wash_runs::record(&s.db, now, token.id, campaign_id, count_in, count_callable)
+        .await?;
+    audit::record(
+        &s.db,
+        now,
+        &audit::Actor::default(),
+        audit::Entry::new("api.wash")
+            .object("api_token", token.id)
+            .detail(format!(
+                "campaign_id={} in={count_in} callable={count_callable}",
+                campaign_id.map_or("none".to_string(), |c| c.to_string())
+            )),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct AbandonedJson {
+    numbers: Vec<String>,
+}
+
+/// `POST /api/v1/abandoned`: numbers whose calls the dialer abandoned (norm
+/// 4.6.3), one per line or `{"numbers": [...]}`. Recorded at the time of the
+/// request; the wash answers `agent-required` for them for
+/// `ABANDONED_AGENT_REQUIRED_DAYS`.
+async fn abandoned(token: ApiToken, State(s): State<AppState>, body: Body) -> Response {
+    let bytes = match axum::body::to_bytes(body, MAX_ABANDONED_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "at most 4 MiB per request; send the numbers in several requests",
+            );
+        }
+    };
+    let texts: Vec<String> = if bytes.trim_ascii_start().first() == Some(&b'{') {
+        match serde_json::from_slice::<AbandonedJson>(&bytes) {
+            Ok(j) => j.numbers,
+            Err(_) => {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_json",
+                    "expected {\"numbers\": [\"...\", ...]} or one number per line",
+                );
+            }
+        }
+    } else {
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    };
+    let mut keys = Vec::with_capacity(texts.len());
+    let mut invalid = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        match parse_key(t) {
+            Some(k) => keys.push(k),
+            None => invalid.push(i + 1),
+        }
+    }
+    let now = s.clock.now();
+    let result = async {
+        registers::record_abandoned(&s.db, &keys, now).await?;
+        audit::record(
+            &s.db,
+            now,
+            &audit::Actor::default(),
+            audit::Entry::new("api.abandoned")
+                .object("api_token", token.id)
+                .detail(format!("recorded={} invalid={}", keys.len(), invalid.len())),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => Json(serde_json::json!({
+            "recorded": keys.len(),
+            "invalid": invalid.len(),
+            "invalid_entries": invalid,
+        }))
+        .into_response(),
+        Err(e) => AppError::from(e).into_json_response(),
+    }
+}
