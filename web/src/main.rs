@@ -35,6 +35,11 @@ enum Command {
     /// File one raw RFC 822 message read from standard input (an MTA pipe:
     /// Postfix `pipe`, procmail). Exit 0 filed or ignored, 65 refused, 75 try later.
     IngestMail,
+    /// The retention purge (also run daily by `serve` and `worker`).
+    Retention {
+        #[command(subcommand)]
+        what: RetentionCommand,
+    },
     /// Run the scheduled jobs (mail, SLA alerts, clean-up) without serving pages.
     Worker,
     /// Print performance figures (run them from a release build).
@@ -70,6 +75,23 @@ enum Command {
         #[arg(long)]
         client: i32,
     },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Delete what the retention policy says is due.
+    Run {
+        /// Print, per kind, what would be deleted (count, oldest date); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the policy as on this date (YYYY-MM-DD) instead of today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "expected YYYY-MM-DD".into())
 }
 
 #[derive(Subcommand)]
@@ -159,6 +181,37 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     std::process::exit(65)
                 }
             }
+        }
+        Command::Retention {
+            what: RetentionCommand::Run { dry_run, as_of },
+        } => {
+            use innsyn::domain::retention;
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let now = Utc::now();
+            let today = innsyn::domain::time::oslo_today(now);
+            let as_of = as_of.unwrap_or(today);
+            if !dry_run && as_of > today {
+                anyhow::bail!("--as-of in the future is only for --dry-run: nothing was deleted");
+            }
+            let counts = if dry_run {
+                let p = retention::policy(&db).await?;
+                retention::preview(&db, &p, as_of).await?
+            } else {
+                let twilio = innsyn::sms::Twilio::new(&config)?;
+                retention::run(&db, &twilio, as_of, now, retention::RunOptions::default()).await?
+            };
+            println!(
+                "{} as of {as_of}:",
+                if dry_run { "would delete" } else { "deleted" }
+            );
+            for (kind, c) in &counts {
+                match c.oldest {
+                    Some(d) if dry_run => println!("  {kind:16} {:>8}  oldest {d}", c.count),
+                    _ => println!("  {kind:16} {:>8}", c.count),
+                }
+            }
+            Ok(())
         }
         Command::Worker => {
             let db = innsyn::app::connect(&config).await?;

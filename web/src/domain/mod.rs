@@ -22,6 +22,7 @@ pub mod reservations;
 pub mod retention;
 pub mod settings;
 pub mod signin;
+pub mod subject_access;
 pub mod time;
 pub mod users;
 pub mod wash;

@@ -2,6 +2,7 @@
 //! instances running.
 
 pub mod outbox;
+pub mod retention;
 pub mod sla_alerts;
 
 use std::time::Duration;
@@ -27,6 +28,18 @@ pub fn spawn_all(state: AppState) {
             tick.tick().await;
             if let Err(e) = sla_alerts::run(&s).await {
                 tracing::error!(error = %e, "SLA alert run failed");
+            }
+        }
+    });
+    let s = state.clone();
+    tokio::spawn(async move {
+        // The retention purge, once a day (checked hourly; idempotent, so
+        // several instances may both run it).
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = retention::run_if_due(&s).await {
+                tracing::error!(error = %e, "retention run failed; it is retried next hour");
             }
         }
     });

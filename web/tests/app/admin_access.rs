@@ -55,6 +55,19 @@ const ROUTES: &[(&str, &str, Role)] = &[
     ("POST", "/admin/reservasjoner", Role::Admin),
     ("POST", "/admin/reservasjoner/1/fjern", Role::Admin),
     ("GET", "/admin/logg", Role::Admin),
+    ("GET", "/admin/oppbevaring", Role::Admin),
+    ("POST", "/admin/oppbevaring", Role::Admin),
+    ("POST", "/admin/saker/{ref}/hold", Role::Admin),
+    ("POST", "/admin/saker/{ref}/slipp", Role::Admin),
+    ("GET", "/admin/personopplysninger", Role::Admin),
+    (
+        "GET",
+        "/admin/personopplysninger/eksport?q=kari@example.no",
+        Role::Admin,
+    ),
+    ("POST", "/admin/personopplysninger/slett", Role::Admin),
+    ("GET", "/admin/saker/{ref}/opptak/1", Role::Handler),
+    ("POST", "/admin/saker/{ref}/opptak/1/slett", Role::Handler),
 ];
 
 dual!(

@@ -12,6 +12,7 @@ mod lookup;
 mod pages;
 mod rate_limit;
 mod reservation;
+mod retention;
 mod schema;
 mod settings;
 mod sla;

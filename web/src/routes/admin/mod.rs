@@ -6,6 +6,7 @@ mod audit;
 mod cases;
 mod login;
 mod numbers;
+mod privacy;
 mod reservations;
 mod settings;
 mod users;
@@ -103,6 +104,21 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(reservations::remove),
         )
         .route("/admin/logg", get(audit::page))
+        .route(
+            "/admin/oppbevaring",
+            get(privacy::retention_page).post(privacy::retention_save),
+        )
+        .route("/admin/saker/{reference}/hold", post(privacy::hold))
+        .route("/admin/saker/{reference}/slipp", post(privacy::release))
+        .route("/admin/personopplysninger", get(privacy::subject_page))
+        .route(
+            "/admin/personopplysninger/eksport",
+            get(privacy::subject_export),
+        )
+        .route(
+            "/admin/personopplysninger/slett",
+            post(privacy::subject_erase),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_admin,
