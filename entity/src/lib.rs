@@ -12,6 +12,7 @@ pub mod case_fact;
 pub mod centre;
 pub mod client;
 pub mod client_reservation;
+pub mod daily_stat;
 pub mod enums;
 pub mod inbound_event;
 pub mod login_throttle;

@@ -8,6 +8,7 @@ mod m20261123_000002_back_office;
 mod m20261123_000003_dialer;
 mod m20261123_000004_inbound;
 mod m20261123_000005_retention;
+mod m20261123_000006_stats;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_dialer::Migration),
             Box::new(m20261123_000004_inbound::Migration),
             Box::new(m20261123_000005_retention::Migration),
+            Box::new(m20261123_000006_stats::Migration),
         ]
     }
 }

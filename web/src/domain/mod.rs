@@ -27,3 +27,6 @@ pub mod time;
 pub mod users;
 pub mod wash;
 pub mod wash_runs;
+pub mod stats;
+pub mod charts;
+pub mod stats_export;

@@ -1,0 +1,173 @@
+//! Exports of the daily figures: CSV (safe against formula injection), XLSX
+//! with charts, JSON. Exactly the rows the statistics page shows.
+
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
+
+use super::stats::{DayRow, Totals, WeekRow};
+
+pub const COLUMNS: [&str; 13] = [
+    "date",
+    "campaign",
+    "campaign_name",
+    "client",
+    "attempted",
+    "answered",
+    "connected",
+    "transferred",
+    "abandoned",
+    "abandoned_rate",
+    "over_limit_day",
+    "over_limit_week",
+    "complaints",
+];
+
+/// A text cell a spreadsheet would read as a formula is neutralised with a
+/// leading apostrophe (OWASP's advice for CSV injection).
+pub fn safe_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+fn rate(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.4}", r)).unwrap_or_default()
+}
+
+/// The CSV header line.
+pub fn csv_header() -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    let _ = w.write_record(COLUMNS);
+    w.into_inner().unwrap_or_default()
+}
+
+/// CSV lines for some rows (the export streams them chunk by chunk).
+/// `;` separated: what Norwegian Excel expects.
+pub fn csv_rows(rows: &[DayRow]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(rows.len() * 80));
+    for r in rows {
+        let _ = w.write_record([
+            r.date.to_string(),
+            safe_text(&r.campaign_code),
+            safe_text(&r.campaign),
+            safe_text(&r.client),
+            r.attempted.to_string(),
+            r.answered.to_string(),
+            r.connected.to_string(),
+            r.transferred.to_string(),
+            r.abandoned.to_string(),
+            rate(r.abandoned_rate),
+            r.over_limit_day.to_string(),
+            r.over_limit_week.to_string(),
+            r.complaints.to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The workbook: the daily table with totals, and a sheet of weekly
+/// figures with charts (complaints per week, abandoned rate against the limit).
+pub fn xlsx(
+    rows: &[DayRow],
+    totals: &Totals,
+    weeks: &[WeekRow],
+    limit_percent: f64,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.00%");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let ws = wb.add_worksheet().set_name("Daglig")?;
+    for (c, h) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_date_with_format(row, 0, r.date, &date)?;
+        ws.write_string(row, 1, safe_text(&r.campaign_code))?;
+        ws.write_string(row, 2, safe_text(&r.campaign))?;
+        ws.write_string(row, 3, safe_text(&r.client))?;
+        for (c, v) in [r.attempted, r.answered, r.connected, r.transferred, r.abandoned]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_number(row, 4 + c as u16, v as f64)?;
+        }
+        if let Some(x) = r.abandoned_rate {
+            ws.write_number_with_format(row, 9, x, &pct)?;
+        }
+        ws.write_boolean(row, 10, r.over_limit_day)?;
+        ws.write_boolean(row, 11, r.over_limit_week)?;
+        ws.write_number(row, 12, r.complaints as f64)?;
+    }
+    let t = rows.len() as u32 + 1;
+    ws.write_string_with_format(t, 0, "total", &bold)?;
+    for (c, v) in [
+        totals.attempted,
+        totals.answered,
+        totals.connected,
+        totals.transferred,
+        totals.abandoned,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ws.write_number_with_format(t, 4 + c as u16, v as f64, &bold)?;
+    }
+    if let Some(x) = totals.abandoned_rate {
+        ws.write_number_with_format(t, 9, x, &pct)?;
+    }
+    ws.write_number_with_format(t, 12, totals.complaints as f64, &bold)?;
+
+    let wk = wb.add_worksheet().set_name("Uke")?;
+    for (c, h) in ["week", "complaints", "abandoned_rate", "limit"].iter().enumerate() {
+        wk.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, w) in weeks.iter().enumerate() {
+        let row = i as u32 + 1;
+        wk.write_date_with_format(row, 0, w.monday, &date)?;
+        wk.write_number(row, 1, w.complaints as f64)?;
+        wk.write_number_with_format(row, 2, w.abandoned_rate.unwrap_or(0.0), &pct)?;
+        wk.write_number_with_format(row, 3, limit_percent / 100.0, &pct)?;
+    }
+    if !weeks.is_empty() {
+        let last = weeks.len() as u32;
+        let mut c1 = Chart::new(ChartType::Column);
+        c1.title().set_name("Klager per uke");
+        c1.add_series()
+            .set_categories(("Uke", 1, 0, last, 0))
+            .set_values(("Uke", 1, 1, last, 1))
+            .set_name("Klager");
+        wk.insert_chart(1, 5, &c1)?;
+        let mut c2 = Chart::new(ChartType::Line);
+        c2.title().set_name("Avbrutte samtaler mot grensen");
+        c2.add_series()
+            .set_categories(("Uke", 1, 0, last, 0))
+            .set_values(("Uke", 1, 2, last, 2))
+            .set_name("Andel avbrutt");
+        c2.add_series()
+            .set_categories(("Uke", 1, 0, last, 0))
+            .set_values(("Uke", 1, 3, last, 3))
+            .set_name("Grense");
+        wk.insert_chart(17, 5, &c2)?;
+    }
+    wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_start_a_formula_are_neutralised() {
+        assert_eq!(safe_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(safe_text("+47"), "'+47");
+        assert_eq!(safe_text("-1"), "'-1");
+        assert_eq!(safe_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(safe_text("Vestlandsstraum AS"), "Vestlandsstraum AS");
+    }
+}
