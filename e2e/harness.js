@@ -45,9 +45,11 @@ function freePort() {
 
 /**
  * Starts `innsyn serve` on a free port with a fresh, seeded database.
- * Returns { baseUrl, stop() , output() }.
+ * `users` ({ email, role, password }) are created with `innsyn create-user`
+ * before the server starts; `cli(...args)` runs the binary against the same
+ * database later. Returns { baseUrl, stop(), output(), cli() }.
  */
-export async function startServer() {
+export async function startServer({ users = [] } = {}) {
   if (!existsSync(INNSYN_BIN)) {
     throw new Error(`INNSYN_BIN not found: ${INNSYN_BIN} (run \`cargo build --bin innsyn\` first)`);
   }
@@ -65,7 +67,11 @@ export async function startServer() {
     RATE_LIMIT_FORMS_PER_MINUTE: "600",
   };
   delete env.SMTP_URL; // mail stays in the outbox
-  execFileSync(INNSYN_BIN, ["seed-demo"], { env, stdio: "pipe" });
+  const cli = (...args) => execFileSync(INNSYN_BIN, args, { env, stdio: "pipe" }).toString();
+  cli("seed-demo");
+  for (const u of users) {
+    cli("create-user", "--email", u.email, "--role", u.role, "--password", u.password);
+  }
 
   let log = "";
   const child = spawn(INNSYN_BIN, ["serve", "--bind", `127.0.0.1:${port}`, "--no-jobs"], {
@@ -106,7 +112,7 @@ export async function startServer() {
     }
     await sleep(100);
   }
-  return { baseUrl, stop, output: () => log };
+  return { baseUrl, stop, output: () => log, cli };
 }
 
 /** Debian's chromium, headless, with the flags a closed network needs. */
