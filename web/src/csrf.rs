@@ -104,7 +104,20 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
                     .get(header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-                if !is_form {
+                let is_multipart = req
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("multipart/form-data"));
+                if is_multipart {
+                    // File uploads carry the token in the action's query string
+                    // (the multipart body is not read twice).
+                    req.uri().query().and_then(|q| {
+                        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                            .ok()
+                            .and_then(|kv| kv.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v))
+                    })
+                } else if !is_form {
                     None
                 } else {
                     let (parts, body) = req.into_parts();

@@ -104,6 +104,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         reservations: usize,
     },
+    /// 12 months of daily figures for 200 campaigns: query and export times.
+    Stats {
+        #[arg(long, default_value_t = 200)]
+        campaigns: usize,
+        #[arg(long, default_value_t = 365)]
+        days: usize,
+    },
     /// Server time of the SLA queue page with many open cases (a temporary
     /// SQLite database, or DATABASE_URL when it is set to PostgreSQL).
     Queue {
@@ -229,6 +236,9 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Bench { what } => match what {
             BenchCommand::Queue { cases, rounds } => {
                 innsyn::bench::queue::run(config, cases, rounds.max(1)).await
+            }
+            BenchCommand::Stats { campaigns, days } => {
+                innsyn::bench::stats::run(config, campaigns, days).await
             }
             BenchCommand::Wash {
                 numbers,

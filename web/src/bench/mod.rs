@@ -1,4 +1,5 @@
 //! `innsyn bench ...`: performance figures printed, never asserted in tests.
 
 pub mod queue;
+pub mod stats;
 pub mod wash;

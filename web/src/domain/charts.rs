@@ -23,7 +23,12 @@ fn y_of(v: f64, max: f64) -> f64 {
     H - PAD_B - if max > 0.0 { h * v / max } else { 0.0 }
 }
 
-fn frame(title: &str, max_label: &str, first: Option<NaiveDate>, last: Option<NaiveDate>) -> String {
+fn frame(
+    title: &str,
+    max_label: &str,
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+) -> String {
     format!(
         "<title>{title}</title><line x1=\"{PAD_L}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#4a5360\"/>\
          <line x1=\"{PAD_L}\" y1=\"{PAD_T}\" x2=\"{PAD_L}\" y2=\"{b}\" stroke=\"#4a5360\"/>\
@@ -51,7 +56,12 @@ pub fn bars(title: &str, points: &[(NaiveDate, f64)]) -> String {
     let max = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0);
     let n = points.len();
     let bw = ((W - PAD_L - 12.0) / n.max(1) as f64 * 0.7).max(2.0);
-    let mut body = frame(title, &format!("{max:.0}"), points.first().map(|p| p.0), points.last().map(|p| p.0));
+    let mut body = frame(
+        title,
+        &format!("{max:.0}"),
+        points.first().map(|p| p.0),
+        points.last().map(|p| p.0),
+    );
     for (i, (d, v)) in points.iter().enumerate() {
         let x = x_of(i, n) - bw / 2.0;
         let y = y_of(*v, max);
@@ -73,7 +83,12 @@ pub fn line(title: &str, points: &[(NaiveDate, f64)], limit: Option<f64>) -> Str
         .max(0.01)
         * 1.1;
     let n = points.len();
-    let mut body = frame(title, &format!("{:.0} %", top * 100.0), points.first().map(|p| p.0), points.last().map(|p| p.0));
+    let mut body = frame(
+        title,
+        &format!("{:.0} %", top * 100.0),
+        points.first().map(|p| p.0),
+        points.last().map(|p| p.0),
+    );
     if let Some(l) = limit {
         let y = y_of(l, top);
         body.push_str(&format!(

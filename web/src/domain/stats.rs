@@ -50,7 +50,13 @@ pub struct LineError {
 }
 
 fn check(d: &DialerDay) -> Option<String> {
-    let all = [d.attempted, d.answered, d.connected, d.transferred, d.abandoned];
+    let all = [
+        d.attempted,
+        d.answered,
+        d.connected,
+        d.transferred,
+        d.abandoned,
+    ];
     if all.iter().any(|v| *v < 0) {
         return Some("numbers cannot be negative".into());
     }
@@ -101,7 +107,10 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
         let rec = match rec {
             Ok(rec) => rec,
             Err(e) => {
-                errors.push(LineError { line, message: e.to_string() });
+                errors.push(LineError {
+                    line,
+                    message: e.to_string(),
+                });
                 continue;
             }
         };
@@ -109,11 +118,17 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
             continue;
         }
         if rec.len() != 7 {
-            errors.push(LineError { line, message: format!("expected 7 fields, found {}", rec.len()) });
+            errors.push(LineError {
+                line,
+                message: format!("expected 7 fields, found {}", rec.len()),
+            });
             continue;
         }
         let Ok(date) = NaiveDate::parse_from_str(&rec[0], "%Y-%m-%d") else {
-            errors.push(LineError { line, message: format!("not a date (YYYY-MM-DD): {:?}", &rec[0]) });
+            errors.push(LineError {
+                line,
+                message: format!("not a date (YYYY-MM-DD): {:?}", &rec[0]),
+            });
             continue;
         };
         let mut nums = [0i64; 5];
@@ -121,7 +136,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
         for (j, n) in nums.iter_mut().enumerate() {
             match rec[j + 2].parse::<i64>() {
                 Ok(v) => *n = v,
-                Err(_) => bad = Some(format!("{} is not a whole number: {:?}", want[j + 2], &rec[j + 2])),
+                Err(_) => {
+                    bad = Some(format!(
+                        "{} is not a whole number: {:?}",
+                        want[j + 2],
+                        &rec[j + 2]
+                    ))
+                }
             }
         }
         if let Some(m) = bad {
@@ -143,7 +164,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
         }
         rows.push(d);
     }
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Stores the days, all or nothing; a day already there is replaced.
@@ -168,7 +193,10 @@ pub async fn store(
                 message: format!("no campaign with code {:?}", d.campaign),
             });
         } else if let Some(m) = check(d) {
-            errors.push(LineError { line: i + first_line, message: m });
+            errors.push(LineError {
+                line: i + first_line,
+                message: m,
+            });
         }
     }
     if !errors.is_empty() {
@@ -232,7 +260,11 @@ pub struct Period {
 impl StatsFilter {
     pub fn period(&self, today: NaiveDate) -> Result<Period, &'static str> {
         let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d");
-        let to = if self.to.trim().is_empty() { Ok(today) } else { parse(&self.to) };
+        let to = if self.to.trim().is_empty() {
+            Ok(today)
+        } else {
+            parse(&self.to)
+        };
         let from = if self.from.trim().is_empty() {
             Ok(today - Duration::days(29))
         } else {
@@ -278,8 +310,18 @@ struct Names {
 
 async fn names(conn: &impl ConnectionTrait) -> Result<Names, DbErr> {
     Ok(Names {
-        campaigns: campaign::Entity::find().all(conn).await?.into_iter().map(|c| (c.id, c)).collect(),
-        clients: client::Entity::find().all(conn).await?.into_iter().map(|c| (c.id, c.name)).collect(),
+        campaigns: campaign::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect(),
+        clients: client::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect(),
     })
 }
 
@@ -289,7 +331,8 @@ fn written(ch: Channel) -> bool {
 
 fn campaign_ok(p: &Period, n: &Names, id: i32) -> bool {
     p.campaign.is_none_or(|c| c == id)
-        && p.client.is_none_or(|cl| n.campaigns.get(&id).is_some_and(|c| c.client_id == cl))
+        && p.client
+            .is_none_or(|cl| n.campaigns.get(&id).is_some_and(|c| c.client_id == cl))
 }
 
 /// Written complaints per (day, campaign), from live cases and purged facts.
@@ -303,7 +346,11 @@ async fn complaints(
     let mut out = BTreeMap::new();
     let live: Vec<(i32, DateTime<Utc>, Channel)> = case::Entity::find()
         .select_only()
-        .columns([case::Column::CampaignId, case::Column::ReceivedAt, case::Column::Channel])
+        .columns([
+            case::Column::CampaignId,
+            case::Column::ReceivedAt,
+            case::Column::Channel,
+        ])
         .filter(case::Column::CampaignId.is_not_null())
         .filter(case::Column::ReceivedAt.gte(start))
         .filter(case::Column::ReceivedAt.lt(end))
@@ -312,7 +359,8 @@ async fn complaints(
         .await?;
     for (camp, at, ch) in live {
         if written(ch) && campaign_ok(p, n, camp) {
-            *out.entry((at.with_timezone(&Oslo).date_naive(), camp)).or_default() += 1;
+            *out.entry((at.with_timezone(&Oslo).date_naive(), camp))
+                .or_default() += 1;
         }
     }
     let facts = case_fact::Entity::find()
@@ -349,16 +397,21 @@ pub async fn daily(
     if let Some(c) = p.campaign {
         q = q.filter(daily_stat::Column::CampaignId.eq(c));
     }
-    let stats = q
-        .order_by_asc(daily_stat::Column::Day)
-        .all(conn)
-        .await?;
+    let stats = q.order_by_asc(daily_stat::Column::Day).all(conn).await?;
     let mut complaints = complaints(conn, p, &n).await?;
     let mut rows: Vec<DayRow> = Vec::with_capacity(stats.len());
     let row = |date: NaiveDate, camp: i32, s: Option<&daily_stat::Model>, complaints: i64| {
         let c = n.campaigns.get(&camp);
         let (att, ans, con, tra, aba) = s
-            .map(|s| (s.attempted, s.answered, s.connected, s.transferred, s.abandoned))
+            .map(|s| {
+                (
+                    s.attempted,
+                    s.answered,
+                    s.connected,
+                    s.transferred,
+                    s.abandoned,
+                )
+            })
             .unwrap_or_default();
         let rate = abandoned_rate(aba, ans);
         DayRow {
@@ -392,7 +445,9 @@ pub async fn daily(
     // The week rule: abandoned ÷ answered over each campaign's ISO week.
     let mut weeks: HashMap<(String, (i32, u32)), (i64, i64)> = HashMap::new();
     for r in &rows {
-        let e = weeks.entry((r.campaign_code.clone(), week_of(r.date))).or_default();
+        let e = weeks
+            .entry((r.campaign_code.clone(), week_of(r.date)))
+            .or_default();
         e.0 += r.abandoned;
         e.1 += r.answered;
     }
@@ -512,7 +567,9 @@ async fn inquiries(
         if !keep(c.campaign_id) {
             continue;
         }
-        let secs = c.first_response_at.map(|t| (t - c.received_at).num_seconds());
+        let secs = c
+            .first_response_at
+            .map(|t| (t - c.received_at).num_seconds());
         if secs.is_none() && now < c.due_at {
             continue; // still on the clock: not decided yet
         }
@@ -584,7 +641,9 @@ pub async fn sla(
         for i in &all {
             g.entry(key(i).clone()).or_default().push(i);
         }
-        g.into_iter().map(|(k, v)| sla_of(k, &v)).collect::<Vec<_>>()
+        g.into_iter()
+            .map(|(k, v)| sla_of(k, &v))
+            .collect::<Vec<_>>()
     };
     let mut weeks: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     for i in &all {
@@ -614,12 +673,21 @@ mod tests {
     #[test]
     fn norm_4_6_2_abandoned_rate_over_at_and_under_the_limit_and_zero_answered() {
         assert_eq!(abandoned_rate(5, 100), Some(0.05));
-        assert!(!over_limit(abandoned_rate(5, 100), 5.0), "exactly at 5% is allowed");
+        assert!(
+            !over_limit(abandoned_rate(5, 100), 5.0),
+            "exactly at 5% is allowed"
+        );
         assert!(over_limit(abandoned_rate(6, 100), 5.0));
         assert!(!over_limit(abandoned_rate(4, 100), 5.0));
-        assert!(over_limit(abandoned_rate(4, 100), 3.0), "a stricter limit is a setting");
+        assert!(
+            over_limit(abandoned_rate(4, 100), 3.0),
+            "a stricter limit is a setting"
+        );
         assert_eq!(abandoned_rate(0, 0), None);
-        assert!(!over_limit(abandoned_rate(3, 0), 5.0), "no answered calls: no rate");
+        assert!(
+            !over_limit(abandoned_rate(3, 0), 5.0),
+            "no answered calls: no rate"
+        );
     }
 
     #[test]
@@ -628,7 +696,9 @@ mod tests {
         assert_eq!(parse_csv(ok).unwrap().len(), 1);
         let comma = "date,campaign,attempted,answered,connected,transferred,abandoned\n2026-11-01,VS-FASTPRIS,100,60,55,50,2\n";
         assert_eq!(parse_csv(comma).unwrap()[0].answered, 60);
-        let bad = format!("{ok}2026-11-02;VS-FASTPRIS;100;sixty;55;50;2\n2026-11-03;VS-FASTPRIS;10;20;5;5;1\n");
+        let bad = format!(
+            "{ok}2026-11-02;VS-FASTPRIS;100;sixty;55;50;2\n2026-11-03;VS-FASTPRIS;10;20;5;5;1\n"
+        );
         let e = parse_csv(&bad).unwrap_err();
         assert_eq!(e.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4]);
         assert!(e[0].message.contains("answered"));

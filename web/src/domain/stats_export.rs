@@ -1,7 +1,8 @@
 //! Exports of the daily figures: CSV (safe against formula injection), XLSX
 //! with charts, JSON. Exactly the rows the statistics page shows.
 
-use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::stats::{DayRow, Totals, WeekRow};
 
@@ -31,13 +32,19 @@ pub fn safe_text(s: &str) -> String {
     }
 }
 
+fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+}
+
 fn rate(r: Option<f64>) -> String {
     r.map(|r| format!("{:.4}", r)).unwrap_or_default()
 }
 
 /// The CSV header line.
 pub fn csv_header() -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
     let _ = w.write_record(COLUMNS);
     w.into_inner().unwrap_or_default()
 }
@@ -87,13 +94,19 @@ pub fn xlsx(
     }
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_date_with_format(row, 0, r.date, &date)?;
+        ws.write_datetime_with_format(row, 0, excel_date(r.date)?, &date)?;
         ws.write_string(row, 1, safe_text(&r.campaign_code))?;
         ws.write_string(row, 2, safe_text(&r.campaign))?;
         ws.write_string(row, 3, safe_text(&r.client))?;
-        for (c, v) in [r.attempted, r.answered, r.connected, r.transferred, r.abandoned]
-            .into_iter()
-            .enumerate()
+        for (c, v) in [
+            r.attempted,
+            r.answered,
+            r.connected,
+            r.transferred,
+            r.abandoned,
+        ]
+        .into_iter()
+        .enumerate()
         {
             ws.write_number(row, 4 + c as u16, v as f64)?;
         }
@@ -124,12 +137,15 @@ pub fn xlsx(
     ws.write_number_with_format(t, 12, totals.complaints as f64, &bold)?;
 
     let wk = wb.add_worksheet().set_name("Uke")?;
-    for (c, h) in ["week", "complaints", "abandoned_rate", "limit"].iter().enumerate() {
+    for (c, h) in ["week", "complaints", "abandoned_rate", "limit"]
+        .iter()
+        .enumerate()
+    {
         wk.write_string_with_format(0, c as u16, *h, &bold)?;
     }
     for (i, w) in weeks.iter().enumerate() {
         let row = i as u32 + 1;
-        wk.write_date_with_format(row, 0, w.monday, &date)?;
+        wk.write_datetime_with_format(row, 0, excel_date(w.monday)?, &date)?;
         wk.write_number(row, 1, w.complaints as f64)?;
         wk.write_number_with_format(row, 2, w.abandoned_rate.unwrap_or(0.0), &pct)?;
         wk.write_number_with_format(row, 3, limit_percent / 100.0, &pct)?;

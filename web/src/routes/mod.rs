@@ -3,6 +3,7 @@
 mod admin;
 mod api;
 pub mod api_auth;
+mod api_stats;
 mod assets;
 mod dialer;
 mod health;
@@ -48,9 +49,13 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     Router::new()
         .merge(limited)
+        // POST /admin/statistikk/import: CSV uploads, with their own limit
+        .merge(admin::upload_router(state.clone()))
         // GET /api/v1/call-window; with a token: POST /api/v1/wash (streamed,
         // any length, so outside the body limit), POST /api/v1/abandoned
         .nest("/api/v1", dialer::router(state.clone()))
+        // With a token: POST /api/v1/stats/daily, GET /api/v1/stats?from&to&format
+        .nest("/api/v1", api_stats::router())
         // POST /webhooks/twilio/{voice,voice/meny,voice/recording,voice/transcription,sms}
         // (64 KiB) and POST /webhooks/email (the mail size limit): their own limits.
         .merge(webhooks::router(state.clone()))

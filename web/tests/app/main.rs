@@ -16,3 +16,4 @@ mod retention;
 mod schema;
 mod settings;
 mod sla;
+mod stats;

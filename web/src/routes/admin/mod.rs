@@ -9,6 +9,12 @@ mod numbers;
 mod privacy;
 mod reservations;
 mod settings;
+mod stats;
+
+/// The export shared with the statistics API.
+pub mod stats_api {
+    pub use super::stats::{ExportQuery, respond_export};
+}
 mod users;
 
 use axum::http::StatusCode;
@@ -60,6 +66,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_handler,
+        ));
+    // managers and admins: statistics, exports, the norm overview.
+    let manager = Router::new()
+        .route("/admin/statistikk", get(stats::page))
+        .route("/admin/statistikk/eksport", get(stats::export))
+        .route("/admin/norm", get(stats::norm))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_manager,
         ));
     // admin only.
     let admin = Router::new()
@@ -123,18 +138,43 @@ pub fn router(state: AppState) -> Router<AppState> {
             state.clone(),
             auth::require_admin,
         ));
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    let sessions = session_layer(&state);
+    Router::new()
+        .merge(open)
+        .merge(handler)
+        .merge(manager)
+        .merge(admin)
+        .layer(sessions)
+}
+
+/// Uploads larger than the ordinary form limit (a year of dialer figures):
+/// managers and admins, with their own body limit.
+pub fn upload_router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/admin/statistikk/import",
+            axum::routing::post(stats::import),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_manager,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(session_layer(&state))
+}
+
+/// Largest upload: a year of figures for a few hundred campaigns.
+pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+
+fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies())
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
-    Router::new()
-        .merge(open)
-        .merge(handler)
-        .merge(admin)
-        .layer(sessions)
+        .with_expiry(Expiry::OnInactivity(Duration::hours(8)))
 }
 
 /// The page context of a signed-in user.

@@ -222,6 +222,11 @@ impl TestResponse {
 }
 
 impl TestApp {
+    /// The router itself, for responses with binary bodies.
+    pub fn raw_router(&self) -> Router {
+        self.router.clone()
+    }
+
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
         let resp = self.router.clone().oneshot(req).await.expect("router");
         let status = resp.status();

@@ -1,0 +1,317 @@
+//! Statistics for managers (norm 4.3, 4.6.2, 4.4.3): the daily figures with
+//! their flags and charts, import from the dialer, exports.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Body;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use entity::{campaign, client};
+
+use super::actx;
+use crate::auth::Staff;
+use crate::csrf::CsrfToken;
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::stats::{self, DayRow, LineError, Period, SlaReport, StatsFilter, Totals};
+use crate::domain::time::oslo_today;
+use crate::domain::{charts, settings, stats_export};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::views::AdminCtx;
+
+/// Rows shown per page of the daily table (the export has them all).
+const SHOWN: usize = 500;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/stats.html")]
+pub struct StatsPage {
+    ctx: AdminCtx,
+    f: StatsFilter,
+    period: Option<Period>,
+    error: Option<&'static str>,
+    rows: Vec<DayRow>,
+    total_rows: usize,
+    totals: Totals,
+    sla: Option<SlaReport>,
+    limit: f64,
+    clients: Vec<client::Model>,
+    campaigns: Vec<campaign::Model>,
+    chart_complaints: String,
+    chart_sla: String,
+    chart_abandoned: String,
+    import: Option<Result<usize, Vec<LineError>>>,
+}
+
+impl StatsPage {
+    fn pct(&self, r: &Option<f64>) -> String {
+        r.map(|x| format!("{:.1} %", x * 100.0))
+            .unwrap_or_else(|| "–".into())
+    }
+    fn dur(&self, s: &Option<i64>) -> String {
+        match s {
+            Some(s) => format!("{} t {} min", s / 3600, (s % 3600) / 60),
+            None => "–".into(),
+        }
+    }
+    fn query(&self) -> String {
+        serde_urlencoded::to_string([
+            ("from", self.f.from.as_str()),
+            ("to", self.f.to.as_str()),
+            ("oppdragsgiver", self.f.oppdragsgiver.as_str()),
+            ("kampanje", self.f.kampanje.as_str()),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+async fn build(
+    s: &AppState,
+    ctx: AdminCtx,
+    f: StatsFilter,
+    import: Option<Result<usize, Vec<LineError>>>,
+) -> AppResult<StatsPage> {
+    let now = s.clock.now();
+    let limit = s.config.abandoned_rate_limit_percent;
+    let (period, error) = match f.period(oslo_today(now)) {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(e)),
+    };
+    let (rows, sla) = match &period {
+        Some(p) => (
+            stats::daily(&s.db, p, limit).await?,
+            Some(stats::sla(&s.db, p, now).await?),
+        ),
+        None => (vec![], None),
+    };
+    let weeks = stats::weekly(&rows);
+    let lang = ctx.lang;
+    let chart_complaints = charts::bars(
+        &lang.t("stats-chart-complaints"),
+        &weeks
+            .iter()
+            .map(|w| (w.monday, w.complaints as f64))
+            .collect::<Vec<_>>(),
+    );
+    let chart_abandoned = charts::line(
+        &lang.t("stats-chart-abandoned"),
+        &weeks
+            .iter()
+            .filter_map(|w| w.abandoned_rate.map(|r| (w.monday, r)))
+            .collect::<Vec<_>>(),
+        Some(limit / 100.0),
+    );
+    let chart_sla = charts::line(
+        &lang.t("stats-chart-sla"),
+        &sla.as_ref()
+            .map(|r| {
+                r.weekly_share
+                    .iter()
+                    .map(|(d, v)| (*d, *v))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+        None,
+    );
+    let totals = stats::totals(&rows);
+    let total_rows = rows.len();
+    Ok(StatsPage {
+        ctx,
+        f,
+        period,
+        error,
+        rows: rows.into_iter().take(SHOWN).collect(),
+        total_rows,
+        totals,
+        sla,
+        limit,
+        clients: settings::clients(&s.db).await?,
+        campaigns: settings::campaigns(&s.db).await?,
+        chart_complaints,
+        chart_sla,
+        chart_abandoned,
+        import,
+    })
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    Query(f): Query<StatsFilter>,
+) -> AppResult<Response> {
+    let ctx = actx(lang, csrf, &staff, "/admin/statistikk");
+    let page = build(&s, ctx, f, None).await?;
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
+/// The CSV upload: all lines checked before anything is stored.
+pub async fn import(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    let mut text = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("fil") {
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::BadRequest("the file could not be read"))?;
+            text = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    let text = text.ok_or(AppError::BadRequest("no file (field fil)"))?;
+    let now = s.clock.now();
+    let outcome = match stats::parse_csv(&text) {
+        Ok(rows) => stats::store(&s.db, &rows, 2, now).await?,
+        Err(e) => Err(e),
+    };
+    if let Ok(n) = &outcome {
+        audit::record(
+            &s.db,
+            now,
+            &staff.actor(),
+            Entry::new("stats.import").detail(format!("rows={n}")),
+        )
+        .await?;
+    }
+    let status = if outcome.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let ctx = actx(lang, csrf, &staff, "/admin/statistikk");
+    Ok((
+        status,
+        build(&s, ctx, StatsFilter::default(), Some(outcome)).await?,
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    pub f: StatsFilter,
+    #[serde(default)]
+    pub format: String,
+}
+
+/// Export exactly what the page shows, every row; audited.
+pub async fn export(
+    State(s): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    respond_export(&s, &staff.actor(), &q).await
+}
+
+/// Shared by the back office and `GET /api/v1/stats`.
+pub async fn respond_export(s: &AppState, by: &Actor, q: &ExportQuery) -> AppResult<Response> {
+    let now = s.clock.now();
+    let p =
+        q.f.period(oslo_today(now))
+            .map_err(|_| AppError::BadRequest("from/to: dates as YYYY-MM-DD, from before to"))?;
+    let limit = s.config.abandoned_rate_limit_percent;
+    let rows = stats::daily(&s.db, &p, limit).await?;
+    audit::record(
+        &s.db,
+        now,
+        by,
+        Entry::new("stats.export").detail(format!(
+            "format={} from={} to={} rows={}",
+            if q.format.is_empty() {
+                "csv"
+            } else {
+                q.format.as_str()
+            },
+            p.from,
+            p.to,
+            rows.len()
+        )),
+    )
+    .await?;
+    let name = format!("statistikk-{}-{}", p.from, p.to);
+    match q.format.as_str() {
+        "json" => Ok(axum::Json(serde_json::json!({
+            "from": p.from, "to": p.to, "abandoned_limit_percent": limit,
+            "totals": stats::totals(&rows), "days": rows,
+        }))
+        .into_response()),
+        "xlsx" => {
+            let bytes =
+                stats_export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), limit)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}.xlsx\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        "" | "csv" => {
+            // Streamed in chunks: the response never holds the whole file.
+            const CHUNK: usize = 2_000;
+            let n = rows.len();
+            let chunks =
+                std::iter::once(stats_export::csv_header()).chain((0..n.div_ceil(CHUNK)).map(
+                    move |i| stats_export::csv_rows(&rows[i * CHUNK..((i + 1) * CHUNK).min(n)]),
+                ));
+            let stream = futures_util::stream::iter(chunks.map(Ok::<_, std::io::Error>));
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}.csv\""),
+                    ),
+                ],
+                Body::from_stream(stream),
+            )
+                .into_response())
+        }
+        _ => Err(AppError::BadRequest("format: csv, xlsx or json")),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/norm.html")]
+pub struct NormPage {
+    ctx: AdminCtx,
+    checks: Vec<crate::domain::norm_overview::Check>,
+}
+
+pub async fn norm(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    staff: Staff,
+) -> AppResult<NormPage> {
+    Ok(NormPage {
+        ctx: actx(lang, csrf, &staff, "/admin/norm"),
+        checks: crate::domain::norm_overview::checks(
+            &s.db,
+            s.clock.now(),
+            s.config.abandoned_rate_limit_percent,
+        )
+        .await?,
+    })
+}
