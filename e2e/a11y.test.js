@@ -15,6 +15,8 @@ const hit = "/hvem-ringte?nummer=" + encodeURIComponent(DEMO.number);
 const PAGES = [
   { name: "home", path: "/", phone: true },
   { name: "clients", path: "/oppdragsgivere", phone: true },
+  { name: "clients, filtered", path: "/oppdragsgivere?q=hjerte", phone: true },
+  { name: "clients, no match", path: "/oppdragsgivere?q=xyzzy" },
   { name: "reservation", path: "/reservasjon" },
   { name: "reservation with an error", path: "/reservasjon", act: (p) => submit(p, { "#nummer": "12" }) },
   { name: "reservation receipt", path: "/reservasjon", act: (p) => submit(p, { "#nummer": "+4791234567" }) },
@@ -40,6 +42,7 @@ const PAGES = [
   // English
   { name: "home (en)", path: "/?lang=en" },
   { name: "clients (en)", path: "/oppdragsgivere?lang=en" },
+  { name: "clients, no match (en)", path: "/oppdragsgivere?q=xyzzy&lang=en" },
   { name: "lookup, with a hit (en)", path: hit + "&lang=en" },
   { name: "complaint (en)", path: "/klage?lang=en" },
   { name: "complaint with validation errors (en)", path: "/klage?lang=en", act: (p) => submit(p, {}) },

@@ -23,6 +23,7 @@ pub mod register_version;
 pub mod reservation;
 pub mod retention_run;
 pub mod retention_settings;
+pub mod search_job;
 pub mod session;
 pub mod user;
 pub mod wash_run;

@@ -72,6 +72,21 @@ pub struct Config {
     /// `ABANDONED_RATE_LIMIT_PERCENT`: the abandoned-call limit per campaign
     /// and day or week (norm 4.6.2: 5; some centres hold themselves to 3).
     pub abandoned_rate_limit_percent: f64,
+    /// `MEILI_URL` and friends: the Meilisearch server; unset, search runs on
+    /// the database.
+    pub meili: Option<MeiliConfig>,
+}
+
+/// The Meilisearch server (`MEILI_URL`, `MEILI_MASTER_KEY` or `MEILI_API_KEY`,
+/// `MEILI_TIMEOUT_MS`, `MEILI_INDEX_PREFIX`).
+#[derive(Clone)]
+pub struct MeiliConfig {
+    pub url: String,
+    pub api_key: Option<String>,
+    /// Every call to the server gives up after this long.
+    pub timeout: std::time::Duration,
+    /// Index names are `{prefix}_cases` and `{prefix}_clients`.
+    pub index_prefix: String,
 }
 
 #[derive(Clone)]
@@ -88,6 +103,7 @@ impl fmt::Debug for Config {
             .field("public_base_url", &self.public_base_url)
             .field("smtp", &self.smtp_url.is_some())
             .field("twilio", &self.twilio.is_some())
+            .field("meili", &self.meili.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +122,54 @@ fn parse_num<T: std::str::FromStr>(
             message: format!("expected a whole number, got {v:?}"),
         }),
     }
+}
+
+fn meili_config(src: &dyn Source) -> Result<Option<MeiliConfig>, ConfigError> {
+    let timeout_ms: u64 = parse_num(src, "MEILI_TIMEOUT_MS", 2000)?;
+    if !(1..=60_000).contains(&timeout_ms) {
+        return Err(ConfigError {
+            var: "MEILI_TIMEOUT_MS",
+            message: "must be between 1 and 60000 milliseconds".into(),
+        });
+    }
+    let index_prefix = src
+        .get("MEILI_INDEX_PREFIX")
+        .unwrap_or_else(|| "innsyn".into());
+    if index_prefix.len() > 64
+        || !index_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ConfigError {
+            var: "MEILI_INDEX_PREFIX",
+            message: "must be at most 64 letters A-Z, a-z, digits, - or _".into(),
+        });
+    }
+    let api_key = src
+        .get("MEILI_API_KEY")
+        .or_else(|| src.get("MEILI_MASTER_KEY"));
+    let Some(url) = src.get("MEILI_URL") else {
+        if api_key.is_some() {
+            return Err(ConfigError {
+                var: "MEILI_URL",
+                message: "a Meilisearch key is set but MEILI_URL is not".into(),
+            });
+        }
+        return Ok(None);
+    };
+    let url = url.trim().trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(ConfigError {
+            var: "MEILI_URL",
+            message: "must be an absolute http:// or https:// address".into(),
+        });
+    }
+    Ok(Some(MeiliConfig {
+        url,
+        api_key,
+        timeout: std::time::Duration::from_millis(timeout_ms),
+        index_prefix,
+    }))
 }
 
 impl Config {
@@ -268,7 +332,9 @@ impl Config {
                 message: "must be at least 16 characters".into(),
             });
         }
+        let meili = meili_config(src)?;
         Ok(Config {
+            meili,
             inbound_email_token,
             twilio,
             twilio_api_base,
@@ -330,5 +396,36 @@ mod tests {
                 .abandoned_agent_required_days,
             30
         );
+    }
+
+    #[test]
+    fn meilisearch_is_off_unless_its_url_is_set_and_bad_values_name_their_variable() {
+        assert!(Config::from_source(&[]).unwrap().meili.is_none());
+        let c = Config::from_source(&[
+            ("MEILI_URL", "http://127.0.0.1:7700/"),
+            ("MEILI_MASTER_KEY", "masterKey"),
+        ])
+        .unwrap();
+        let m = c.meili.expect("configured");
+        assert_eq!(m.url, "http://127.0.0.1:7700");
+        assert_eq!(m.api_key.as_deref(), Some("masterKey"));
+        assert_eq!(m.timeout, std::time::Duration::from_millis(2000));
+        assert_eq!(m.index_prefix, "innsyn");
+        for (k, v) in [
+            ("MEILI_URL", "localhost:7700"),
+            ("MEILI_TIMEOUT_MS", "0"),
+            ("MEILI_TIMEOUT_MS", "soon"),
+            ("MEILI_INDEX_PREFIX", "my index"),
+        ] {
+            let r = if k == "MEILI_URL" {
+                Config::from_source(&[(k, v)])
+            } else {
+                Config::from_source(&[("MEILI_URL", "http://127.0.0.1:7700"), (k, v)])
+            };
+            let e = r.err().unwrap_or_else(|| panic!("{k}={v} must be refused"));
+            assert_eq!(e.var, k);
+        }
+        let e = Config::from_source(&[("MEILI_API_KEY", "k")]).unwrap_err();
+        assert_eq!(e.var, "MEILI_URL");
     }
 }

@@ -40,8 +40,11 @@ enum Command {
         #[command(subcommand)]
         what: RetentionCommand,
     },
-    /// Run the scheduled jobs (mail, SLA alerts, clean-up) without serving pages.
+    /// Run the scheduled jobs (mail, SLA alerts, search index, clean-up) without serving pages.
     Worker,
+    /// Rebuild the Meilisearch indexes (cases, clients) from the database and
+    /// apply their settings. Safe to rerun; without MEILI_URL there is nothing to do.
+    Reindex,
     /// Print performance figures (run them from a release build).
     Bench {
         #[command(subcommand)]
@@ -218,6 +221,37 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     _ => println!("  {kind:16} {:>8}", c.count),
                 }
             }
+            Ok(())
+        }
+        Command::Reindex => {
+            if config.meili.is_none() {
+                println!(
+                    "MEILI_URL is not set: search runs on the database, there is no index to rebuild"
+                );
+                return Ok(());
+            }
+            let db = innsyn::app::connect(&config).await?;
+            innsyn::app::ensure_schema(&db, &config).await?;
+            let state = innsyn::state::AppState::new(
+                db,
+                config,
+                std::sync::Arc::new(innsyn::clock::SystemClock),
+            )?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {pos}/{len} ({eta} left)",
+                )?
+                .progress_chars("=> "),
+            );
+            bar.set_message("cases");
+            let (cases, clients) = innsyn::jobs::search_index::reindex(&state, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            println!("reindexed {cases} case(s) and {clients} public client(s); settings applied");
             Ok(())
         }
         Command::Worker => {

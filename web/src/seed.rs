@@ -107,6 +107,7 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         }
         .insert(&txn)
         .await?;
+        crate::domain::search::enqueue(&txn, crate::domain::search::Doc::Client(cl.id)).await?;
         let d = &c.campaign;
         let camp = campaign::ActiveModel {
             client_id: Set(cl.id),

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::registers::RegisterCache;
+use crate::domain::search::Search;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;
@@ -24,6 +25,8 @@ pub struct Inner {
     pub twilio: Twilio,
     /// In-memory copies of the reservation registers for the wash.
     pub registers: RegisterCache,
+    /// Case and client search: Meilisearch when configured, else the database.
+    pub search: Search,
 }
 
 impl Deref for AppState {
@@ -42,6 +45,7 @@ impl AppState {
         let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let limits = RateLimits::new(&config);
         let twilio = Twilio::new(&config)?;
+        let search = Search::new(&config)?;
         Ok(AppState(Arc::new(Inner {
             db,
             config,
@@ -50,6 +54,7 @@ impl AppState {
             limits,
             twilio,
             registers: RegisterCache::default(),
+            search,
         })))
     }
 

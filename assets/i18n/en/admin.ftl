@@ -64,7 +64,7 @@ mode-predictive = Predictive
 
 queue-title = Cases waiting for an answer
 queue-search = Search
-queue-search-hint = Reference, name, phone or e-mail
+queue-search-hint = Reference, name, phone, e-mail or text
 queue-status = Status
 queue-all-open = All unanswered
 queue-channel = Channel
@@ -357,3 +357,6 @@ norm-stats-coverage = Campaigns with days without statistics in the last 12 mont
 norm-abandoned = Campaigns over the abandoned-call limit in the last 30 days
 norm-messages = Numbers whose answering-machine message lacks a fact
 norm-public-pages = Active clients shown on the website
+
+# search (issue 7)
+queue-search-degraded = Search is degraded: the search server does not answer, so the queue searches the database (no typo tolerance).

@@ -164,3 +164,11 @@ error-badrequest-title = Something was wrong with the request
 error-badrequest-body = We did not understand the request. Go back and try again.
 error-internal-title = Something went wrong on our side
 error-internal-body = Sorry, an error occurred. Please try again shortly. Quote the error reference if you contact us.
+
+# search (issue 7)
+clients-filter-label = Search our clients
+clients-filter-hint = Name, campaign, purpose or the number that called.
+clients-filter-submit = Search
+clients-filter-clear = Show all
+clients-no-match = No matches. Try another word, or show all clients.
+search-degraded = Search is degraded right now: we search the list directly, without correcting misspellings.

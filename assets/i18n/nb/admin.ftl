@@ -64,7 +64,7 @@ mode-predictive = Prediktiv
 
 queue-title = Saker som venter på svar
 queue-search = Søk
-queue-search-hint = Referanse, navn, telefon eller e-post
+queue-search-hint = Referanse, navn, telefon, e-post eller tekst
 queue-status = Status
 queue-all-open = Alle ubesvarte
 queue-channel = Kanal
@@ -357,3 +357,6 @@ norm-stats-coverage = Kampanjer med dager uten statistikk siste 12 måneder
 norm-abandoned = Kampanjer over grensen for avbrutte samtaler siste 30 dager
 norm-messages = Numre der telefonsvarermeldingen mangler en opplysning
 norm-public-pages = Aktive oppdragsgivere vist på nettsiden
+
+# search (issue 7)
+queue-search-degraded = Søket er redusert: søkeserveren svarer ikke, så køen søker i databasen (uten retting av skrivefeil).

@@ -164,3 +164,11 @@ error-badrequest-title = Noe var galt med forespørselen
 error-badrequest-body = Vi forsto ikke forespørselen. Gå tilbake og prøv igjen.
 error-internal-title = Noe gikk galt hos oss
 error-internal-body = Beklager, det oppsto en feil. Prøv igjen om litt. Oppgi feilreferansen hvis du kontakter oss.
+
+# search (issue 7)
+clients-filter-label = Søk blant oppdragsgiverne
+clients-filter-hint = Navn, kampanje, formål eller nummeret som ringte.
+clients-filter-submit = Søk
+clients-filter-clear = Vis alle
+clients-no-match = Ingen treff. Prøv et annet ord, eller vis alle oppdragsgiverne.
+search-degraded = Søket er redusert akkurat nå: vi søker direkte i listen, uten retting av skrivefeil.

@@ -226,11 +226,15 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<caller_number::Model, DbErr> {
     let mut am = match id {
-        Some(id) => caller_number::Entity::find_by_id(id)
-            .one(conn)
-            .await?
-            .ok_or(DbErr::RecordNotFound("caller number".into()))?
-            .into_active_model(),
+        Some(id) => {
+            let old = caller_number::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .ok_or(DbErr::RecordNotFound("caller number".into()))?;
+            // The public client document lists its numbers.
+            enqueue_client_of_campaign(conn, old.campaign_id).await?;
+            old.into_active_model()
+        }
         None => caller_number::ActiveModel {
             created_at: Set(now),
             ..Default::default()
@@ -241,7 +245,22 @@ pub async fn save(
     am.valid_from = Set(v.valid_from);
     am.valid_to = Set(v.valid_to);
     am.message = Set(v.message);
-    am.save(conn).await?.try_into_model()
+    let saved = am.save(conn).await?.try_into_model()?;
+    enqueue_client_of_campaign(conn, saved.campaign_id).await?;
+    Ok(saved)
+}
+
+async fn enqueue_client_of_campaign(
+    conn: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<(), DbErr> {
+    if let Some(c) = entity::campaign::Entity::find_by_id(campaign_id)
+        .one(conn)
+        .await?
+    {
+        super::search::enqueue(conn, super::search::Doc::Client(c.client_id)).await?;
+    }
+    Ok(())
 }
 
 pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<caller_number::Model>, DbErr> {

@@ -143,6 +143,7 @@ async fn record_answer(
     }
     .insert(conn)
     .await?;
+    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
     let mut am = c.clone().into_active_model();
     if c.first_response_at.is_none() {
         am.first_response_at = Set(Some(now));
@@ -252,6 +253,7 @@ pub async fn add_note(
     }
     .insert(&txn)
     .await?;
+    super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
     audit::record(
         &txn,
         now,
@@ -306,6 +308,7 @@ pub async fn change(
         }
     };
     am.update(&txn).await?;
+    super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
     let mut e = Entry::new(action).object("case", &c.reference);
     e.detail = detail;
     audit::record(&txn, now, by, e).await?;

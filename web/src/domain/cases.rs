@@ -122,6 +122,7 @@ pub async fn open_case(
     }
     .insert(conn)
     .await?;
+    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
     Ok(c)
 }
 

@@ -165,6 +165,7 @@ pub async fn inbound_sms(
         }
         .insert(conn)
         .await?;
+        super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
         return Ok(SmsOutcome::AddedTo(c.reference));
     }
     let c = cases::open_case(
@@ -259,6 +260,7 @@ pub async fn transcription(
     }
     .insert(conn)
     .await?;
+    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
     Ok(Some(c.reference))
 }
 

@@ -207,6 +207,7 @@ pub async fn ingest(
             }
             .insert(&txn)
             .await?;
+            super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
             if c.status == CaseStatus::Closed {
                 // A reply to a closed case opens it again for an answer.
                 let mut am: case::ActiveModel = c.clone().into();

@@ -22,6 +22,7 @@ pub mod recordings;
 pub mod registers;
 pub mod reservations;
 pub mod retention;
+pub mod search;
 pub mod settings;
 pub mod signin;
 pub mod stats;

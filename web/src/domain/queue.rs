@@ -128,7 +128,9 @@ fn channel(s: &str) -> Option<Channel> {
     .find(|c| c.as_str() == s)
 }
 
-fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>) -> Condition {
+/// The queue's filters as a condition. `hits`: the case ids a search server
+/// found for `q`; without them the database matches `q` itself.
+fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>, hits: Option<&[i32]>) -> Condition {
     let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
     let mut c = Condition::all();
     c = match f.status.as_str() {
@@ -162,18 +164,13 @@ fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>) -> Condition {
     } else if let Ok(id) = f.tildelt.parse::<i32>() {
         c = c.add(case::Column::AssigneeId.eq(id));
     }
-    let q = f.q.trim();
-    if !q.is_empty() {
-        // The reference, or the consumer's contact details.
-        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        let mut any = Condition::any()
-            .add(case::Column::Reference.eq(q.to_uppercase()))
-            .add(case::Column::ConsumerEmail.eq(q.to_lowercase()))
-            .add(case::Column::ConsumerName.contains(q));
-        if digits.len() >= 4 {
-            any = any.add(case::Column::ConsumerPhone.contains(digits));
+    match hits {
+        Some(ids) => c = c.add(case::Column::Id.is_in(ids.to_vec())),
+        None => {
+            if let Some(text) = super::search::db::case_condition(&f.q) {
+                c = c.add(text);
+            }
         }
-        c = c.add(any);
     }
     c
 }
@@ -287,8 +284,9 @@ pub async fn page(
     me: i32,
     now: DateTime<Utc>,
     names: &Names,
+    hits: Option<&[i32]>,
 ) -> Result<QueuePage, DbErr> {
-    let cond = condition(f, me, now);
+    let cond = condition(f, me, now, hits);
     let total = case::Entity::find()
         .filter(cond.clone())
         .count(conn)

@@ -366,6 +366,9 @@ pub async fn delete_cases(conn: &impl ConnectionTrait, cases: &[case::Model]) ->
         .filter(mail_outbox::Column::CaseId.is_in(ids.clone()))
         .exec(conn)
         .await?;
+    // The index copies go with the rows, queued in this same transaction
+    // (norm 7: no personal data may outlive its database copy).
+    super::search::enqueue_delete(conn, ids.iter().map(|i| super::search::Doc::Case(*i))).await?;
     case::Entity::delete_many()
         .filter(case::Column::Id.is_in(ids))
         .exec(conn)

@@ -146,6 +146,7 @@ pub async fn save_client(
     am.website = Set((!website.is_empty()).then(|| website.to_string()));
     am.active = Set(input.aktiv.is_some());
     let saved = am.save(&txn).await?.try_into_model()?;
+    super::search::enqueue_client(&txn, saved.id).await?;
     audit::record(
         &txn,
         now,
@@ -259,12 +260,16 @@ pub async fn save_campaign(
         return Ok(Err(errors));
     };
     let txn = db.begin().await?;
+    let mut moved_from = None;
     let mut am = match id {
-        Some(id) => campaign::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(DbErr::RecordNotFound("campaign".into()))?
-            .into_active_model(),
+        Some(id) => {
+            let old = campaign::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DbErr::RecordNotFound("campaign".into()))?;
+            moved_from = (old.client_id != client_id).then_some(old.client_id);
+            old.into_active_model()
+        }
         None => campaign::ActiveModel {
             created_at: Set(now),
             ..Default::default()
@@ -279,6 +284,10 @@ pub async fn save_campaign(
     am.ends_on = Set(end);
     am.dialer_mode = Set(mode);
     let saved = am.save(&txn).await?.try_into_model()?;
+    super::search::enqueue_campaign(&txn, saved.id).await?;
+    if let Some(old) = moved_from {
+        super::search::enqueue(&txn, super::search::Doc::Client(old)).await?;
+    }
     audit::record(
         &txn,
         now,

@@ -3,6 +3,7 @@
 
 pub mod outbox;
 pub mod retention;
+pub mod search_index;
 pub mod sla_alerts;
 
 use std::time::Duration;
@@ -28,6 +29,27 @@ pub fn spawn_all(state: AppState) {
             tick.tick().await;
             if let Err(e) = sla_alerts::run(&s).await {
                 tracing::error!(error = %e, "SLA alert run failed");
+            }
+        }
+    });
+    let s = state.clone();
+    tokio::spawn(async move {
+        // The search index: settings once the server answers, then the
+        // queue of changed documents every few seconds.
+        let mut settings_applied = s.search.meili().is_none();
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if !settings_applied && let Some(m) = s.search.meili() {
+                match m.apply_settings().await {
+                    Ok(()) => settings_applied = true,
+                    Err(e) => {
+                        tracing::warn!(error = %e.summary(), "search index settings not applied yet; retrying");
+                    }
+                }
+            }
+            if let Err(e) = search_index::run(&s).await {
+                tracing::error!(error = %e, "search index run failed");
             }
         }
     });

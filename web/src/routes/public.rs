@@ -17,7 +17,7 @@ use crate::domain::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, R
 use crate::domain::lookup::{self, CallerInfo};
 use crate::domain::phone::E164;
 use crate::domain::time::{self, oslo_today};
-use crate::domain::{centre, reservations};
+use crate::domain::{centre, reservations, search};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::ratelimit;
@@ -76,6 +76,16 @@ async fn home(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResu
 struct ClientsPage {
     ctx: PageCtx,
     clients: Vec<PublicClient>,
+    /// What the filter box holds.
+    q: String,
+    /// The search server did not answer; the list was filtered here.
+    degraded: bool,
+}
+
+#[derive(Deserialize)]
+struct ClientsQuery {
+    #[serde(default)]
+    q: String,
 }
 
 impl ClientsPage {
@@ -94,11 +104,25 @@ fn period(lang: Lang, from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) ->
     }
 }
 
-async fn clients(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<ClientsPage> {
+async fn clients(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+    Query(query): Query<ClientsQuery>,
+) -> AppResult<ClientsPage> {
     let today = oslo_today(s.clock.now());
+    let q: String = query.q.trim().chars().take(200).collect();
+    let mut clients = catalogue::public_clients(&s.db, today).await?;
+    let hits = s.search.clients(&q).await;
+    match &hits.ids {
+        Some(ids) => clients.retain(|c| ids.contains(&c.client.id)),
+        None => clients.retain(|c| search::db::client_matches(c, &q)),
+    }
     Ok(ClientsPage {
         ctx: ctx(&s, lang, csrf, "/oppdragsgivere").await?,
-        clients: catalogue::public_clients(&s.db, today).await?,
+        clients,
+        q,
+        degraded: hits.degraded,
     })
 }
 

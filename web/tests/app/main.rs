@@ -14,6 +14,7 @@ mod rate_limit;
 mod reservation;
 mod retention;
 mod schema;
+mod search;
 mod settings;
 mod sla;
 mod stats;

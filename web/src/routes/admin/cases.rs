@@ -31,6 +31,8 @@ use crate::views::AdminCtx;
 #[template(path = "admin/queue.html")]
 pub struct QueueScreen {
     ctx: AdminCtx,
+    /// The search server did not answer; the database searched instead.
+    degraded: bool,
     f: QueueFilter,
     counters: Counters,
     page: QueuePage,
@@ -45,6 +47,7 @@ pub struct QueueScreen {
 #[template(path = "admin/queue.html", block = "results")]
 pub struct QueueResults {
     ctx: AdminCtx,
+    degraded: bool,
     f: QueueFilter,
     counters: Counters,
     page: QueuePage,
@@ -121,11 +124,14 @@ pub async fn queue(
     let now = s.clock.now();
     let names = queue::names(&s.db).await?;
     let counters = queue::counters(&s.db, now).await?;
-    let page = queue::page(&s.db, &f, staff.id(), now, &names).await?;
+    let hits = s.search.cases(&f, staff.id(), now).await;
+    let page = queue::page(&s.db, &f, staff.id(), now, &names, hits.ids.as_deref()).await?;
+    let degraded = hits.degraded;
     let ctx = actx(lang, csrf, &staff, "/admin/saker");
     if is_htmx(&headers) {
         return Ok(QueueResults {
             ctx,
+            degraded,
             f,
             counters,
             page,
@@ -135,6 +141,7 @@ pub async fn queue(
     }
     Ok(QueueScreen {
         ctx,
+        degraded,
         f,
         counters,
         page,

@@ -2,6 +2,7 @@
 //! a new PostgreSQL database, dropped afterwards), a real SMTP listener on
 //! loopback, a frozen clock, and drives the router in-process.
 
+pub mod meili;
 pub mod smtp;
 pub mod twilio;
 
