@@ -9,6 +9,7 @@ mod m20261123_000003_dialer;
 mod m20261123_000004_inbound;
 mod m20261123_000005_retention;
 mod m20261123_000006_stats;
+mod m20261123_000008_dialer_screens;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_inbound::Migration),
             Box::new(m20261123_000005_retention::Migration),
             Box::new(m20261123_000006_stats::Migration),
+            Box::new(m20261123_000008_dialer_screens::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::registers::RegisterCache;
+use crate::domain::wash_jobs::WashJobs;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;
@@ -24,6 +25,8 @@ pub struct Inner {
     pub twilio: Twilio,
     /// In-memory copies of the reservation registers for the wash.
     pub registers: RegisterCache,
+    /// Washes started in the back office, with their progress.
+    pub wash_jobs: WashJobs,
 }
 
 impl Deref for AppState {
@@ -50,6 +53,7 @@ impl AppState {
             limits,
             twilio,
             registers: RegisterCache::default(),
+            wash_jobs: WashJobs::default(),
         })))
     }
 
