@@ -214,6 +214,9 @@ describe("back office: accessibility (axe-core) and phones", { timeout: 600_000 
     { who: "admin", path: "/admin/norm", phone: true },
     { who: "admin", path: "/admin/oppbevaring", phone: true },
     { who: "admin", path: "/admin/personopplysninger?q=91234567", phone: true },
+    { who: "admin", path: "/admin/api-nokler", phone: true },
+    { who: "admin", path: "/admin/oppdragsgivere/1/reservasjoner", phone: true },
+    { who: "admin", path: "/admin/vask", phone: true },
   ];
 
   it("no axe violations on any admin page, and none scrolls sideways", async (t) => {

@@ -1,4 +1,5 @@
-//! One wash of a calling list, kept as the campaign's documentation.
+//! One wash of a calling list, kept as the campaign's documentation: made
+//! either through the API (a token) or in the back office (a user).
 
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub at: DateTimeUtc,
-    pub token_id: i32,
+    /// The API token that washed (None: a wash in the back office).
+    pub token_id: Option<i32>,
+    /// The user who washed in the back office (None: a wash through the API).
+    pub user_id: Option<i32>,
     pub campaign_id: Option<i32>,
     pub count_in: i64,
     pub count_callable: i64,

@@ -10,6 +10,7 @@ mod m20261123_000004_inbound;
 mod m20261123_000005_retention;
 mod m20261123_000006_stats;
 mod m20261123_000007_search;
+mod m20261123_000008_dialer_screens;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_retention::Migration),
             Box::new(m20261123_000006_stats::Migration),
             Box::new(m20261123_000007_search::Migration),
+            Box::new(m20261123_000008_dialer_screens::Migration),
         ]
     }
 }

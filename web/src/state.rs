@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::registers::RegisterCache;
 use crate::domain::search::Search;
+use crate::domain::wash_jobs::WashJobs;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;
@@ -27,6 +28,8 @@ pub struct Inner {
     pub registers: RegisterCache,
     /// Case and client search: Meilisearch when configured, else the database.
     pub search: Search,
+    /// Washes started in the back office, with their progress.
+    pub wash_jobs: WashJobs,
 }
 
 impl Deref for AppState {
@@ -55,6 +58,7 @@ impl AppState {
             twilio,
             registers: RegisterCache::default(),
             search,
+            wash_jobs: WashJobs::default(),
         })))
     }
 

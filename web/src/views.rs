@@ -19,6 +19,18 @@ impl PageCtx {
     pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
         self.lang.ta(key, &[(name, value.to_string())])
     }
+    /// A text with two named arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &'static str,
+        v1: impl ToString,
+        n2: &'static str,
+        v2: impl ToString,
+    ) -> String {
+        self.lang
+            .ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
@@ -48,6 +60,18 @@ impl AdminCtx {
     }
     pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
         self.lang.ta(key, &[(name, value.to_string())])
+    }
+    /// A text with two named arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &'static str,
+        v1: impl ToString,
+        n2: &'static str,
+        v2: impl ToString,
+    ) -> String {
+        self.lang
+            .ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
     }
     /// The label of a stored code: `tk("channel", "sms")` is `channel-sms`.
     pub fn tk(&self, prefix: &str, code: &str) -> String {

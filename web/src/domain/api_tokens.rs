@@ -9,7 +9,8 @@ use entity::api_token;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -45,6 +46,33 @@ pub async fn create(
     .insert(conn)
     .await?;
     Ok((row, token))
+}
+
+/// Longest token name.
+pub const MAX_NAME: usize = 100;
+
+/// A name for a new token: trimmed, not empty, at most [`MAX_NAME`]
+/// characters; otherwise the translation key of what is wrong.
+pub fn parse_name(name: &str) -> Result<String, &'static str> {
+    let n = name.trim();
+    if n.is_empty() {
+        Err("tokens-error-name-empty")
+    } else if n.chars().count() > MAX_NAME {
+        Err("tokens-error-name-long")
+    } else {
+        Ok(n.to_string())
+    }
+}
+
+/// Every token, live ones first, newest first.
+pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, DbErr> {
+    let mut all = api_token::Entity::find()
+        .order_by_desc(api_token::Column::CreatedAt)
+        .order_by_desc(api_token::Column::Id)
+        .all(conn)
+        .await?;
+    all.sort_by_key(|t| t.revoked_at.is_some());
+    Ok(all)
 }
 
 /// The live (not revoked) token matching `token`, with its last use noted.
@@ -89,6 +117,14 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_name_is_trimmed_and_must_be_short_and_present() {
+        assert_eq!(parse_name("  dialer-prod "), Ok("dialer-prod".into()));
+        assert_eq!(parse_name("   "), Err("tokens-error-name-empty"));
+        assert_eq!(parse_name(&"x".repeat(101)), Err("tokens-error-name-long"));
+        assert_eq!(parse_name(&"ø".repeat(100)).map(|n| n.len()), Ok(200));
+    }
 
     #[test]
     fn tokens_are_random_prefixed_and_hash_to_64_hex() {

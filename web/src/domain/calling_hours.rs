@@ -8,9 +8,9 @@ use chrono_tz::Europe::Oslo;
 use chrono_tz::Tz;
 
 /// First minute of the calling day, Oslo wall clock.
-const OPENS: u32 = 9;
+pub const OPENS: u32 = 9;
 /// The calling day ends at 21:00 sharp (21:00 itself is too late).
-const CLOSES: u32 = 21;
+pub const CLOSES: u32 = 21;
 
 /// Why a call may not be made at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +138,31 @@ pub fn call_window(at: DateTime<Utc>) -> CallWindow {
         reason,
         holiday: hol,
         next_allowed_at,
+    }
+}
+
+/// What the public reservation page tells people about calling hours:
+/// the rule itself (from [`OPENS`] and [`CLOSES`]) and whether calls may be
+/// made right now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicNotice {
+    /// `09`: the hour calls may start, two digits.
+    pub opens: String,
+    /// `21`: the hour calls must have ended, two digits.
+    pub closes: String,
+    /// No calls right now.
+    pub closed_now: bool,
+    /// Today's public holiday, if any.
+    pub holiday: Option<&'static str>,
+}
+
+pub fn public_notice(now: DateTime<Utc>) -> PublicNotice {
+    let w = call_window(now);
+    PublicNotice {
+        opens: format!("{OPENS:02}"),
+        closes: format!("{CLOSES:02}"),
+        closed_now: !w.allowed,
+        holiday: w.holiday,
     }
 }
 

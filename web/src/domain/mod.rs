@@ -31,4 +31,5 @@ pub mod subject_access;
 pub mod time;
 pub mod users;
 pub mod wash;
+pub mod wash_jobs;
 pub mod wash_runs;

@@ -302,6 +302,7 @@ pub fn parse_key(s: &str) -> Option<u64> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub added: u64,
+    /// Numbers already in the register, or repeated in the input.
     pub already_present: u64,
     /// 1-based line numbers of lines that held no valid number.
     pub invalid_lines: Vec<u64>,
@@ -319,9 +320,10 @@ async fn insert_client_batch(
     if batch.is_empty() {
         return Ok(());
     }
+    // Numbers repeated in the file count as already present.
+    let n = batch.len() as u64;
     batch.sort_unstable();
     batch.dedup();
-    let n = batch.len() as u64;
     let rows = batch.drain(..).map(|k| client_reservation::ActiveModel {
         client_id: Set(client_id),
         e164: Set(super::phone::key_to_e164(k)),
@@ -348,7 +350,7 @@ async fn insert_client_batch(
 /// a header line with a `number` column. Idempotent: numbers already there
 /// stay as they were. Invalid lines are reported by line number.
 pub async fn import_client_register(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     client_id: i32,
     input: impl BufRead,
     now: DateTime<Utc>,
@@ -393,6 +395,40 @@ pub async fn import_client_register(
         bump(db).await?;
     }
     Ok(report)
+}
+
+/// Empties client `client_id`'s own register; returns how many numbers it held.
+pub async fn clear_client_register(
+    conn: &impl ConnectionTrait,
+    client_id: i32,
+) -> Result<u64, DbErr> {
+    let r = client_reservation::Entity::delete_many()
+        .filter(client_reservation::Column::ClientId.eq(client_id))
+        .exec(conn)
+        .await?;
+    if r.rows_affected > 0 {
+        bump(conn).await?;
+    }
+    Ok(r.rows_affected)
+}
+
+/// How many numbers each client's own register holds (clients without any
+/// are left out).
+pub async fn client_register_sizes(
+    conn: &impl ConnectionTrait,
+) -> Result<HashMap<i32, u64>, DbErr> {
+    let rows: Vec<(i32, i64)> = client_reservation::Entity::find()
+        .select_only()
+        .column(client_reservation::Column::ClientId)
+        .column_as(Expr::col(client_reservation::Column::Id).count(), "n")
+        .group_by(client_reservation::Column::ClientId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, n)| (c, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 /// Records calls the dialer abandoned (norm 4.6.3) at `now`.

@@ -1,21 +1,38 @@
 //! The record of each wash: the campaign's documentation that its list was
-//! washed, when, by which token, and how many numbers went in and came out.
+//! washed, when, by which token or user, and how many numbers went in and
+//! came out.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::wash_run;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
+use entity::{api_token, campaign, user, wash_run};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+/// Who washed: a dialer through the API, or a user in the back office.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WashedBy {
+    Token(i32),
+    User(i32),
+}
 
 pub async fn record(
     conn: &impl ConnectionTrait,
     at: DateTime<Utc>,
-    token_id: i32,
+    by: WashedBy,
     campaign_id: Option<i32>,
     count_in: u64,
     count_callable: u64,
 ) -> Result<(), DbErr> {
+    let (token_id, user_id) = match by {
+        WashedBy::Token(t) => (Some(t), None),
+        WashedBy::User(u) => (None, Some(u)),
+    };
     wash_run::Entity::insert(wash_run::ActiveModel {
         at: Set(at),
         token_id: Set(token_id),
+        user_id: Set(user_id),
         campaign_id: Set(campaign_id),
         count_in: Set(i64::try_from(count_in).unwrap_or(i64::MAX)),
         count_callable: Set(i64::try_from(count_callable).unwrap_or(i64::MAX)),
@@ -24,4 +41,66 @@ pub async fn record(
     .exec_without_returning(conn)
     .await?;
     Ok(())
+}
+
+/// One wash run as the back office lists it.
+#[derive(Clone, Debug)]
+pub struct RunRow {
+    pub at: DateTime<Utc>,
+    /// `CODE – name`, or None for a wash without a campaign.
+    pub campaign: Option<String>,
+    /// The token's name or the user's e-mail address.
+    pub by: String,
+    pub via_api: bool,
+    pub count_in: i64,
+    pub count_callable: i64,
+}
+
+/// The latest `limit` wash runs, newest first.
+pub async fn recent(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<RunRow>, DbErr> {
+    let runs = wash_run::Entity::find()
+        .order_by_desc(wash_run::Column::At)
+        .order_by_desc(wash_run::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let campaign_ids: Vec<i32> = runs.iter().filter_map(|r| r.campaign_id).collect();
+    let token_ids: Vec<i32> = runs.iter().filter_map(|r| r.token_id).collect();
+    let user_ids: Vec<i32> = runs.iter().filter_map(|r| r.user_id).collect();
+    let campaigns: HashMap<i32, String> = campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(campaign_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, format!("{} – {}", c.code, c.name)))
+        .collect();
+    let tokens: HashMap<i32, String> = api_token::Entity::find()
+        .filter(api_token::Column::Id.is_in(token_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let users: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    Ok(runs
+        .into_iter()
+        .map(|r| RunRow {
+            at: r.at,
+            campaign: r.campaign_id.and_then(|c| campaigns.get(&c).cloned()),
+            by: match (r.token_id, r.user_id) {
+                (Some(t), _) => tokens.get(&t).cloned().unwrap_or_default(),
+                (None, Some(u)) => users.get(&u).cloned().unwrap_or_default(),
+                (None, None) => String::new(),
+            },
+            via_api: r.token_id.is_some(),
+            count_in: r.count_in,
+            count_callable: r.count_callable,
+        })
+        .collect())
 }

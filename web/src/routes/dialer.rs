@@ -224,7 +224,9 @@ async fn wash(
         .into_response()
 }
 
-async fn load_registers(
+/// The registers a wash reads: the centre's, the client's when a campaign
+/// is given, and the recently abandoned numbers. Shared with the back office.
+pub(crate) async fn load_registers(
     s: &AppState,
     client_id: Option<i32>,
     now: DateTime<Utc>,
@@ -251,8 +253,15 @@ async fn record_wash(
     count_callable: u64,
 ) -> Result<(), sea_orm::DbErr> {
     let now = s.clock.now();
-    crate::domain::wash_runs::record(&s.db, now, token.id, campaign_id, count_in, count_callable)
-        .await?;
+    crate::domain::wash_runs::record(
+        &s.db,
+        now,
+        crate::domain::wash_runs::WashedBy::Token(token.id),
+        campaign_id,
+        count_in,
+        count_callable,
+    )
+    .await?;
     audit::record(
         &s.db,
         now,

@@ -17,7 +17,7 @@ use crate::domain::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, R
 use crate::domain::lookup::{self, CallerInfo};
 use crate::domain::phone::E164;
 use crate::domain::time::{self, oslo_today};
-use crate::domain::{centre, reservations, search};
+use crate::domain::{calling_hours, centre, reservations, search};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::ratelimit;
@@ -259,6 +259,8 @@ struct ReservationPage {
     ctx: PageCtx,
     nummer: String,
     error: Option<&'static str>,
+    /// Calling hours (norm 4.2 i), from the rule the wash uses.
+    hours: calling_hours::PublicNotice,
 }
 
 #[derive(Template, WebTemplate)]
@@ -284,6 +286,7 @@ async fn reservation_page(
         ctx: ctx(&s, lang, csrf, "/reservasjon").await?,
         nummer: q.nummer.unwrap_or_default(),
         error: None,
+        hours: calling_hours::public_notice(s.clock.now()),
     })
 }
 
@@ -301,6 +304,7 @@ async fn reserve(
                 ctx,
                 nummer: f.nummer,
                 error: Some(e.message_key()),
+                hours: calling_hours::public_notice(s.clock.now()),
             },
         )
             .into_response()),

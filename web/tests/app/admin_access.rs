@@ -69,6 +69,22 @@ const ROUTES: &[(&str, &str, Role)] = &[
         Role::Admin,
     ),
     ("POST", "/admin/personopplysninger/slett", Role::Admin),
+    ("GET", "/admin/api-nokler", Role::Admin),
+    ("POST", "/admin/api-nokler", Role::Admin),
+    ("POST", "/admin/api-nokler/1/tilbakekall", Role::Admin),
+    ("GET", "/admin/oppdragsgivere/1/reservasjoner", Role::Admin),
+    (
+        "POST",
+        "/admin/oppdragsgivere/1/reservasjoner/tom",
+        Role::Admin,
+    ),
+    (
+        "POST",
+        "/admin/oppdragsgivere/1/reservasjoner/last-opp",
+        Role::Admin,
+    ),
+    ("GET", "/admin/vask", Role::Manager),
+    ("POST", "/admin/vask/last-opp", Role::Manager),
     ("GET", "/admin/saker/{ref}/opptak/1", Role::Handler),
     ("POST", "/admin/saker/{ref}/opptak/1/slett", Role::Handler),
 ];

@@ -294,7 +294,8 @@ dual!(
         assert_eq!(r.status, 200);
         let runs = wash_run::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(runs.len(), 1);
-        assert_eq!(runs[0].token_id, id);
+        assert_eq!(runs[0].token_id, Some(id));
+        assert_eq!(runs[0].user_id, None);
         assert_eq!((runs[0].count_in, runs[0].count_callable), (2, 1));
         let audit = audit_log::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(audit.len(), 1);

@@ -6,6 +6,7 @@ mod admin_access;
 mod answers;
 mod complaint;
 mod dialer;
+mod dialer_screens;
 mod inbound_mail;
 mod inbound_twilio;
 mod lookup;

@@ -4,6 +4,7 @@
 
 mod audit;
 mod cases;
+mod client_registers;
 mod login;
 mod numbers;
 mod privacy;
@@ -15,7 +16,9 @@ mod stats;
 pub mod stats_api {
     pub use super::stats::{ExportQuery, respond_export};
 }
+mod tokens;
 mod users;
+mod wash;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -72,6 +75,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/statistikk", get(stats::page))
         .route("/admin/statistikk/eksport", get(stats::export))
         .route("/admin/norm", get(stats::norm))
+        .route("/admin/vask", get(wash::page))
+        .route("/admin/vask/{id}", get(wash::job))
+        .route("/admin/vask/{id}/resultat", get(wash::download))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_manager,
@@ -118,6 +124,16 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/admin/reservasjoner/{id}/fjern",
             post(reservations::remove),
         )
+        .route(
+            "/admin/oppdragsgivere/{id}/reservasjoner",
+            get(client_registers::page),
+        )
+        .route(
+            "/admin/oppdragsgivere/{id}/reservasjoner/tom",
+            post(client_registers::empty),
+        )
+        .route("/admin/api-nokler", get(tokens::page).post(tokens::create))
+        .route("/admin/api-nokler/{id}/tilbakekall", post(tokens::revoke))
         .route("/admin/logg", get(audit::page))
         .route(
             "/admin/oppbevaring",
@@ -147,10 +163,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(sessions)
 }
 
-/// Uploads larger than the ordinary form limit (a year of dialer figures):
-/// managers and admins, with their own body limit.
+/// Uploads larger than the ordinary form limit, each with its own body
+/// limit and role gate: a year of dialer figures (managers), a client's
+/// reservation register (admins), a calling list to wash (managers).
 pub fn upload_router(state: AppState) -> Router<AppState> {
-    Router::new()
+    let stats = Router::new()
         .route(
             "/admin/statistikk/import",
             axum::routing::post(stats::import),
@@ -159,10 +176,37 @@ pub fn upload_router(state: AppState) -> Router<AppState> {
             state.clone(),
             auth::require_manager,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT));
+    let registers = Router::new()
+        .route(
+            "/admin/oppdragsgivere/{id}/reservasjoner/last-opp",
+            axum::routing::post(client_registers::upload),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_admin,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(UPLOAD_LIMIT));
+    let wash = Router::new()
+        .route("/admin/vask/last-opp", axum::routing::post(wash::upload))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_manager,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            WASH_UPLOAD_LIMIT,
+        ));
+    Router::new()
+        .merge(stats)
+        .merge(registers)
+        .merge(wash)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(session_layer(&state))
 }
+
+/// Largest calling list washed in the back office: a few million numbers.
+/// The upload streams to a temporary file, so this bounds disk, not memory.
+pub const WASH_UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Largest upload: a year of figures for a few hundred campaigns.
 pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;

@@ -76,10 +76,21 @@ pub async fn centre_save(
 pub struct ClientsPage {
     ctx: AdminCtx,
     clients: Vec<client::Model>,
+    /// Numbers in each client's own reservation register.
+    register_sizes: std::collections::HashMap<i32, u64>,
     /// The client being edited (None: a new one).
     editing: Option<i32>,
     form: ClientInput,
     errors: Errs,
+}
+
+impl ClientsPage {
+    fn register_size(&self, client_id: impl std::borrow::Borrow<i32>) -> u64 {
+        self.register_sizes
+            .get(client_id.borrow())
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 fn client_input(c: &client::Model) -> ClientInput {
@@ -102,6 +113,7 @@ async fn clients_screen(
     Ok(ClientsPage {
         ctx,
         clients: settings::clients(&s.db).await?,
+        register_sizes: crate::domain::registers::client_register_sizes(&s.db).await?,
         editing,
         form,
         errors,
