@@ -11,6 +11,7 @@ mod m20261123_000005_retention;
 mod m20261123_000006_stats;
 mod m20261123_000007_search;
 mod m20261123_000008_dialer_screens;
+mod m20261123_000009_queue_indexes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_stats::Migration),
             Box::new(m20261123_000007_search::Migration),
             Box::new(m20261123_000008_dialer_screens::Migration),
+            Box::new(m20261123_000009_queue_indexes::Migration),
         ]
     }
 }

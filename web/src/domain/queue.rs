@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CaseStatus, Channel};
 use entity::{campaign, case, client, user};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Deserialize;
 
@@ -185,50 +185,58 @@ pub struct Counters {
     pub oldest: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Default, FromQueryResult)]
-struct CountersRow {
-    open: i64,
-    at_risk: Option<i64>,
-    breached: Option<i64>,
-}
-
 pub async fn counters(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Counters, DbErr> {
     let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
-    let due = || Expr::col((case::Entity, case::Column::DueAt));
-    // One pass over the (status, due_at) index.
-    let row = case::Entity::find()
-        .select_only()
-        .column_as(
-            Expr::from(Func::count(Expr::col((case::Entity, case::Column::Id)))),
-            "open",
-        )
-        .column_as(
-            Expr::from(Func::sum(
-                Expr::case(due().gt(now).and(due().lte(risk_from)), 1).finally(0),
-            )),
-            "at_risk",
-        )
-        .column_as(
-            Expr::from(Func::sum(Expr::case(due().lte(now), 1).finally(0))),
-            "breached",
-        )
-        .filter(case::Column::Status.eq(CaseStatus::Open))
-        .into_model::<CountersRow>()
-        .one(conn)
-        .await?
-        .unwrap_or_default();
-    let oldest = case::Entity::find()
-        .filter(case::Column::Status.eq(CaseStatus::Open))
+    let open = || case::Entity::find().filter(case::Column::Status.eq(CaseStatus::Open));
+    // Three counts over ranges of the (status, due_at) index: each walks only
+    // the index entries it counts (one pass with SUM(CASE ...) reads every
+    // open case's row and took twice as long with 100,000 open cases).
+    let total = open().count(conn).await?;
+    let breached = open()
+        .filter(case::Column::DueAt.lte(now))
+        .count(conn)
+        .await?;
+    let at_risk = open()
+        .filter(case::Column::DueAt.gt(now))
+        .filter(case::Column::DueAt.lte(risk_from))
+        .count(conn)
+        .await?;
+    let oldest = open()
         .order_by_asc(case::Column::DueAt)
         .one(conn)
         .await?
         .map(|c| c.received_at);
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     Ok(Counters {
-        open: row.open,
-        at_risk: row.at_risk.unwrap_or(0),
-        breached: row.breached.unwrap_or(0),
+        open: n(total),
+        at_risk: n(at_risk),
+        breached: n(breached),
         oldest,
     })
+}
+
+/// How many cases `f` matches when the counters already say it: the queue
+/// with no filter but a state (the page then skips counting again).
+fn known_total(f: &QueueFilter, c: &Counters, hits: Option<&[i32]>) -> Option<u64> {
+    let unfiltered = hits.is_none()
+        && super::search::db::case_condition(&f.q).is_none()
+        && channel(&f.kanal).is_none()
+        && f.oppdragsgiver.parse::<i32>().is_err()
+        && f.kampanje.parse::<i32>().is_err()
+        && !f.mine()
+        && f.tildelt != "none"
+        && f.tildelt.parse::<i32>().is_err();
+    if !unfiltered {
+        return None;
+    }
+    let n = match f.status.as_str() {
+        "answered" | "closed" => return None,
+        "breached" => c.breached,
+        "at_risk" => c.at_risk,
+        "on_time" => c.open - c.at_risk - c.breached,
+        _ => c.open,
+    };
+    u64::try_from(n).ok()
 }
 
 /// One row of the queue, names resolved.
@@ -285,12 +293,18 @@ pub async fn page(
     now: DateTime<Utc>,
     names: &Names,
     hits: Option<&[i32]>,
+    counters: Option<&Counters>,
 ) -> Result<QueuePage, DbErr> {
     let cond = condition(f, me, now, hits);
-    let total = case::Entity::find()
-        .filter(cond.clone())
-        .count(conn)
-        .await?;
+    let total = match counters.and_then(|c| known_total(f, c, hits)) {
+        Some(n) => n,
+        None => {
+            case::Entity::find()
+                .filter(cond.clone())
+                .count(conn)
+                .await?
+        }
+    };
     let pages = Ord::max(total.div_ceil(PAGE_SIZE), 1);
     let page = Ord::min(f.page(), pages);
     let order_desc = matches!(f.status.as_str(), "answered" | "closed");

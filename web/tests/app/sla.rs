@@ -192,3 +192,53 @@ dual!(
         assert_eq!(delivered(&app, 2).await.len(), 2);
     }
 );
+
+dual!(
+    the_queue_total_taken_from_the_counters_equals_a_fresh_count_for_every_state,
+    |app: TestApp| async move {
+        use innsyn::domain::queue::{self, QueueFilter};
+        // Cases received 30, 20, 10 and 1 hours ago: breached, at risk
+        // (over 18 of the 24 hours gone), on time, on time.
+        for _ in 0..2 {
+            open_case(&app, Some("kari@example.no"), None).await;
+            app.clock.advance(Duration::hours(10));
+        }
+        open_case(&app, None, Some("91234567")).await;
+        app.clock.advance(Duration::hours(9));
+        open_case(&app, None, None).await;
+        app.clock.advance(Duration::hours(1));
+        let now = app.clock_now();
+        let names = queue::names(&app.db).await.unwrap();
+        let counters = queue::counters(&app.db, now).await.unwrap();
+        assert_eq!(
+            (counters.open, counters.at_risk, counters.breached),
+            (4, 1, 1)
+        );
+        for status in [
+            "", "on_time", "at_risk", "breached", "answered", "closed", "nonsense",
+        ] {
+            for kanal in ["", "web", "sms"] {
+                let f = QueueFilter {
+                    status: status.into(),
+                    kanal: kanal.into(),
+                    ..Default::default()
+                };
+                let counted = queue::page(&app.db, &f, 0, now, &names, None, None)
+                    .await
+                    .unwrap();
+                let shortcut = queue::page(&app.db, &f, 0, now, &names, None, Some(&counters))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    shortcut.total, counted.total,
+                    "status={status} kanal={kanal}"
+                );
+                assert_eq!(
+                    usize::try_from(counted.total).unwrap(),
+                    counted.rows.len(),
+                    "status={status} kanal={kanal}"
+                );
+            }
+        }
+    }
+);

@@ -125,7 +125,16 @@ pub async fn queue(
     let names = queue::names(&s.db).await?;
     let counters = queue::counters(&s.db, now).await?;
     let hits = s.search.cases(&f, staff.id(), now).await;
-    let page = queue::page(&s.db, &f, staff.id(), now, &names, hits.ids.as_deref()).await?;
+    let page = queue::page(
+        &s.db,
+        &f,
+        staff.id(),
+        now,
+        &names,
+        hits.ids.as_deref(),
+        Some(&counters),
+    )
+    .await?;
     let degraded = hits.degraded;
     let ctx = actx(lang, csrf, &staff, "/admin/saker");
     if is_htmx(&headers) {
