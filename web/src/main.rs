@@ -155,6 +155,23 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The database, its schema checked (or migrated, on SQLite).
+async fn ready_db(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = innsyn::app::connect(config).await?;
+    innsyn::app::ensure_schema(&db, config).await?;
+    Ok(db)
+}
+
+/// What the jobs and commands that act like the server need.
+async fn ready_state(config: Config) -> anyhow::Result<innsyn::state::AppState> {
+    let db = ready_db(&config).await?;
+    innsyn::state::AppState::new(
+        db,
+        config,
+        std::sync::Arc::new(innsyn::clock::SystemClock),
+    )
+}
+
 async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve {
         bind: "127.0.0.1:3000".parse()?,
@@ -170,8 +187,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::IngestMail => {
             use std::io::Read;
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             let mut raw = Vec::new();
             std::io::stdin()
                 .take(innsyn::domain::inbound_mail::MAX_MAIL_BYTES as u64 + 1)
@@ -196,8 +212,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             what: RetentionCommand::Run { dry_run, as_of },
         } => {
             use innsyn::domain::retention;
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             let now = Utc::now();
             let today = innsyn::domain::time::oslo_today(now);
             let as_of = as_of.unwrap_or(today);
@@ -230,13 +245,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
-            let state = innsyn::state::AppState::new(
-                db,
-                config,
-                std::sync::Arc::new(innsyn::clock::SystemClock),
-            )?;
+            let state = ready_state(config).await?;
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
@@ -255,13 +264,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker => {
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
-            let state = innsyn::state::AppState::new(
-                db,
-                config,
-                std::sync::Arc::new(innsyn::clock::SystemClock),
-            )?;
+            let state = ready_state(config).await?;
             innsyn::jobs::spawn_all(state);
             println!("innsyn worker running; Ctrl-C stops it");
             tokio::signal::ctrl_c().await?;
@@ -280,8 +283,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             } => innsyn::bench::wash::run(numbers, reservations).await,
         },
         Command::SeedDemo => {
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             let created = innsyn::seed::seed_demo(&db, Utc::now()).await?;
             println!(
                 "{}",
@@ -298,8 +300,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             role,
             password,
         } => {
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             let email = EmailAddress::parse(&email)
                 .map_err(|_| anyhow::anyhow!("--email: not an e-mail address"))?;
             let role = users::parse_role(&role)
@@ -316,8 +317,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             if name.trim().is_empty() {
                 anyhow::bail!("--name: give the token a name, e.g. dialer-prod");
             }
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             let (row, token) = api_tokens::create(&db, &name, Utc::now()).await?;
             println!(
                 "created API token {} ({}); it is shown only now:",
@@ -327,8 +327,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::RevokeToken { id } => {
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             if api_tokens::revoke(&db, id, Utc::now()).await? {
                 println!("revoked API token {id}");
                 Ok(())
@@ -337,8 +336,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::ImportClientRegister { client } => {
-            let db = innsyn::app::connect(&config).await?;
-            innsyn::app::ensure_schema(&db, &config).await?;
+            let db = ready_db(&config).await?;
             let stdin = std::io::stdin().lock();
             let r =
                 innsyn::domain::registers::import_client_register(&db, client, stdin, Utc::now())

@@ -16,43 +16,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use crate::dual;
 use crate::support::{CSRF, TestApp, TestResponse};
 
-/// A multipart part: (name, Some(file name) for a file, content).
-type Part<'a> = (&'a str, Option<&'a str>, &'a str);
-
-async fn post_multipart(
-    app: &TestApp,
-    path: &str,
-    session: &str,
-    parts: &[Part<'_>],
-) -> TestResponse {
-    let boundary = "XXinnsynXX";
-    let mut body = String::new();
-    for (name, file, content) in parts {
-        body.push_str(&format!("--{boundary}\r\n"));
-        match file {
-            Some(f) => body.push_str(&format!(
-                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n"
-            )),
-            None => body.push_str(&format!(
-                "Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"
-            )),
-        }
-        body.push_str(content);
-        body.push_str("\r\n");
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let req = Request::post(format!("{path}{sep}csrf_token={CSRF}"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("cookie", format!("{session}; innsyn_csrf={CSRF}"))
-        .body(Body::from(body))
-        .unwrap();
-    app.send(req).await
-}
-
 async fn api_wash(app: &TestApp, query: &str, token: &str, body: &str) -> TestResponse {
     let req = Request::post(format!("/api/v1/wash{query}"))
         .header("content-type", "text/plain")
@@ -196,13 +159,13 @@ dual!(
                 .status,
             403
         );
-        let r = post_multipart(
-            &app,
-            "/admin/oppdragsgivere/1/reservasjoner/last-opp",
-            &m,
-            &[("fil", Some("r.csv"), "93456789\n")],
-        )
-        .await;
+        let r = app
+            .post_multipart_as(
+                "/admin/oppdragsgivere/1/reservasjoner/last-opp",
+                &m,
+                &[("fil", Some("r.csv"), "93456789\n")],
+            )
+            .await;
         assert_eq!(r.status, 403);
         let r = app.get_as("/admin/vask", &m).await;
         assert_eq!(r.status, 200);
@@ -238,25 +201,21 @@ dual!(
         assert!(page.text(".register-size").unwrap().contains(" 0 "));
 
         // No file: a clear message, nothing stored.
-        let r = post_multipart(
-            &app,
-            &format!("{path}/last-opp"),
-            &s,
-            &[("erstatt", None, "on")],
-        )
-        .await;
+        let r = app
+            .post_multipart_as(&format!("{path}/last-opp"), &s, &[("erstatt", None, "on")])
+            .await;
         assert_eq!(r.status, 422);
         assert!(r.text("#fil-error").unwrap().contains("Velg en fil"));
         assert_eq!(r.attr("#erstatt", "checked").as_deref(), Some(""));
 
         let csv = "number\n934 56 789\nnonsense\n+47 934 56 789\n93000002\n";
-        let r = post_multipart(
-            &app,
-            &format!("{path}/last-opp"),
-            &s,
-            &[("fil", Some("reg.csv"), csv)],
-        )
-        .await;
+        let r = app
+            .post_multipart_as(
+                &format!("{path}/last-opp"),
+                &s,
+                &[("fil", Some("reg.csv"), csv)],
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         let report = r.text(".import-report").unwrap();
         assert!(report.contains("2 nummer ble lagt til"), "{report}");
@@ -276,16 +235,16 @@ dual!(
         assert!(other.body.ends_with(",callable\n"), "{}", other.body);
 
         // Replacing: the old numbers go, the new ones count; the report is in English on request.
-        let r = post_multipart(
-            &app,
-            &format!("{path}/last-opp?lang=en"),
-            &s,
-            &[
-                ("erstatt", None, "on"),
-                ("fil", Some("reg.csv"), "22 33 44 55\n"),
-            ],
-        )
-        .await;
+        let r = app
+            .post_multipart_as(
+                &format!("{path}/last-opp?lang=en"),
+                &s,
+                &[
+                    ("erstatt", None, "on"),
+                    ("fil", Some("reg.csv"), "22 33 44 55\n"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         let report = r.text(".import-report").unwrap();
         assert!(report.contains("2 numbers were removed"), "{report}");
@@ -378,17 +337,17 @@ dual!(
         .unwrap();
         let s = app.sign_in_as(Role::Manager).await;
         let list = "id;nummer;navn\n1;912 34 567;Ola\n2;934 56 789;Kari\n3;hei;Per\n4;+47 22 33 44 55;Liv\n";
-        let r = post_multipart(
-            &app,
-            "/admin/vask/last-opp",
-            &s,
-            &[
-                ("kampanje", None, "VS-FASTPRIS"),
-                ("tidspunkt", None, "2026-11-18T14:00"),
-                ("fil", Some("liste.csv"), list),
-            ],
-        )
-        .await;
+        let r = app
+            .post_multipart_as(
+                "/admin/vask/last-opp",
+                &s,
+                &[
+                    ("kampanje", None, "VS-FASTPRIS"),
+                    ("tidspunkt", None, "2026-11-18T14:00"),
+                    ("fil", Some("liste.csv"), list),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 303, "{}", r.body);
         let job = r.header("location").unwrap();
         assert!(job.starts_with("/admin/vask/"), "{job}");
@@ -467,8 +426,7 @@ dual!(
         app.seed_demo().await;
         let s = app.sign_in_as(Role::Manager).await;
         // Saturday 21 November 2026.
-        let r = post_multipart(
-            &app,
+        let r = app.post_multipart_as(
             "/admin/vask/last-opp",
             &s,
             &[("kampanje", None, "HL-GIVER"), ("tidspunkt", None, "2026-11-21T12:00"), ("fil", Some("l.txt"), "22334455\n")],
@@ -480,14 +438,13 @@ dual!(
         // The form keeps what was chosen.
         assert_eq!(r.attr("#tidspunkt", "value").as_deref(), Some("2026-11-21T12:00"));
         assert_eq!(r.attr("option[value='HL-GIVER']", "selected").as_deref(), Some(""));
-        let r = post_multipart(&app, "/admin/vask/last-opp", &s, &[("kampanje", None, "NOPE"), ("fil", Some("l.txt"), "22334455\n")]).await;
+        let r = app.post_multipart_as("/admin/vask/last-opp", &s, &[("kampanje", None, "NOPE"), ("fil", Some("l.txt"), "22334455\n")]).await;
         assert_eq!(r.status, 422);
-        let r = post_multipart(&app, "/admin/vask/last-opp", &s, &[("fil", Some("l.txt"), "")]).await;
+        let r = app.post_multipart_as("/admin/vask/last-opp", &s, &[("fil", Some("l.txt"), "")]).await;
         assert_eq!(r.status, 422);
         assert_eq!(wash_run::Entity::find().count(&app.db).await.unwrap(), 0);
 
-        let r = post_multipart(
-            &app,
+        let r = app.post_multipart_as(
             "/admin/vask/last-opp",
             &s,
             &[("bare", None, "callable"), ("fil", Some("l.txt"), "22334455\nx\n+46 8 123 456 78")],

@@ -14,19 +14,12 @@ use crate::support::{CSRF, TestApp, TestResponse};
 const HEADER: &str = "date;campaign;attempted;answered;connected;transferred;abandoned\n";
 
 async fn upload(app: &TestApp, session: &str, csv: &str) -> TestResponse {
-    let boundary = "XXinnsynXX";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"fil\"; filename=\"dag.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-    );
-    let req = Request::post(format!("/admin/statistikk/import?csrf_token={CSRF}"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header("cookie", format!("{session}; innsyn_csrf={CSRF}"))
-        .body(Body::from(body))
-        .unwrap();
-    app.send(req).await
+    app.post_multipart_as(
+        "/admin/statistikk/import",
+        session,
+        &[("fil", Some("dag.csv"), csv)],
+    )
+    .await
 }
 
 async fn stored(app: &TestApp) -> Vec<daily_stat::Model> {

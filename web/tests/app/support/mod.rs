@@ -316,6 +316,43 @@ impl TestApp {
         .await
     }
 
+    /// A multipart form post as a signed-in user, the CSRF token in the
+    /// query string (as the upload forms send it). Each part is
+    /// (name, Some(file name) for a file, content).
+    pub async fn post_multipart_as(
+        &self,
+        path: &str,
+        session: &str,
+        parts: &[(&str, Option<&str>, &str)],
+    ) -> TestResponse {
+        let boundary = "XXinnsynXX";
+        let mut body = String::new();
+        for (name, file, content) in parts {
+            body.push_str(&format!("--{boundary}\r\n"));
+            match file {
+                Some(f) => body.push_str(&format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n"
+                )),
+                None => body.push_str(&format!(
+                    "Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                )),
+            }
+            body.push_str(content);
+            body.push_str("\r\n");
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let req = Request::post(format!("{path}{sep}csrf_token={CSRF}"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("cookie", format!("{session}; innsyn_csrf={CSRF}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
     /// A form POST with a session cookie and the CSRF token.
     pub async fn post_as(
         &self,
