@@ -165,11 +165,7 @@ async fn ready_db(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection
 /// What the jobs and commands that act like the server need.
 async fn ready_state(config: Config) -> anyhow::Result<innsyn::state::AppState> {
     let db = ready_db(&config).await?;
-    innsyn::state::AppState::new(
-        db,
-        config,
-        std::sync::Arc::new(innsyn::clock::SystemClock),
-    )
+    innsyn::state::AppState::new(db, config, std::sync::Arc::new(innsyn::clock::SystemClock))
 }
 
 async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
