@@ -2,7 +2,10 @@
 
 use chrono::NaiveDate;
 use entity::{caller_number, campaign, client};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
+};
 
 use super::phone::E164;
 
@@ -70,33 +73,64 @@ pub async fn caller_number_for(
     }))
 }
 
+/// One caller-number row with its campaign and client, as the lookup reads it.
+#[derive(Debug, FromQueryResult)]
+struct LookupRow {
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    client_name: String,
+    client_website: Option<String>,
+    campaign_name: String,
+    purpose: String,
+    kind: entity::enums::CampaignKind,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+}
+
 /// Norm 4.4.5: at all times the consumer can learn what the call was about
-/// and on behalf of which client.
+/// and on behalf of which client. One query (the number's rows joined with
+/// their campaign and client): this is the public page under the most load.
 pub async fn who_called(
     conn: &impl ConnectionTrait,
     n: &E164,
     today: NaiveDate,
 ) -> Result<Option<CallerInfo>, DbErr> {
-    let Some(row) = best_row(conn, n, Some(today)).await? else {
-        return Ok(None);
-    };
-    let Some((camp, Some(cl))) = campaign::Entity::find_by_id(row.campaign_id)
-        .find_also_related(client::Entity)
-        .one(conn)
-        .await?
-    else {
+    let rows = caller_number::Entity::find()
+        .select_only()
+        .column(caller_number::Column::ValidFrom)
+        .column(caller_number::Column::ValidTo)
+        .column_as(client::Column::Name, "client_name")
+        .column_as(client::Column::Website, "client_website")
+        .column_as(campaign::Column::Name, "campaign_name")
+        .column(campaign::Column::Purpose)
+        .column(campaign::Column::Kind)
+        .column(campaign::Column::StartsOn)
+        .column(campaign::Column::EndsOn)
+        .join(JoinType::InnerJoin, caller_number::Relation::Campaign.def())
+        .join(JoinType::InnerJoin, campaign::Relation::Client.def())
+        .filter(caller_number::Column::E164.eq(n.as_str()))
+        .order_by_desc(caller_number::Column::ValidFrom)
+        .into_model::<LookupRow>()
+        .all(conn)
+        .await?;
+    // The row valid today, else the most recent one (as `best_row`).
+    let pick = rows
+        .iter()
+        .position(|r| r.valid_from <= today && r.valid_to.is_none_or(|t| t >= today))
+        .unwrap_or(0);
+    let Some(r) = rows.into_iter().nth(pick) else {
         return Ok(None);
     };
     Ok(Some(CallerInfo {
         number: n.clone(),
-        client_name: cl.name,
-        client_website: cl.website,
-        campaign_name: camp.name,
-        purpose: camp.purpose,
-        kind: camp.kind,
-        starts_on: camp.starts_on,
-        ends_on: camp.ends_on,
-        number_valid_from: row.valid_from,
-        number_valid_to: row.valid_to,
+        client_name: r.client_name,
+        client_website: r.client_website,
+        campaign_name: r.campaign_name,
+        purpose: r.purpose,
+        kind: r.kind,
+        starts_on: r.starts_on,
+        ends_on: r.ends_on,
+        number_valid_from: r.valid_from,
+        number_valid_to: r.valid_to,
     }))
 }

@@ -105,6 +105,49 @@ dual!(
     }
 );
 
+dual!(
+    norm_4_4_5_a_reused_number_is_explained_by_the_campaign_using_it_today_and_a_retired_one_by_its_last,
+    |app: TestApp| async move {
+        use chrono::NaiveDate;
+        use entity::{caller_number, campaign, client};
+        use sea_orm::{EntityTrait, Set};
+        app.seed_demo().await;
+        let clients = client::Entity::find().all(&app.db).await.unwrap();
+        let camps = campaign::Entity::find().all(&app.db).await.unwrap();
+        let of = |client_id: i32| camps.iter().find(|c| c.client_id == client_id).unwrap();
+        let (first, second) = (of(clients[0].id), of(clients[1].id));
+        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let row = |e164: &str, camp: i32, from: NaiveDate, to: Option<NaiveDate>| {
+            caller_number::ActiveModel {
+                e164: Set(e164.into()),
+                campaign_id: Set(camp),
+                valid_from: Set(from),
+                valid_to: Set(to),
+                message: Set("Du ble ringt av Nordlys Kundedialog.".into()),
+                created_at: Set(app.clock_now()),
+                ..Default::default()
+            }
+        };
+        // +4721999001: the first client's until June, the second's since July,
+        // and the first client's again from December (today is 18 November
+        // 2026: the newest row is not today's). +4721999002: retired in March.
+        caller_number::Entity::insert_many([
+            row("+4721999001", first.id, d(1, 1), Some(d(6, 30))),
+            row("+4721999001", second.id, d(7, 1), Some(d(11, 30))),
+            row("+4721999001", first.id, d(12, 1), None),
+            row("+4721999002", first.id, d(1, 1), Some(d(3, 31))),
+        ])
+        .exec(&app.db)
+        .await
+        .unwrap();
+        let r = app.get("/hvem-ringte?nummer=21999001").await;
+        assert_eq!(r.text(".hit .client-name"), Some(clients[1].name.clone()));
+        let r = app.get("/hvem-ringte?nummer=21999002").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.text(".hit .client-name"), Some(clients[0].name.clone()));
+    }
+);
+
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
 }
