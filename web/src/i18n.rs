@@ -67,6 +67,43 @@ impl Lang {
         LOCALES.lookup_with_args(self.id(), key, &map)
     }
 
+    /// A text with one named argument.
+    pub fn t1(self, key: &str, name: &'static str, value: impl ToString) -> String {
+        self.ta(key, &[(name, value.to_string())])
+    }
+
+    /// A text with two named arguments.
+    pub fn t2(
+        self,
+        key: &str,
+        n1: &'static str,
+        v1: impl ToString,
+        n2: &'static str,
+        v2: impl ToString,
+    ) -> String {
+        self.ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
+
+    /// The label of a stored code: `tk("channel", "sms")` is `channel-sms`.
+    pub fn tk(self, prefix: &str, code: &str) -> String {
+        self.t(&format!("{prefix}-{code}"))
+    }
+
+    /// This language's code, for `<html lang>`.
+    pub fn lang_code(self) -> &'static str {
+        self.code()
+    }
+
+    /// The other language's code, for the switch's link.
+    pub fn other_lang_code(self) -> &'static str {
+        self.other().code()
+    }
+
+    /// The other language's name, in that language (the switch's link text).
+    pub fn other_lang_name(self) -> String {
+        self.other().t("lang-switch-name")
+    }
+
     /// Whether `key` exists in this language (used by tests of the catalogue).
     pub fn has(self, key: &str) -> bool {
         LOCALES.try_lookup(self.id(), key).is_some()

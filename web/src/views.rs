@@ -11,36 +11,16 @@ pub struct PageCtx {
     pub centre: CentreInfo,
 }
 
+/// Page templates call the language's texts directly: `ctx.t("key")`,
+/// `ctx.t1(...)`, `ctx.other_lang_code()` (see `Lang`).
+impl std::ops::Deref for PageCtx {
+    type Target = Lang;
+    fn deref(&self) -> &Lang {
+        &self.lang
+    }
+}
+
 impl PageCtx {
-    pub fn t(&self, key: &str) -> String {
-        self.lang.t(key)
-    }
-    /// A text with one named argument.
-    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
-        self.lang.ta(key, &[(name, value.to_string())])
-    }
-    /// A text with two named arguments.
-    pub fn t2(
-        &self,
-        key: &str,
-        n1: &'static str,
-        v1: impl ToString,
-        n2: &'static str,
-        v2: impl ToString,
-    ) -> String {
-        self.lang
-            .ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
-    }
-    pub fn lang_code(&self) -> &'static str {
-        self.lang.code()
-    }
-    pub fn other_lang_code(&self) -> &'static str {
-        self.lang.other().code()
-    }
-    /// The other language's name, in that language (the switch's link text).
-    pub fn other_lang_name(&self) -> String {
-        self.lang.other().t("lang-switch-name")
-    }
     pub fn is(&self, path: &str) -> bool {
         self.path == path
     }
@@ -54,38 +34,15 @@ pub struct AdminCtx {
     pub me: entity::user::Model,
 }
 
+/// As for `PageCtx`: the texts come from `Lang`.
+impl std::ops::Deref for AdminCtx {
+    type Target = Lang;
+    fn deref(&self) -> &Lang {
+        &self.lang
+    }
+}
+
 impl AdminCtx {
-    pub fn t(&self, key: &str) -> String {
-        self.lang.t(key)
-    }
-    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
-        self.lang.ta(key, &[(name, value.to_string())])
-    }
-    /// A text with two named arguments.
-    pub fn t2(
-        &self,
-        key: &str,
-        n1: &'static str,
-        v1: impl ToString,
-        n2: &'static str,
-        v2: impl ToString,
-    ) -> String {
-        self.lang
-            .ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
-    }
-    /// The label of a stored code: `tk("channel", "sms")` is `channel-sms`.
-    pub fn tk(&self, prefix: &str, code: &str) -> String {
-        self.lang.t(&format!("{prefix}-{code}"))
-    }
-    pub fn lang_code(&self) -> &'static str {
-        self.lang.code()
-    }
-    pub fn other_lang_code(&self) -> &'static str {
-        self.lang.other().code()
-    }
-    pub fn other_lang_name(&self) -> String {
-        self.lang.other().t("lang-switch-name")
-    }
     /// The current section, for `aria-current` in the menu.
     pub fn is(&self, prefix: &str) -> bool {
         self.path.starts_with(prefix)

@@ -341,37 +341,41 @@ impl Meili {
     }
 
     pub async fn upsert_cases(&self, docs: &[CaseDocument]) -> Result<(), MeiliError> {
-        if docs.is_empty() {
-            return Ok(());
-        }
-        let index = self.client.index(self.cases_index());
-        self.call(index.add_or_replace(docs, Some("id"))).await?;
-        Ok(())
+        self.add(&self.cases_index(), docs).await
     }
 
     pub async fn upsert_clients(&self, docs: &[ClientDocument]) -> Result<(), MeiliError> {
+        self.add(&self.clients_index(), docs).await
+    }
+
+    pub async fn delete_cases(&self, ids: &[i32]) -> Result<(), MeiliError> {
+        self.delete(&self.cases_index(), ids).await
+    }
+
+    pub async fn delete_clients(&self, ids: &[i32]) -> Result<(), MeiliError> {
+        self.delete(&self.clients_index(), ids).await
+    }
+
+    /// Adds or replaces `docs` (by `id`) in the index `uid`.
+    async fn add<T: serde::Serialize + Send + Sync>(
+        &self,
+        uid: &str,
+        docs: &[T],
+    ) -> Result<(), MeiliError> {
         if docs.is_empty() {
             return Ok(());
         }
-        let index = self.client.index(self.clients_index());
+        let index = self.client.index(uid);
         self.call(index.add_or_replace(docs, Some("id"))).await?;
         Ok(())
     }
 
-    pub async fn delete_cases(&self, ids: &[i32]) -> Result<(), MeiliError> {
+    /// Removes the documents `ids` from the index `uid`.
+    async fn delete(&self, uid: &str, ids: &[i32]) -> Result<(), MeiliError> {
         if ids.is_empty() {
             return Ok(());
         }
-        let index = self.client.index(self.cases_index());
-        self.call(index.delete_documents(ids)).await?;
-        Ok(())
-    }
-
-    pub async fn delete_clients(&self, ids: &[i32]) -> Result<(), MeiliError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let index = self.client.index(self.clients_index());
+        let index = self.client.index(uid);
         self.call(index.delete_documents(ids)).await?;
         Ok(())
     }
