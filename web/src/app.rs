@@ -2,39 +2,18 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use entity::enums::Role;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::{email::EmailAddress, users};
 use crate::state::AppState;
 
-pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let mut opts = ConnectOptions::new(config.database_url.clone());
-    opts.sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
-    if config.is_sqlite() {
-        // One writer at a time is SQLite's nature; a small pool avoids lock storms.
-        opts.max_connections(4);
-    } else {
-        opts.max_connections(20);
-    }
-    let db = Database::connect(opts).await?;
-    if config.is_sqlite() {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
-        )
-        .await?;
-    }
-    Ok(db)
-}
+pub use crate::db::connect;
 
 /// On SQLite `serve` migrates by itself; on PostgreSQL `innsyn migrate` is
 /// the deploy step and an unmigrated schema stops the server.

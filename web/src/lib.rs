@@ -6,6 +6,7 @@ pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod csrf;
+pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;

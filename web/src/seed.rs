@@ -4,9 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CampaignKind, DialerMode};
 use entity::{caller_number, campaign, centre, client};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
 
 use crate::domain::phone::E164;
 use crate::domain::time::oslo_today;
@@ -81,7 +79,7 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         return Ok(false);
     }
     let today = oslo_today(now);
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     if centre::Entity::find().count(&txn).await? == 0 {
         centre::ActiveModel {
             name: Set(DEMO_CENTRE.into()),

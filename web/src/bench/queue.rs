@@ -8,7 +8,7 @@ use axum::http::{Request, header};
 use chrono::{Duration as ChronoDuration, Utc};
 use entity::case;
 use entity::enums::{CaseStatus, Channel, Role};
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use tower::ServiceExt;
 
 use crate::clock::SystemClock;
@@ -41,7 +41,7 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
         Channel::Voicemail,
     ];
     for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
-        let txn = db.begin().await?;
+        let (txn, _write) = crate::db::begin_write(&db).await?;
         let rows = chunk.iter().map(|&i| {
             // Received over the last 36 hours: a mix of on time, at risk and breached.
             let received = now - ChronoDuration::seconds((i as i64 * 7919) % (36 * 3600));

@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use entity::enums::{CampaignKind, DialerMode};
 use entity::{campaign, client, daily_stat};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, Set};
 
 use crate::config::Config;
 use crate::domain::stats::{self, Period};
@@ -51,7 +51,7 @@ pub async fn run(mut config: Config, campaigns: usize, days: usize) -> anyhow::R
         ids.push(campaign::Entity::insert(c).exec(&db).await?.last_insert_id);
     }
     let t = Instant::now();
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(&db).await?;
     for d in 0..days {
         let day = from + Duration::days(d as i64);
         let rows = ids

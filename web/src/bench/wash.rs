@@ -14,7 +14,7 @@ use entity::reservation;
 use futures_util::StreamExt;
 use migration::{Migrator, MigratorTrait};
 use rand::{Rng, SeedableRng};
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, Set};
 use tokio::io::AsyncReadExt;
 
 use crate::clock::SystemClock;
@@ -86,7 +86,7 @@ async fn fill_register(
     let file = dir.join("reservations-e164.txt");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut i = 0;
     while i < n {
         let end = (i + 2000).min(n);

@@ -7,7 +7,7 @@ use entity::enums::{CaseStatus, Channel, Direction};
 use entity::{campaign, case, client, message};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 
 use super::audit::{self, Actor, Entry};
@@ -193,7 +193,7 @@ pub async fn answer(
             }
             let to = c.consumer_email.clone().ok_or(AnswerError::NoEmail)?;
             let ids = thread_ids(&view.messages);
-            let txn = db.begin().await?;
+            let (txn, _write) = crate::db::begin_write(db).await?;
             let message_id = mail::enqueue(
                 &txn,
                 NewMail {
@@ -218,7 +218,7 @@ pub async fn answer(
             }
             let to = c.consumer_phone.clone().ok_or(AnswerError::NoPhone)?;
             let sid = out.twilio.send_sms(&to, body).await?;
-            let txn = db.begin().await?;
+            let (txn, _write) = crate::db::begin_write(db).await?;
             let m = record_answer(&txn, c, by, Channel::Sms, body, sid, now).await?;
             txn.commit().await?;
             Ok(m)
@@ -241,7 +241,7 @@ pub async fn add_note(
     if body.chars().count() > MAX_ANSWER_CHARS {
         return Err(AnswerError::TooLong);
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     message::ActiveModel {
         case_id: Set(c.id),
         direction: Set(Direction::Note),
@@ -280,7 +280,7 @@ pub async fn change(
     what: Change,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = c.clone().into_active_model();
     let (action, detail) = match what {
         Change::Assign(uid) => {

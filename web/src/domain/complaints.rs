@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::Channel;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 use serde::Deserialize;
 
 use super::cases::{self, NewCase};
@@ -160,7 +160,7 @@ pub async fn submit(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Receipt, DbErr> {
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let source_key = complaint.submission_id.as_ref().map(|s| format!("web:{s}"));
     if let Some(key) = &source_key
         && let Some(existing) = cases::find_by_source_key(&txn, key).await?

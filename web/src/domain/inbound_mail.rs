@@ -9,7 +9,7 @@ use entity::{attachment, case, message};
 use mail_parser::{MessageParser, MimeHeaders};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use super::cases::{self, NewCase};
@@ -189,7 +189,7 @@ pub async fn ingest(
         .map(str::to_string)
         .unwrap_or_else(|| format!("innsyn-{}", uuid::Uuid::new_v4()));
     let key = format!("mail:{message_id}");
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     if inbound::claim(&txn, &key, now).await?.is_some() {
         txn.rollback().await?;
         return Ok(MailOutcome::Duplicate);

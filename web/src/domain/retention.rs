@@ -21,7 +21,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -105,7 +105,7 @@ pub async fn save_policy(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let existing = retention_settings::Entity::find().one(&txn).await?;
     let mut am: retention_settings::ActiveModel = match existing.clone() {
         Some(r) => r.into(),
@@ -445,7 +445,7 @@ pub async fn run(
             .await?;
         let at_twilio = delete_recordings_at_twilio(db, twilio, &recs, now).await?;
         counts.entry("recordings").or_default().count += at_twilio;
-        let txn = db.begin().await?;
+        let (txn, _write) = crate::db::begin_write(db).await?;
         delete_cases(&txn, &batch).await?;
         if opts.fail_in_case_batch == Some(batch_no) {
             txn.rollback().await?;
@@ -544,7 +544,7 @@ pub async fn set_hold(
     if reason.is_some_and(|r| r.chars().count() < 5) {
         return Ok(Err("hold-error-reason"));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am: case::ActiveModel = c.clone().into();
     am.legal_hold_reason = Set(reason.map(str::to_string));
     am.legal_hold_at = Set(reason.map(|_| now));

@@ -6,7 +6,7 @@ use entity::enums::{CampaignKind, DialerMode, ReservationSource, Role};
 use entity::{campaign, centre, client, reservation, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, TryIntoModel,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
 };
 use serde::Deserialize;
 
@@ -69,7 +69,7 @@ pub async fn save_centre(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let existing = centre::Entity::find().one(&txn).await?;
     let is_new = existing.is_none();
     let mut am = match existing {
@@ -128,7 +128,7 @@ pub async fn save_client(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = match id {
         Some(id) => client::Entity::find_by_id(id)
             .one(&txn)
@@ -259,7 +259,7 @@ pub async fn save_campaign(
     else {
         return Ok(Err(errors));
     };
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut moved_from = None;
     let mut am = match id {
         Some(id) => {
@@ -335,7 +335,7 @@ pub async fn create_user(
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         return Ok(Err(errors));
     };
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     match users::create_user(&txn, &email, role, None, now).await {
         Ok((u, Some(pw))) => {
             audit::record(
@@ -380,7 +380,7 @@ pub async fn change_user(
     by: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let u = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -426,7 +426,7 @@ pub async fn set_own_password(
     if users::verify_password(new, &u.password_hash) {
         return Ok(Err(vec![("passord", "password-error-same")]));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = u.clone().into_active_model();
     am.password_hash = Set(users::hash_password(new).map_err(|e| DbErr::Custom(e.to_string()))?);
     am.must_change_password = Set(false);
@@ -472,7 +472,7 @@ pub async fn add_reservation(
         Ok(n) => n,
         Err(e) => return Ok(Err(vec![("nummer", e.message_key())])),
     };
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let r = reservations::reserve(&txn, &n, ReservationSource::Staff, now).await?;
     audit::record(&txn, now, by, Entry::new("reservation.add")).await?;
     txn.commit().await?;
@@ -491,7 +491,7 @@ pub async fn remove_reservation(
     if reason.chars().count() < 5 {
         return Ok(Err(vec![("grunn", "reservation-error-reason")]));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let gone = reservation::Entity::delete_by_id(id).exec(&txn).await?;
     if gone.rows_affected == 1 {
         // The wash's copy of the register must notice the removal.

@@ -12,7 +12,7 @@ use entity::{campaign, case, case_fact, client, daily_stat};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -202,7 +202,7 @@ pub async fn store(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     for chunk in rows.chunks(500) {
         let models = chunk.iter().map(|d| daily_stat::ActiveModel {
             day: Set(d.date),

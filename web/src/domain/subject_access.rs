@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{attachment, case, message, recording, reservation};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use serde::Serialize;
 
@@ -229,7 +229,7 @@ pub async fn erase(
     for r in &recs {
         twilio.delete_recording(&r.sid).await?;
     }
-    let txn = db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     retention::delete_cases(&txn, &cases).await?;
     let mut reservations = 0;
     if withdraw_reservation && let Subject::Phone(p) = s {

@@ -12,7 +12,6 @@ use entity::{case, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 
 use crate::domain::cases::ANSWER_WITHIN;
@@ -87,7 +86,7 @@ async fn alert_one(
     alert: Alert,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let txn = state.db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(&state.db).await?;
     let mark = match alert {
         Alert::AtRisk => case::Column::AtRiskAlertedAt,
         Alert::Breached => case::Column::BreachAlertedAt,

@@ -10,7 +10,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -215,7 +214,7 @@ async fn menu(State(s): State<AppState>, body: Bytes) -> Response {
                 };
                 let now = s.clock.now();
                 let key = format!("keypad:{}", call.call_sid);
-                let txn = s.db.begin().await?;
+                let (txn, _write) = crate::db::begin_write(&s.db).await?;
                 if let Some(previous) = inbound::claim(&txn, &key, now).await? {
                     txn.rollback().await?;
                     return Ok(previous);
@@ -258,7 +257,7 @@ async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
         }
         let now = s.clock.now();
         let key = format!("rec:{}", rec.recording_sid);
-        let txn = s.db.begin().await?;
+        let (txn, _write) = crate::db::begin_write(&s.db).await?;
         if let Some(previous) = inbound::claim(&txn, &key, now).await? {
             txn.rollback().await?;
             return Ok(previous);
@@ -302,7 +301,7 @@ async fn transcription(State(s): State<AppState>, body: Bytes) -> Response {
         let t: Transcribed = form(&body)?;
         let now = s.clock.now();
         let key = format!("tr:{}:{}", t.recording_sid, t.transcription_sid);
-        let txn = s.db.begin().await?;
+        let (txn, _write) = crate::db::begin_write(&s.db).await?;
         if let Some(previous) = inbound::claim(&txn, &key, now).await? {
             txn.rollback().await?;
             return Ok(previous);
@@ -339,7 +338,7 @@ async fn sms(State(s): State<AppState>, body: Bytes) -> Response {
         };
         let now = s.clock.now();
         let key = format!("sms:{}", m.message_sid);
-        let txn = s.db.begin().await?;
+        let (txn, _write) = crate::db::begin_write(&s.db).await?;
         if let Some(previous) = inbound::claim(&txn, &key, now).await? {
             txn.rollback().await?;
             return Ok(previous);

@@ -5,6 +5,7 @@ mod support;
 mod admin_access;
 mod answers;
 mod complaint;
+mod concurrency;
 mod dialer;
 mod dialer_screens;
 mod inbound_mail;

@@ -8,7 +8,7 @@ use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entity::client;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use super::{actx, see_other, unprocessable};
@@ -140,7 +140,7 @@ pub async fn upload(
     }
     let file = file.unwrap_or_default();
     let now = s.clock.now();
-    let txn = s.db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(&s.db).await?;
     let replaced = if erstatt {
         Some(registers::clear_client_register(&txn, id).await?)
     } else {
@@ -203,7 +203,7 @@ pub async fn empty(
         }));
     }
     let now = s.clock.now();
-    let txn = s.db.begin().await?;
+    let (txn, _write) = crate::db::begin_write(&s.db).await?;
     let n = registers::clear_client_register(&txn, id).await?;
     audit::record(
         &txn,

@@ -92,7 +92,7 @@ pub async fn create(
         }
     };
     let now = s.clock.now();
-    let txn = sea_orm::TransactionTrait::begin(&s.db).await?;
+    let (txn, _write) = crate::db::begin_write(&s.db).await?;
     let (row, token) = api_tokens::create(&txn, &name, now).await?;
     audit::record(
         &txn,
@@ -130,7 +130,7 @@ pub async fn revoke(
         ));
     }
     let now = s.clock.now();
-    let txn = sea_orm::TransactionTrait::begin(&s.db).await?;
+    let (txn, _write) = crate::db::begin_write(&s.db).await?;
     if !api_tokens::revoke(&txn, id, now).await? {
         return Err(AppError::NotFound);
     }

@@ -280,7 +280,7 @@ async fn record(
     count_callable: u64,
 ) -> Result<(), sea_orm::DbErr> {
     let now = s.clock.now();
-    let txn = sea_orm::TransactionTrait::begin(&s.db).await?;
+    let (txn, _write) = crate::db::begin_write(&s.db).await?;
     wash_runs::record(
         &txn,
         now,
