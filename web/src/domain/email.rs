@@ -33,7 +33,7 @@ impl EmailAddress {
         if !addr.domain().contains('.') {
             return Err(EmailError);
         }
-        Ok(EmailAddress(normalise(&addr.to_string())))
+        Ok(EmailAddress(normalise(addr.as_ref())))
     }
 
     pub fn as_str(&self) -> &str {
