@@ -449,3 +449,31 @@ dual!(
         );
     }
 );
+
+dual!(
+    thirty_two_strangers_mailing_one_case_reference_at_once_each_get_a_case_and_it_stays_untouched,
+    |app: TestApp| async move {
+        deliver(&app, fixture("plain.eml")).await;
+        let kari = close(&app, &only_case(&app).await, true).await;
+        let before = snapshot(&app, &kari).await;
+        let app = std::sync::Arc::new(app);
+        let mut tasks = Vec::new();
+        for i in 0..32 {
+            let a = app.clone();
+            let raw = mail(
+                &format!("x{i}@annen.example"),
+                &format!("flood-{i}@annen.example"),
+                &format!("SV: [{}]", kari.reference),
+                "In-Reply-To: <plain-1@example.no>\r\n",
+            );
+            tasks.push(tokio::spawn(async move { deliver(&a, raw).await }));
+        }
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.json()["outcome"], "new_case");
+        }
+        assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 33);
+        assert_eq!(snapshot(&app, &kari).await, before);
+    }
+);
