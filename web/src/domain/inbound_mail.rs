@@ -210,10 +210,9 @@ pub async fn ingest(
             super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
             if c.status == CaseStatus::Closed {
                 // A reply to a closed case opens it again for an answer.
-                let mut am: case::ActiveModel = c.clone().into();
-                am.status = Set(CaseStatus::Answered);
-                am.closed_at = Set(None);
-                am.update(&txn).await?;
+                super::case_work::reopened_by_consumer(&c, now)
+                    .update(&txn)
+                    .await?;
             }
             (m.id, MailOutcome::Threaded(c.reference))
         }
