@@ -53,8 +53,14 @@ async fn attempt(state: &AppState, row: &mail_outbox::Model) -> Attempt {
     }
 }
 
+/// One run at a time in this process: a run kicked by a request and the
+/// periodic one queue up instead of racing for the same rows (other
+/// processes are kept apart by the claim).
+static ONE_RUN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Sends what is due; returns how many messages the mail server or Twilio took.
 pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
+    let _one = ONE_RUN.lock().await;
     let mut channels = Vec::new();
     if state.mailer.is_configured() {
         channels.push(CHANNEL_EMAIL);

@@ -61,6 +61,11 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router(state.clone()))
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        // Every error page, public or back office, drawn in one place.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::error::render_errors,
+        ))
         .layer(middleware::from_fn(remember_lang))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

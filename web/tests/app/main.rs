@@ -7,6 +7,7 @@ mod answers;
 mod complaint;
 mod concurrency;
 mod dialer;
+mod delivery;
 mod dialer_screens;
 mod inbound_mail;
 mod inbound_twilio;
