@@ -78,7 +78,9 @@ impl MigrationTrait for Migration {
             ),
             add(
                 MailOutbox::Table,
-                ColumnDef::new(MailOutbox::DialogueMessageId).integer().null(),
+                ColumnDef::new(MailOutbox::DialogueMessageId)
+                    .integer()
+                    .null(),
             ),
             add(
                 MailOutbox::Table,

@@ -242,8 +242,7 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
     let headers = req.headers().clone();
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || status == StatusCode::UNAUTHORIZED
+    if !(status.is_client_error() || status.is_server_error()) || status == StatusCode::UNAUTHORIZED
     {
         return resp;
     }

@@ -338,7 +338,12 @@ pub enum CloseReason {
     AnsweredByPhone(String),
 }
 
-pub const CLOSE_REASONS: &[&str] = &["ingen-kontaktinfo", "duplikat", "spam", "besvart-per-telefon"];
+pub const CLOSE_REASONS: &[&str] = &[
+    "ingen-kontaktinfo",
+    "duplikat",
+    "spam",
+    "besvart-per-telefon",
+];
 
 impl CloseReason {
     pub fn code(&self) -> &'static str {
@@ -357,7 +362,10 @@ pub const ANSWERED_BY_PHONE: &str = "besvart-per-telefon";
 /// Closed without an answer: the statistics count it apart, never as
 /// answered within 24 hours.
 pub fn closed_without_answer(c: &case::Model) -> bool {
-    c.first_response_at.is_none() && c.close_reason.as_deref().is_some_and(|r| r != ANSWERED_BY_PHONE)
+    c.first_response_at.is_none()
+        && c.close_reason
+            .as_deref()
+            .is_some_and(|r| r != ANSWERED_BY_PHONE)
 }
 
 /// Why a close was refused; the form field it concerns.

@@ -30,7 +30,10 @@ pub fn backoff(attempts: i32) -> Duration {
 enum Attempt {
     /// Taken; for SMS with Twilio's SID.
     Sent(Option<String>),
-    Failed { reason: String, permanent: bool },
+    Failed {
+        reason: String,
+        permanent: bool,
+    },
 }
 
 async fn attempt(state: &AppState, row: &mail_outbox::Model) -> Attempt {

@@ -163,7 +163,10 @@ dual!(
         let r = app
             .post_as(
                 &format!("/admin/saker/{reference}/svar"),
-                &[("kanal", "sms"), ("tekst", "Hei, dette svaret blir avvist.")],
+                &[
+                    ("kanal", "sms"),
+                    ("tekst", "Hei, dette svaret blir avvist."),
+                ],
                 &s,
             )
             .await;

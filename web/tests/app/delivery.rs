@@ -89,11 +89,18 @@ dual!(
         // Queued, not sent: still unanswered, in the queue with a marker.
         let c = case_of(&app, &reference).await;
         assert_eq!((c.status, c.first_response_at), (CaseStatus::Open, None));
-        let page = app.get_as(&format!("/admin/saker/{reference}?ok=queued"), &s).await;
-        assert!(page.text("#notice").unwrap().contains("lagt i kø for sending"));
+        let page = app
+            .get_as(&format!("/admin/saker/{reference}?ok=queued"), &s)
+            .await;
+        assert!(
+            page.text("#notice")
+                .unwrap()
+                .contains("lagt i kø for sending")
+        );
         assert!(!page.body.contains("Svaret er sendt"));
         assert_eq!(
-            page.attr(".message.outbound .delivery", "data-delivery").as_deref(),
+            page.attr(".message.outbound .delivery", "data-delivery")
+                .as_deref(),
             Some("queued")
         );
         let q = app.get_as("/admin/saker", &s).await;
@@ -115,7 +122,11 @@ dual!(
         let m = &outbound(&app).await[0];
         assert_eq!(m.delivery, Some(Delivery::Sent));
         let page = app.get_as(&format!("/admin/saker/{reference}"), &s).await;
-        assert!(page.text(".message.outbound .delivery").unwrap().starts_with("Sendt "));
+        assert!(
+            page.text(".message.outbound .delivery")
+                .unwrap()
+                .starts_with("Sendt ")
+        );
         assert!(!in_queue(&app.get_as("/admin/saker", &s).await, &reference));
         let sla = stats::sla(&app.db, &this_month(&app), app.clock_now())
             .await
@@ -241,7 +252,10 @@ dual!(
         let r = app
             .twilio_post(
                 STATUS,
-                &[("MessageSid", sid.as_str()), ("MessageStatus", "undelivered")],
+                &[
+                    ("MessageSid", sid.as_str()),
+                    ("MessageStatus", "undelivered"),
+                ],
             )
             .await;
         assert_eq!(r.status, 204);
@@ -249,12 +263,19 @@ dual!(
         let c = case_of(&app, &reference).await;
         assert_eq!(c.status, CaseStatus::Answered);
         let page = app.get_as(&format!("/admin/saker/{reference}"), &s).await;
-        assert!(page.text(".message.outbound .delivery").unwrap().contains("levert"));
+        assert!(
+            page.text(".message.outbound .delivery")
+                .unwrap()
+                .contains("levert")
+        );
         // A report on an SID we never sent changes nothing.
         let r = app
             .twilio_post(
                 STATUS,
-                &[("MessageSid", "SMdoesnotexist"), ("MessageStatus", "undelivered")],
+                &[
+                    ("MessageSid", "SMdoesnotexist"),
+                    ("MessageStatus", "undelivered"),
+                ],
             )
             .await;
         assert_eq!(r.status, 204);
@@ -312,7 +333,10 @@ dual!(
         let r = answer(&app, &s, &reference, "email", "   ").await;
         assert_eq!(r.status, 422);
         assert_eq!(r.count(".admin-header"), 1, "inside the back office");
-        assert_eq!(r.attr("textarea#tekst", "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(
+            r.attr("textarea#tekst", "aria-invalid").as_deref(),
+            Some("true")
+        );
         assert!(r.text("#tekst-error").unwrap().contains("Skriv noe"));
         let r = app
             .post_as(
@@ -322,7 +346,10 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 422);
-        assert_eq!(r.text("textarea#tekst").as_deref(), Some("Et svar uten kanal."));
+        assert_eq!(
+            r.text("textarea#tekst").as_deref(),
+            Some("Et svar uten kanal.")
+        );
         assert!(r.text("#kanal-error").unwrap().contains("e-post eller SMS"));
         assert_eq!(outbound(&app).await.len(), 0, "nothing half-written");
         assert_eq!(mail_outbox::Entity::find().count(&app.db).await.unwrap(), 0);
@@ -344,7 +371,11 @@ dual!(
         assert!(page.text("#sms-off").unwrap().contains("ikke satt opp"));
         let nophone = open_case(&app, Some("ola@example.no"), None).await;
         let page = app.get_as(&format!("/admin/saker/{nophone}"), &s).await;
-        assert!(page.text("#sms-off").unwrap().contains("ikke noe telefonnummer"));
+        assert!(
+            page.text("#sms-off")
+                .unwrap()
+                .contains("ikke noe telefonnummer")
+        );
     }
 );
 
@@ -366,10 +397,16 @@ dual!(
         };
         let r = close(vec![]).await;
         assert_eq!(r.status, 422);
-        assert_eq!(r.attr("#lukkegrunn", "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(
+            r.attr("#lukkegrunn", "aria-invalid").as_deref(),
+            Some("true")
+        );
         let r = close(vec![("lukkegrunn", "duplikat".into())]).await;
         assert_eq!(r.status, 422);
-        assert_eq!(r.attr("#duplikat_av", "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(
+            r.attr("#duplikat_av", "aria-invalid").as_deref(),
+            Some("true")
+        );
         assert_eq!(
             r.attr("#lukkegrunn option[selected]", "value").as_deref(),
             Some("duplikat"),
@@ -399,7 +436,8 @@ dual!(
         assert!(!page.body.contains(">Besvart<"));
         let q = app.get_as("/admin/saker?status=closed", &s).await;
         assert_eq!(
-            q.text(&format!("tr[data-reference='{reference}'] .badge")).as_deref(),
+            q.text(&format!("tr[data-reference='{reference}'] .badge"))
+                .as_deref(),
             Some("Lukket uten svar")
         );
     }
@@ -419,7 +457,10 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 422);
-        assert_eq!(r.attr("#lukk-notat", "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(
+            r.attr("#lukk-notat", "aria-invalid").as_deref(),
+            Some("true")
+        );
         let r = app
             .post_as(
                 &format!("/admin/saker/{reference}/lukk"),
@@ -440,7 +481,10 @@ dual!(
             .await
             .unwrap();
         assert_eq!(
-            (sla.overall.answered_within_24h, sla.overall.closed_without_answer),
+            (
+                sla.overall.answered_within_24h,
+                sla.overall.closed_without_answer
+            ),
             (1, 0)
         );
     }
@@ -455,7 +499,11 @@ dual!(
         answer(&app, &s, &answered, "email", "Hei Kari.").await;
         dispatch(&app).await;
         let r = app
-            .post_as(&format!("/admin/saker/{spam}/lukk"), &[("lukkegrunn", "spam")], &s)
+            .post_as(
+                &format!("/admin/saker/{spam}/lukk"),
+                &[("lukkegrunn", "spam")],
+                &s,
+            )
             .await;
         assert_eq!(r.status, 303);
         let sla = stats::sla(&app.db, &this_month(&app), app.clock_now())
@@ -467,7 +515,10 @@ dual!(
         // The statistics page shows the column.
         let m = app.sign_in_as(Role::Manager).await;
         let page = app.get_as("/admin/statistikk", &m).await;
-        assert_eq!(page.text(".sla-overall .closed-unanswered").as_deref(), Some("1"));
+        assert_eq!(
+            page.text(".sla-overall .closed-unanswered").as_deref(),
+            Some("1")
+        );
         // Purged: the anonymous facts keep the difference.
         let cases = case::Entity::find().all(&app.db).await.unwrap();
         innsyn::domain::retention::delete_cases(&app.db, &cases)
@@ -533,7 +584,10 @@ dual!(
         assert_eq!(r.count(".admin-header"), 1);
         assert_eq!(r.attr("html", "lang").as_deref(), Some("en"));
         assert_eq!(r.text("h1").as_deref(), Some("Page not found"));
-        assert_eq!(r.attr("a.back", "href").as_deref(), Some("/admin/saker?kanal=sms"));
+        assert_eq!(
+            r.attr("a.back", "href").as_deref(),
+            Some("/admin/saker?kanal=sms")
+        );
         // A role refused: 403, still in the back office.
         let r = app.get_as("/admin/brukere", &s).await;
         assert_eq!(r.status, 403);

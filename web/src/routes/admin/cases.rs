@@ -16,9 +16,8 @@ use crate::domain::audit::{self, Entry};
 use crate::domain::case_work::{
     self, AnswerChannel, AnswerError, CaseView, Change, CloseError, Outbound,
 };
-use crate::domain::delivery::{self, RetryError};
-use entity::enums::Delivery;
 use crate::domain::complaints::CATEGORIES;
+use crate::domain::delivery::{self, RetryError};
 use crate::domain::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
 use crate::domain::recordings::{self, RecordingError};
 use crate::domain::{centre, settings};
@@ -27,6 +26,7 @@ use crate::i18n::Lang;
 use crate::routes::is_htmx;
 use crate::state::AppState;
 use crate::views::{AdminCtx, Errs};
+use entity::enums::Delivery;
 
 // ---------- the queue ----------
 
@@ -413,8 +413,7 @@ pub async fn answer(
                 centre_name: &centre.name,
             };
             let now = s.clock.now();
-            match case_work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await
-            {
+            match case_work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
                 Ok(_) => Ok(()),
                 Err(AnswerError::Db(e)) => return Err(e.into()),
                 Err(e) => {
@@ -575,9 +574,7 @@ pub async fn close(
     let v = load(&s, &reference).await?;
     let path = format!("/admin/saker/{}", v.case.reference);
     let result = match case_work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
-        Ok(reason) => {
-            case_work::close(&s.db, &v.case, &staff.actor(), reason, s.clock.now()).await
-        }
+        Ok(reason) => case_work::close(&s.db, &v.case, &staff.actor(), reason, s.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {
