@@ -48,7 +48,12 @@ export async function waitForDelivery(page, state) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const now = await page.locator(".message.outbound .delivery").last().getAttribute("data-delivery");
-    if (now === state) return;
+    if (now === state) {
+      // The send may have landed while this page was read: a fresh load
+      // shows the case as it is now, all of it.
+      await page.reload();
+      return;
+    }
     if (Date.now() > deadline) assert.fail(`delivery state ${now}, expected ${state}`);
     await new Promise((ok) => setTimeout(ok, 200));
     await page.reload();
@@ -324,6 +329,7 @@ describe("back office: the truth about what was sent, answered and closed", { ti
 
   it("with the mail server down, the answer is not sent and the case stays in the queue", async () => {
     await smtp.stop();
+    const before = smtp.mails.length; // the complaint receipts went out already
     await page.goto(`${server.baseUrl}/admin/saker/${answeredRef}`);
     await page.locator("#kanal-email").check();
     await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret.");
@@ -347,7 +353,7 @@ describe("back office: the truth about what was sent, answered and closed", { ti
     await screenshot(page, "delivery-queue-375");
     await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, "delivery-queue-1280");
-    assert.equal(smtp.mails.filter((m) => m.rcpt.includes("kari@example.org")).length, 0);
+    assert.equal(smtp.mails.length, before, "no mail left while the server was down");
   });
 
   it("the mail server is back: sent again, the case leaves the queue", async () => {
@@ -357,7 +363,10 @@ describe("back office: the truth about what was sent, answered and closed", { ti
     await waitForDelivery(page, "sent");
     assert.match(await page.locator(".message.outbound .delivery").last().textContent(), /^Sendt /);
     assert.ok(await page.locator(".first-response").isVisible(), "answered once sent");
-    assert.ok(smtp.mails.some((m) => m.rcpt.includes("kari@example.org")), "the mail left");
+    assert.ok(
+      smtp.mails.some((m) => m.rcpt.includes("kari@example.org") && m.data.includes("sperret")),
+      "the answer left",
+    );
     await screenshot(page, "delivery-case-sent-1280");
     await page.goto(server.baseUrl + "/admin/saker");
     assert.ok(!(await queueReferences(page)).includes(answeredRef), "the answered case left the queue");

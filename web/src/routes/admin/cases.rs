@@ -282,6 +282,17 @@ impl CaseScreen {
         };
         Some((d.as_str().to_string(), text))
     }
+    /// The latest answer's trouble, from the dialogue on this page (so the
+    /// banner and the messages agree even when a send lands mid-request).
+    fn flag(&self) -> Option<&'static str> {
+        delivery::flag_of(
+            self.view
+                .messages
+                .iter()
+                .rfind(|m| m.direction == entity::enums::Direction::Outbound)
+                .and_then(|m| m.delivery),
+        )
+    }
     fn retryable(&self, m: &entity::message::Model) -> bool {
         matches!(m.delivery, Some(Delivery::Failed | Delivery::Undelivered))
     }
