@@ -6,7 +6,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { AxeBuilder } from "@axe-core/playwright";
-import { startServer, launchBrowser, screenshot } from "./harness.js";
+import { startServer, startSmtp, launchBrowser, screenshot } from "./harness.js";
 
 const ADMIN = { email: "admin@nordlys.test", role: "admin", password: "korrekt-hest-batteri-1" };
 const HANDLER = { email: "saksbehandler@nordlys.test", role: "handler", password: "stift-binders-kaffe-2" };
@@ -43,6 +43,23 @@ async function queueReferences(page) {
   return page.locator(".case-row").evaluateAll((rows) => rows.map((r) => r.dataset.reference));
 }
 
+/** Reloads the case page until its latest answer is in `state` (at most 10 s). */
+export async function waitForDelivery(page, state) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const now = await page.locator(".message.outbound .delivery").last().getAttribute("data-delivery");
+    if (now === state) {
+      // The send may have landed while this page was read: a fresh load
+      // shows the case as it is now, all of it.
+      await page.reload();
+      return;
+    }
+    if (Date.now() > deadline) assert.fail(`delivery state ${now}, expected ${state}`);
+    await new Promise((ok) => setTimeout(ok, 200));
+    await page.reload();
+  }
+}
+
 function describeViolations(violations) {
   return violations
     .map(
@@ -63,8 +80,10 @@ describe("back office: answering the oldest complaint", { timeout: 300_000 }, ()
   let server, browser, context, page;
   const refs = [];
 
+  let smtp;
   before(async () => {
-    server = await startServer();
+    smtp = await startSmtp();
+    server = await startServer({ smtp });
     browser = await launchBrowser();
     // A user created with the CLI while the server runs, as an operator would.
     const out = server.cli(
@@ -78,6 +97,7 @@ describe("back office: answering the oldest complaint", { timeout: 300_000 }, ()
     await context?.close();
     await browser?.close();
     await server?.stop();
+    await smtp?.close();
   });
 
   it("two complaints filed on the public site", async () => {
@@ -133,15 +153,17 @@ describe("back office: answering the oldest complaint", { timeout: 300_000 }, ()
     await page.locator("#kanal-email").check();
     await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret for alle våre kampanjer. Beklager bryet.");
     await Promise.all([
-      page.waitForURL(/\?ok=sent$/),
+      page.waitForURL(/\?ok=queued$/),
       page.locator("form.answer button[type=submit]").click(),
     ]);
     const notice = page.locator("#notice.notice[role=status]");
     await notice.waitFor();
-    assert.ok((await notice.textContent()).trim().length > 0, "a success notice");
-    // The answer is in the dialogue, outbound.
+    assert.match(await notice.textContent(), /lagt i kø for sending/, "queued, not \"sent\"");
+    // The answer is in the dialogue, outbound; once the mail server took it, it says sent.
     assert.match(await page.locator(".message.outbound .body").last().textContent(), /sperret for alle våre kampanjer/);
+    await waitForDelivery(page, "sent");
     assert.ok(await page.locator(".first-response").isVisible(), "the first response time is recorded");
+    assert.ok(smtp.mails.some((m) => m.rcpt.includes("kari@example.org")), "the mail left");
 
     await Promise.all([page.waitForURL(/\/admin\/saker$/), page.locator(".crumbs a").click()]);
     assert.deepEqual(await queueReferences(page), [refs[1]], "only the unanswered case is left");
@@ -268,9 +290,111 @@ describe("back office: accessibility (axe-core) and phones", { timeout: 600_000 
     await withPage("handler", `/admin/saker/${otherRef}`, 1280, async (page) => {
       await page.locator("#kanal-email").check();
       await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret.");
-      await Promise.all([page.waitForURL(/\?ok=sent$/), page.locator("form.answer button[type=submit]").click()]);
+      await Promise.all([page.waitForURL(/\?ok=queued$/), page.locator("form.answer button[type=submit]").click()]);
       await page.locator("#notice").waitFor();
       await assertNoViolations(page, "case with a notice");
     });
+  });
+});
+
+describe("back office: the truth about what was sent, answered and closed", { timeout: 300_000 }, () => {
+  let server, browser, smtp, context, page, answeredRef, closeRef;
+
+  before(async () => {
+    smtp = await startSmtp();
+    server = await startServer({ users: [HANDLER], smtp });
+    browser = await launchBrowser();
+    answeredRef = await fileComplaint(browser, server.baseUrl, {
+      navn: "Kari Nordmann",
+      telefon: "912 34 567",
+      epost: "kari@example.org",
+      melding: "Ikke ring meg igjen.",
+    });
+    closeRef = await fileComplaint(browser, server.baseUrl, {
+      navn: "Ola Hansen",
+      telefon: "913 45 678",
+      epost: "ola@example.org",
+      melding: "Kjøp billige klokker her!",
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    await signIn(page, server.baseUrl, HANDLER);
+  });
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+    await smtp?.close();
+  });
+
+  it("with the mail server down, the answer is not sent and the case stays in the queue", async () => {
+    await smtp.stop();
+    const before = smtp.mails.length; // the complaint receipts went out already
+    await page.goto(`${server.baseUrl}/admin/saker/${answeredRef}`);
+    await page.locator("#kanal-email").check();
+    await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret.");
+    await Promise.all([page.waitForURL(/\?ok=queued$/), page.locator("form.answer button[type=submit]").click()]);
+    await waitForDelivery(page, "failed");
+    assert.match(await page.locator(".message.outbound .delivery").last().textContent(), /Svaret ble ikke sendt/);
+    assert.match(await page.locator("#delivery-flag").textContent(), /ble ikke sendt/);
+    assert.equal(await page.locator(".first-response").count(), 0, "not answered");
+    await assertNoViolations(page, "case with a failed answer");
+    await screenshot(page, "delivery-case-failed-1280");
+    await page.setViewportSize({ width: 375, height: 900 });
+    await assertNoViolations(page, "case with a failed answer at 375px");
+    await screenshot(page, "delivery-case-failed-375");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no sideways scrolling (overflow ${overflow}px)`);
+    await page.goto(server.baseUrl + "/admin/saker");
+    assert.ok((await queueReferences(page)).includes(answeredRef), "still in the queue");
+    const row = page.locator(`tr[data-reference="${answeredRef}"]`);
+    assert.match(await row.locator(".delivery-marker").textContent(), /svaret ble ikke sendt/);
+    await assertNoViolations(page, "queue with a failed answer at 375px");
+    await screenshot(page, "delivery-queue-375");
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await screenshot(page, "delivery-queue-1280");
+    assert.equal(smtp.mails.length, before, "no mail left while the server was down");
+  });
+
+  it("the mail server is back: sent again, the case leaves the queue", async () => {
+    await smtp.start();
+    await page.goto(`${server.baseUrl}/admin/saker/${answeredRef}`);
+    await Promise.all([page.waitForURL(/\?ok=retry$/), page.locator(".message.outbound button.retry").click()]);
+    await waitForDelivery(page, "sent");
+    assert.match(await page.locator(".message.outbound .delivery").last().textContent(), /^Sendt /);
+    assert.ok(await page.locator(".first-response").isVisible(), "answered once sent");
+    assert.ok(
+      smtp.mails.some((m) => m.rcpt.includes("kari@example.org") && m.data.includes("sperret")),
+      "the answer left",
+    );
+    await screenshot(page, "delivery-case-sent-1280");
+    await page.goto(server.baseUrl + "/admin/saker");
+    assert.ok(!(await queueReferences(page)).includes(answeredRef), "the answered case left the queue");
+  });
+
+  it("an empty answer keeps the handler on the case with the text and the field marked", async () => {
+    await page.goto(`${server.baseUrl}/admin/saker/${closeRef}`);
+    await page.locator("#kanal-email").check();
+    await page.locator("#tekst").fill("   ");
+    await Promise.all([page.waitForURL(new RegExp(`/admin/saker/${closeRef}/svar$`)), page.locator("form.answer button[type=submit]").click()]);
+    assert.equal(await page.locator("#tekst").getAttribute("aria-invalid"), "true");
+    assert.match(await page.locator("#tekst-error").textContent(), /Skriv noe/);
+    assert.equal(await page.locator("#tekst").inputValue(), "   ", "the text is kept");
+    assert.equal(await page.locator(".admin-header").count(), 1, "inside the back office");
+    await assertNoViolations(page, "empty answer refused");
+  });
+
+  it("closing an unanswered case asks for a reason, then says closed without an answer", async () => {
+    await page.goto(`${server.baseUrl}/admin/saker/${closeRef}`);
+    await Promise.all([page.waitForURL(new RegExp(`/admin/saker/${closeRef}/lukk$`)), page.locator("#close-form button[type=submit]").click()]);
+    assert.equal(await page.locator("#lukkegrunn").getAttribute("aria-invalid"), "true");
+    assert.match(await page.locator("#lukkegrunn-error").textContent(), /Velg en grunn/);
+    await assertNoViolations(page, "close refused without a reason");
+    await screenshot(page, "delivery-close-reason-1280");
+    await page.locator("#lukkegrunn").selectOption("spam");
+    await Promise.all([page.waitForURL(/\?ok=saved$/), page.locator("#close-form button[type=submit]").click()]);
+    assert.equal((await page.locator("h1 .badge").textContent()).trim(), "Lukket uten svar");
+    assert.match(await page.locator("#closed-reason").textContent(), /Spam/);
+    await assertNoViolations(page, "case closed without an answer");
   });
 });

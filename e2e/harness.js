@@ -9,6 +9,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,7 +50,7 @@ function freePort() {
  * before the server starts; `cli(...args)` runs the binary against the same
  * database later. Returns { baseUrl, stop(), output(), cli() }.
  */
-export async function startServer({ users = [] } = {}) {
+export async function startServer({ users = [], smtp = null } = {}) {
   if (!existsSync(INNSYN_BIN)) {
     throw new Error(`INNSYN_BIN not found: ${INNSYN_BIN} (run \`cargo build --bin innsyn\` first)`);
   }
@@ -66,7 +67,10 @@ export async function startServer({ users = [] } = {}) {
     RATE_LIMIT_LOOKUP_PER_MINUTE: "600",
     RATE_LIMIT_FORMS_PER_MINUTE: "600",
   };
-  delete env.SMTP_URL; // mail stays in the outbox
+  // With a loopback mail server (startSmtp) mail leaves; without one it
+  // stays in the outbox.
+  if (smtp) env.SMTP_URL = smtp.url;
+  else delete env.SMTP_URL;
   const cli = (...args) => execFileSync(INNSYN_BIN, args, { env, stdio: "pipe" }).toString();
   cli("seed-demo");
   for (const u of users) {
@@ -139,4 +143,82 @@ export async function screenshot(page, name) {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * A real SMTP listener on loopback that records every mail it accepts, so a
+ * journey can watch mail leave. `stop()` closes it (connections are then
+ * refused, as with a mail server that is down); `start()` listens again on
+ * the same port. Returns { url, mails, stop(), start(), close() }.
+ */
+export async function startSmtp() {
+  const port = await freePort();
+  const mails = [];
+  const sockets = new Set();
+  let server = null;
+  const session = (sock) => {
+    sockets.add(sock);
+    sock.on("close", () => sockets.delete(sock));
+    sock.on("error", () => {});
+    sock.setEncoding("utf8");
+    let buf = "";
+    let data = null;
+    let rcpt = [];
+    const say = (line) => sock.write(line + "\r\n");
+    say("220 e2e-smtp ESMTP");
+    sock.on("data", (chunk) => {
+      buf += chunk;
+      for (;;) {
+        if (data !== null) {
+          const end = buf.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          data += buf.slice(0, end);
+          buf = buf.slice(end + 5);
+          mails.push({ rcpt, data });
+          data = null;
+          rcpt = [];
+          say("250 OK queued");
+          continue;
+        }
+        const nl = buf.indexOf("\r\n");
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        const cmd = line.toUpperCase();
+        if (cmd.startsWith("EHLO")) say("250-e2e-smtp\r\n250-8BITMIME\r\n250 SMTPUTF8");
+        else if (cmd.startsWith("RCPT TO")) {
+          rcpt.push(line.slice(line.indexOf("<") + 1, line.lastIndexOf(">")));
+          say("250 OK");
+        } else if (cmd === "DATA") {
+          data = "";
+          say("354 go ahead");
+        } else if (cmd === "QUIT") {
+          say("221 bye");
+          sock.end();
+        } else say("250 OK");
+      }
+    });
+  };
+  const smtp = {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    async start() {
+      if (server) return;
+      server = createServer(session);
+      server.listen(port, "127.0.0.1");
+      await once(server, "listening");
+    },
+    async stop() {
+      if (!server) return;
+      const s = server;
+      server = null;
+      for (const sock of sockets) sock.destroy();
+      await new Promise((ok) => s.close(() => ok()));
+    },
+    close() {
+      return smtp.stop();
+    },
+  };
+  await smtp.start();
+  return smtp;
 }

@@ -40,6 +40,13 @@ pub struct Model {
     /// A legal hold keeps the case past its retention date (with the reason).
     pub legal_hold_reason: Option<String>,
     pub legal_hold_at: Option<DateTimeUtc>,
+    /// The latest answer's trouble, shown in the queue: `queued`, `failed`
+    /// or `undelivered`; none once it was sent.
+    pub delivery_flag: Option<String>,
+    /// Why a case was closed without a sent answer (`lukkegrunn`).
+    pub close_reason: Option<String>,
+    /// The other case's reference when closed as a duplicate.
+    pub duplicate_of: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

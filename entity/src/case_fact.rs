@@ -21,6 +21,8 @@ pub struct Model {
     pub category: String,
     pub answered_within24h: bool,
     pub first_response_secs: Option<i64>,
+    /// Closed without an answer (spam, duplicate, no contact details).
+    pub closed_without_answer: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -163,3 +163,42 @@ pub enum Role {
     #[sea_orm(string_value = "admin")]
     Admin,
 }
+
+/// Where an outbound message stands (the screen tells the truth: "sent"
+/// only once the mail server or Twilio took it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// In the outbox, not yet taken by the mail server or Twilio.
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// Taken by the mail server, or accepted by Twilio.
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    /// The last attempt failed (the reason is kept); retried or retryable.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    /// Twilio reports it reached the phone.
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    /// Twilio reports it did not reach the phone.
+    #[sea_orm(string_value = "undelivered")]
+    Undelivered,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Queued => "queued",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+            Delivery::Delivered => "delivered",
+            Delivery::Undelivered => "undelivered",
+        }
+    }
+    /// Sent and not since reported lost: the answer counts (norm 4.4.3).
+    pub fn went_out(self) -> bool {
+        matches!(self, Delivery::Sent | Delivery::Delivered)
+    }
+}

@@ -1,6 +1,7 @@
 //! Outgoing e-mail waiting to be delivered. A row is written in the same
 //! transaction as whatever caused the mail, so an unreachable mail server
 //! never loses it; the dispatcher deletes the row once the server accepted it.
+//! SMS answers go through the same table (`channel = sms`).
 
 use sea_orm::entity::prelude::*;
 
@@ -25,6 +26,12 @@ pub struct Model {
     pub in_reply_to: Option<String>,
     /// The References header, space-separated ids without brackets.
     pub references_hdr: Option<String>,
+    /// `email` or `sms` (then `to_addr` is the E.164 number, `subject` empty).
+    pub channel: String,
+    /// The message in a case's dialogue this row delivers, if any.
+    pub dialogue_message_id: Option<i32>,
+    /// Refused for good (Twilio said no): waits for a handler's retry.
+    pub parked: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

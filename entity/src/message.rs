@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{Channel, Direction};
+use crate::enums::{Channel, Delivery, Direction};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "messages")]
@@ -18,6 +18,14 @@ pub struct Model {
     pub external_id: Option<String>,
     /// The staff user who wrote an outbound message or note.
     pub author_id: Option<i32>,
+    /// Where an outbound message stands: queued, sent, failed, delivered,
+    /// undelivered; none for inbound messages and notes.
+    pub delivery: Option<Delivery>,
+    /// When the mail server or Twilio took it (sent), or when Twilio last
+    /// reported on it.
+    pub delivery_at: Option<DateTimeUtc>,
+    /// Why it failed or was not delivered, as the provider said it.
+    pub delivery_error: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

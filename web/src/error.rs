@@ -1,14 +1,24 @@
 //! The one error type. Internal causes are logged with a reference id and
 //! shown to the user as a plain apology carrying that id.
+//!
+//! Error pages are drawn by one mechanism, [`render_errors`]: an error
+//! response carries what to say ([`ErrorShown`]); the layer draws it with the
+//! request's language, the signed-in staff member (inside the back-office
+//! layout, with a way back) or the visitor (the public layout with the
+//! centre's name and contact).
 
 use askama::Template;
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::domain::centre::CentreInfo;
+use crate::domain::centre::{self, CentreInfo};
 use crate::i18n::Lang;
-use crate::views::PageCtx;
+use crate::state::AppState;
+use crate::views::{AdminCtx, PageCtx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -101,6 +111,11 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let error_id = self.log();
+        let shown = ErrorShown {
+            title_key: self.keys().0,
+            body_key: self.keys().1,
+            error_id: error_id.clone(),
+        };
         let lang = match &self {
             AppError::RateLimited { lang, .. } => *lang,
             _ => Lang::Nb,
@@ -111,14 +126,7 @@ impl IntoResponse for AppError {
                 lang,
                 csrf: String::new(),
                 path: String::new(),
-                centre: CentreInfo {
-                    name: String::new(),
-                    org_number: String::new(),
-                    contact_phone: String::new(),
-                    contact_email: String::new(),
-                    postal_address: String::new(),
-                    configured: false,
-                },
+                centre: blank_centre(),
             },
             title_key,
             body_key,
@@ -129,7 +137,181 @@ impl IntoResponse for AppError {
             .unwrap_or_else(|_| "<h1>Noe gikk galt / Something went wrong</h1>".into());
         let mut resp = (self.status(), Html(html)).into_response();
         self.retry_after(&mut resp);
+        resp.extensions_mut().insert(shown);
         resp
+    }
+}
+
+/// What an error page says; put on the response by `AppError` (the body it
+/// carries is a plain fallback) and drawn in full by [`render_errors`].
+#[derive(Clone, Debug)]
+pub struct ErrorShown {
+    pub title_key: &'static str,
+    pub body_key: &'static str,
+    pub error_id: Option<String>,
+}
+
+impl ErrorShown {
+    /// For an error response made elsewhere (axum's own rejections of a
+    /// malformed form or path, the body limit, a method not allowed).
+    fn for_status(status: StatusCode) -> ErrorShown {
+        let e = match status {
+            StatusCode::NOT_FOUND => AppError::NotFound,
+            StatusCode::FORBIDDEN => AppError::Forbidden,
+            s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("{s}")),
+            _ => AppError::BadRequest(""),
+        };
+        let (title_key, body_key) = e.keys();
+        ErrorShown {
+            title_key,
+            body_key,
+            error_id: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/error.html")]
+struct AdminErrorPage {
+    ctx: AdminCtx,
+    title_key: &'static str,
+    body_key: &'static str,
+    error_id: Option<String>,
+    back: String,
+}
+
+/// Paths whose errors are not pages: machines read them.
+fn machine_path(path: &str) -> bool {
+    ["/api/", "/webhooks/", "/assets/", "/healthz", "/readyz"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// The signed-in, active staff member behind the session cookie, if any.
+async fn staff_of(s: &AppState, headers: &HeaderMap) -> Option<entity::user::Model> {
+    use sea_orm::EntityTrait;
+    use tower_sessions::session_store::SessionStore;
+    let raw = crate::csrf::cookie(headers, crate::auth::SESSION_COOKIE)?;
+    let id: tower_sessions::session::Id = raw.parse().ok()?;
+    let store = crate::auth::store::DbSessionStore::new(s.db.clone());
+    let record = store.load(&id).await.ok()??;
+    let uid = record.data.get(crate::auth::USER_KEY)?.as_i64()?;
+    entity::user::Entity::find_by_id(i32::try_from(uid).ok()?)
+        .one(&s.db)
+        .await
+        .ok()?
+        .filter(|u| u.active && !u.must_change_password)
+}
+
+/// Where "back" leads: the page the person came from on this site, else
+/// the start of their part of the site.
+fn back_link(s: &AppState, headers: &HeaderMap, path: &str, home: &str) -> String {
+    let referer = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let base = s.config.public_base_url.trim_end_matches('/');
+    let local = referer
+        .strip_prefix(base)
+        .or_else(|| {
+            referer
+                .strip_prefix("http://")
+                .or_else(|| referer.strip_prefix("https://"))
+                .and_then(|r| r.strip_prefix(host))
+                .filter(|_| !host.is_empty())
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"));
+    match local {
+        Some(p) if p.split('?').next() != Some(path) => p.to_string(),
+        _ => home.to_string(),
+    }
+}
+
+/// Layer: draws every error page (see the module doc). Machine paths,
+/// htmx requests and responses that already are pages pass untouched.
+pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if machine_path(&path) || crate::routes::is_htmx(req.headers()) {
+        return next.run(req).await;
+    }
+    let lang = crate::routes::lang_of(&req);
+    let headers = req.headers().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) || status == StatusCode::UNAUTHORIZED
+    {
+        return resp;
+    }
+    let shown = match resp.extensions().get::<ErrorShown>() {
+        Some(e) => e.clone(),
+        None => {
+            let is_html = resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+            if is_html {
+                return resp; // a page of its own (a form re-rendered with its errors)
+            }
+            ErrorShown::for_status(status)
+        }
+    };
+    let csrf = crate::csrf::cookie(&headers, crate::csrf::COOKIE).unwrap_or_default();
+    let staff = if path.starts_with("/admin") {
+        staff_of(&s, &headers).await
+    } else {
+        None
+    };
+    let html = match staff {
+        Some(me) => AdminErrorPage {
+            back: back_link(&s, &headers, &path, "/admin/saker"),
+            ctx: AdminCtx {
+                lang,
+                csrf,
+                path: path.clone(),
+                me,
+            },
+            title_key: shown.title_key,
+            body_key: shown.body_key,
+            error_id: shown.error_id,
+        }
+        .render(),
+        None => ErrorPage {
+            ctx: PageCtx {
+                lang,
+                csrf,
+                path: path.clone(),
+                centre: centre::get(&s.db).await.unwrap_or_else(|_| blank_centre()),
+            },
+            title_key: shown.title_key,
+            body_key: shown.body_key,
+            error_id: shown.error_id,
+        }
+        .render(),
+    };
+    let Ok(html) = html else {
+        return resp;
+    };
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(html))
+}
+
+fn blank_centre() -> CentreInfo {
+    CentreInfo {
+        name: String::new(),
+        org_number: String::new(),
+        contact_phone: String::new(),
+        contact_email: String::new(),
+        postal_address: String::new(),
+        configured: false,
     }
 }
 

@@ -26,6 +26,11 @@ fn sender_domain(mail_from: &str) -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
+/// A fresh Message-ID (without angle brackets) in the sender's domain.
+pub fn new_message_id(mail_from: &str) -> String {
+    format!("{}@{}", uuid::Uuid::new_v4(), sender_domain(mail_from))
+}
+
 /// Queues a mail; returns its Message-ID (without angle brackets).
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
@@ -33,8 +38,24 @@ pub async fn enqueue(
     mail_from: &str,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
-    let message_id = format!("{}@{}", uuid::Uuid::new_v4(), sender_domain(mail_from));
+    let message_id = new_message_id(mail_from);
+    enqueue_with_id(conn, mail, message_id.clone(), None, now).await?;
+    Ok(message_id)
+}
+
+/// Queues the mail that delivers `dialogue_message_id` (a message in a
+/// case's dialogue, whose delivery state the outbox job keeps).
+pub async fn enqueue_with_id(
+    conn: &impl ConnectionTrait,
+    mail: NewMail,
+    message_id: String,
+    dialogue_message_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     mail_outbox::ActiveModel {
+        channel: Set(CHANNEL_EMAIL.into()),
+        dialogue_message_id: Set(dialogue_message_id),
+        parked: Set(false),
         case_id: Set(mail.case_id),
         to_addr: Set(mail.to),
         subject: Set(mail.subject),
@@ -51,7 +72,57 @@ pub async fn enqueue(
     }
     .insert(conn)
     .await?;
-    Ok(message_id)
+    Ok(())
+}
+
+pub const CHANNEL_EMAIL: &str = "email";
+pub const CHANNEL_SMS: &str = "sms";
+
+/// Queues an SMS answer (sent by the outbox job, never inside a request).
+pub async fn enqueue_sms(
+    conn: &impl ConnectionTrait,
+    case_id: i32,
+    to: &str,
+    body: &str,
+    dialogue_message_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    mail_outbox::ActiveModel {
+        channel: Set(CHANNEL_SMS.into()),
+        dialogue_message_id: Set(Some(dialogue_message_id)),
+        parked: Set(false),
+        case_id: Set(Some(case_id)),
+        to_addr: Set(to.to_string()),
+        subject: Set(String::new()),
+        body: Set(body.to_string()),
+        message_id: Set(format!("sms-{}", uuid::Uuid::new_v4())),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        in_reply_to: Set(None),
+        references_hdr: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Why a mail was not taken, and whether trying again could help.
+#[derive(Debug)]
+pub struct SendError {
+    pub message: String,
+    /// The server refused it for good (a 5xx answer): retrying the same
+    /// mail will not help, so it waits for a handler.
+    pub permanent: bool,
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// The SMTP side. Without `SMTP_URL` mail stays queued.
@@ -81,10 +152,25 @@ impl Mailer {
         self.transport.is_some()
     }
 
-    pub async fn send(&self, row: &mail_outbox::Model) -> anyhow::Result<()> {
+    pub async fn send(&self, row: &mail_outbox::Model) -> Result<(), SendError> {
         let Some(t) = &self.transport else {
-            anyhow::bail!("no SMTP_URL configured");
+            return Err(SendError {
+                message: "no SMTP_URL configured".into(),
+                permanent: false,
+            });
         };
+        let msg = self.build(row).map_err(|e| SendError {
+            message: e.to_string(),
+            permanent: true,
+        })?;
+        t.send(msg).await.map_err(|e| SendError {
+            permanent: e.is_permanent(),
+            message: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    fn build(&self, row: &mail_outbox::Model) -> anyhow::Result<Message> {
         let mut b = Message::builder()
             .from(self.from.clone())
             .to(row.to_addr.parse()?)
@@ -101,8 +187,6 @@ impl Mailer {
                 .join(" ");
             b = b.references(v);
         }
-        let msg = b.header(ContentType::TEXT_PLAIN).body(row.body.clone())?;
-        t.send(msg).await?;
-        Ok(())
+        Ok(b.header(ContentType::TEXT_PLAIN).body(row.body.clone())?)
     }
 }

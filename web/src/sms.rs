@@ -14,7 +14,12 @@ pub struct Twilio {
     base: String,
     account: Option<(String, String)>,
     from: Option<String>,
+    /// Where Twilio reports delivered / undelivered (signed like every webhook).
+    status_callback: String,
 }
+
+/// The path Twilio posts delivery reports to.
+pub const STATUS_CALLBACK_PATH: &str = "/webhooks/twilio/sms/status";
 
 /// Why an SMS was not sent, with Twilio's own code when it gave one.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -25,6 +30,16 @@ pub enum SmsError {
     Refused { code: i64, message: String },
     #[error("Twilio could not be reached: {0}")]
     Unreachable(String),
+}
+
+impl SmsError {
+    /// Twilio said no: sending the same message again will not help.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            SmsError::Refused { code, .. } => !(*code == 429 || (500..600).contains(code)),
+            SmsError::NotConfigured | SmsError::Unreachable(_) => false,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -51,6 +66,10 @@ impl Twilio {
                 .as_ref()
                 .map(|t| (t.account_sid.clone(), t.auth_token.clone())),
             from: config.twilio_sms_from.clone(),
+            status_callback: format!(
+                "{}{STATUS_CALLBACK_PATH}",
+                config.public_base_url.trim_end_matches('/')
+            ),
         })
     }
 
@@ -73,7 +92,12 @@ impl Twilio {
             .http
             .post(url)
             .basic_auth(sid, Some(token))
-            .form(&[("To", to), (from_field, from.as_str()), ("Body", body)])
+            .form(&[
+                ("To", to),
+                (from_field, from.as_str()),
+                ("Body", body),
+                ("StatusCallback", self.status_callback.as_str()),
+            ])
             .send()
             .await
             .map_err(|e| SmsError::Unreachable(e.without_url().to_string()))?;

@@ -114,7 +114,7 @@ complaint-receipt-reference = Reference
 complaint-receipt-received = Received
 complaint-receipt-deadline = You will get an answer by
 complaint-receipt-promise = One of us will read your complaint and answer you personally.
-complaint-receipt-email = We have sent a confirmation to your e-mail address.
+complaint-receipt-email = A confirmation will be sent to your e-mail address.
 receipt-mail-subject = We have received your inquiry [{ $reference }]
 receipt-mail-body =
     Hello,

@@ -114,7 +114,7 @@ complaint-receipt-reference = Referanse
 complaint-receipt-received = Mottatt
 complaint-receipt-deadline = Du får svar senest
 complaint-receipt-promise = En av oss leser klagen og svarer deg personlig.
-complaint-receipt-email = Vi har sendt en bekreftelse til e-postadressen din.
+complaint-receipt-email = Vi sender en bekreftelse til e-postadressen din.
 receipt-mail-subject = Vi har mottatt henvendelsen din [{ $reference }]
 receipt-mail-body =
     Hei,

@@ -3,12 +3,14 @@
 //! stops the clock), internal notes, assignment, category, close and reopen.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{CaseStatus, Channel, Direction};
+use entity::enums::{CaseStatus, Channel, Delivery, Direction};
 use entity::{campaign, case, client, message};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
+
+use super::cases::ANSWER_WITHIN;
 
 use super::audit::{self, Actor, Entry};
 use crate::mail::{self, NewMail};
@@ -120,15 +122,16 @@ fn thread_ids(messages: &[message::Model]) -> Vec<String> {
         .collect()
 }
 
-/// Marks the first answer (norm 4.4.3: it stops the clock) and writes the
-/// message, in the caller's transaction.
+/// Writes an outbound answer as queued, in the caller's transaction; the
+/// case counts as answered only once the outbox job sent it (norm 4.4.3,
+/// `domain::delivery`).
 async fn record_answer(
     conn: &impl ConnectionTrait,
     c: &case::Model,
     by: &Actor,
     channel: Channel,
     body: &str,
-    external_id: String,
+    external_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<message::Model, DbErr> {
     let m = message::ActiveModel {
@@ -137,21 +140,14 @@ async fn record_answer(
         channel: Set(channel),
         body: Set(body.to_string()),
         created_at: Set(now),
-        external_id: Set(Some(external_id)),
+        external_id: Set(external_id),
         author_id: Set(by.id),
+        delivery: Set(Some(Delivery::Queued)),
         ..Default::default()
     }
     .insert(conn)
     .await?;
     super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
-    let mut am = c.clone().into_active_model();
-    if c.first_response_at.is_none() {
-        am.first_response_at = Set(Some(now));
-    }
-    if c.status == CaseStatus::Open {
-        am.status = Set(CaseStatus::Answered);
-    }
-    am.update(conn).await?;
     audit::record(
         conn,
         now,
@@ -171,7 +167,8 @@ pub struct Outbound<'a> {
     pub centre_name: &'a str,
 }
 
-/// Sends one individual answer for one case.
+/// Queues one individual answer for one case (e-mail or SMS: both leave
+/// through the outbox job, never inside the request).
 pub async fn answer(
     db: &DatabaseConnection,
     out: &Outbound<'_>,
@@ -186,15 +183,26 @@ pub async fn answer(
         return Err(AnswerError::Empty);
     }
     let c = &view.case;
-    match channel {
+    let (txn, m) = match channel {
         AnswerChannel::Email => {
             if body.chars().count() > MAX_ANSWER_CHARS {
                 return Err(AnswerError::TooLong);
             }
             let to = c.consumer_email.clone().ok_or(AnswerError::NoEmail)?;
             let ids = thread_ids(&view.messages);
-            let (txn, _write) = crate::db::begin_write(db).await?;
-            let message_id = mail::enqueue(
+            let message_id = mail::new_message_id(out.mail_from);
+            let (txn, write) = crate::db::begin_write(db).await?;
+            let m = record_answer(
+                &txn,
+                c,
+                by,
+                Channel::Email,
+                body,
+                Some(message_id.clone()),
+                now,
+            )
+            .await?;
+            mail::enqueue_with_id(
                 &txn,
                 NewMail {
                     case_id: Some(c.id),
@@ -204,26 +212,31 @@ pub async fn answer(
                     in_reply_to: ids.last().cloned(),
                     references: (!ids.is_empty()).then(|| ids.join(" ")),
                 },
-                out.mail_from,
+                message_id,
+                Some(m.id),
                 now,
             )
             .await?;
-            let m = record_answer(&txn, c, by, Channel::Email, body, message_id, now).await?;
-            txn.commit().await?;
-            Ok(m)
+            ((txn, write), m)
         }
         AnswerChannel::Sms => {
             if body.chars().count() > MAX_SMS_CHARS {
                 return Err(AnswerError::TooLong);
             }
             let to = c.consumer_phone.clone().ok_or(AnswerError::NoPhone)?;
-            let sid = out.twilio.send_sms(&to, body).await?;
-            let (txn, _write) = crate::db::begin_write(db).await?;
-            let m = record_answer(&txn, c, by, Channel::Sms, body, sid, now).await?;
-            txn.commit().await?;
-            Ok(m)
+            if !out.twilio.sms_configured() {
+                return Err(AnswerError::Sms(SmsError::NotConfigured));
+            }
+            let (txn, write) = crate::db::begin_write(db).await?;
+            let m = record_answer(&txn, c, by, Channel::Sms, body, None, now).await?;
+            mail::enqueue_sms(&txn, c.id, &to, body, m.id, now).await?;
+            ((txn, write), m)
         }
-    }
+    };
+    let (txn, _write) = txn;
+    super::delivery::settle(&txn, c.id).await?;
+    txn.commit().await?;
+    Ok(m)
 }
 
 /// An internal note: kept with the case, never sent.
@@ -269,7 +282,6 @@ pub async fn add_note(
 pub enum Change {
     Assign(Option<i32>),
     Category(String),
-    Close,
     Reopen,
 }
 
@@ -291,11 +303,6 @@ pub async fn change(
             am.category = Set(cat.clone());
             ("case.category", Some(cat))
         }
-        Change::Close => {
-            am.status = Set(CaseStatus::Closed);
-            am.closed_at = Set(Some(now));
-            ("case.close", None)
-        }
         Change::Reopen => {
             // Back in dialogue; the clock stays stopped once it was answered.
             am.status = Set(if c.first_response_at.is_some() {
@@ -304,6 +311,8 @@ pub async fn change(
                 CaseStatus::Open
             });
             am.closed_at = Set(None);
+            am.close_reason = Set(None);
+            am.duplicate_of = Set(None);
             ("case.reopen", None)
         }
     };
@@ -313,4 +322,190 @@ pub async fn change(
     e.detail = detail;
     audit::record(&txn, now, by, e).await?;
     txn.commit().await
+}
+
+/// Why a case with no sent answer is closed (`lukkegrunn`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// `ingen-kontaktinfo`: no way to reach the person.
+    NoContact,
+    /// `duplikat`: the same inquiry as another case (its reference).
+    Duplicate(String),
+    /// `spam`
+    Spam,
+    /// `besvart-per-telefon`: answered by telephone, with what was said.
+    /// An individual answer (norm 4.4.3): it counts as answered.
+    AnsweredByPhone(String),
+}
+
+pub const CLOSE_REASONS: &[&str] = &[
+    "ingen-kontaktinfo",
+    "duplikat",
+    "spam",
+    "besvart-per-telefon",
+];
+
+impl CloseReason {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CloseReason::NoContact => "ingen-kontaktinfo",
+            CloseReason::Duplicate(_) => "duplikat",
+            CloseReason::Spam => "spam",
+            CloseReason::AnsweredByPhone(_) => "besvart-per-telefon",
+        }
+    }
+}
+
+/// `close_reason` of a case answered by telephone: that is an answer.
+pub const ANSWERED_BY_PHONE: &str = "besvart-per-telefon";
+
+/// Closed without an answer: the statistics count it apart, never as
+/// answered within 24 hours.
+pub fn closed_without_answer(c: &case::Model) -> bool {
+    c.first_response_at.is_none()
+        && c.close_reason
+            .as_deref()
+            .is_some_and(|r| r != ANSWERED_BY_PHONE)
+}
+
+/// Why a close was refused; the form field it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum CloseError {
+    #[error("a case with no sent answer needs a reason to be closed")]
+    ReasonMissing,
+    #[error("a duplicate needs the other case's reference")]
+    DuplicateMissing,
+    #[error("no other case has that reference")]
+    DuplicateUnknown,
+    #[error("what was said on the telephone is missing")]
+    NoteMissing,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl CloseError {
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            CloseError::ReasonMissing => "close-error-reason",
+            CloseError::DuplicateMissing => "close-error-duplicate",
+            CloseError::DuplicateUnknown => "close-error-duplicate-unknown",
+            CloseError::NoteMissing => "close-error-note",
+            CloseError::Db(_) => "answer-error-internal",
+        }
+    }
+    /// The form field to mark.
+    pub fn field(&self) -> &'static str {
+        match self {
+            CloseError::DuplicateMissing | CloseError::DuplicateUnknown => "duplikat_av",
+            CloseError::NoteMissing => "lukk-notat",
+            _ => "lukkegrunn",
+        }
+    }
+}
+
+/// Parses the close form: `lukkegrunn` with `duplikat_av` or `notat`.
+pub fn parse_close_reason(
+    code: &str,
+    duplicate_of: &str,
+    note: &str,
+) -> Result<Option<CloseReason>, CloseError> {
+    Ok(Some(match code.trim() {
+        "" => return Ok(None),
+        "ingen-kontaktinfo" => CloseReason::NoContact,
+        "spam" => CloseReason::Spam,
+        "duplikat" => {
+            let r = duplicate_of.trim().to_uppercase();
+            if r.is_empty() {
+                return Err(CloseError::DuplicateMissing);
+            }
+            CloseReason::Duplicate(r)
+        }
+        "besvart-per-telefon" => {
+            let n = note.trim();
+            if n.is_empty() {
+                return Err(CloseError::NoteMissing);
+            }
+            if n.chars().count() > MAX_ANSWER_CHARS {
+                return Err(CloseError::NoteMissing);
+            }
+            CloseReason::AnsweredByPhone(n.to_string())
+        }
+        _ => return Err(CloseError::ReasonMissing),
+    }))
+}
+
+/// Closes a case. One whose answer went out closes as it is; one with no
+/// sent answer needs a reason. Answered by telephone writes the call as an
+/// answer in the dialogue and counts as answered now (norm 4.4.3).
+pub async fn close(
+    db: &DatabaseConnection,
+    c: &case::Model,
+    by: &Actor,
+    reason: Option<CloseReason>,
+    now: DateTime<Utc>,
+) -> Result<(), CloseError> {
+    let answered = c.first_response_at.is_some();
+    let reason = match (answered, reason) {
+        (true, _) => None,
+        (false, None) => return Err(CloseError::ReasonMissing),
+        (false, Some(r)) => Some(r),
+    };
+    if let Some(CloseReason::Duplicate(other)) = &reason {
+        let found = find(db, other).await?;
+        if found.is_none_or(|o| o.id == c.id) {
+            return Err(CloseError::DuplicateUnknown);
+        }
+    }
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    let mut am = c.clone().into_active_model();
+    am.status = Set(CaseStatus::Closed);
+    am.closed_at = Set(Some(now));
+    am.close_reason = Set(reason.as_ref().map(|r| r.code().to_string()));
+    am.duplicate_of = Set(match &reason {
+        Some(CloseReason::Duplicate(o)) => Some(o.clone()),
+        _ => None,
+    });
+    if let Some(CloseReason::AnsweredByPhone(note)) = &reason {
+        message::ActiveModel {
+            case_id: Set(c.id),
+            direction: Set(Direction::Outbound),
+            channel: Set(Channel::Phone),
+            body: Set(note.clone()),
+            created_at: Set(now),
+            author_id: Set(by.id),
+            delivery: Set(Some(Delivery::Sent)),
+            delivery_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        am.first_response_at = Set(Some(now));
+    }
+    am.update(&txn).await?;
+    super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
+    let mut e = Entry::new("case.close").object("case", &c.reference);
+    e.detail = reason.as_ref().map(|r| r.code().to_string());
+    audit::record(&txn, now, by, e).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A consumer wrote again to a closed case. Closed without an answer, it
+/// opens again as a new inquiry with a fresh 24-hour deadline (norm 4.4.3);
+/// closed after an answer, it is back in dialogue with its clock stopped.
+pub fn reopened_by_consumer(c: &case::Model, now: DateTime<Utc>) -> case::ActiveModel {
+    let mut am = c.clone().into_active_model();
+    am.closed_at = Set(None);
+    if closed_without_answer(c) {
+        am.status = Set(CaseStatus::Open);
+        am.received_at = Set(now);
+        am.due_at = Set(now + ANSWER_WITHIN);
+        am.close_reason = Set(None);
+        am.duplicate_of = Set(None);
+        am.at_risk_alerted_at = Set(None);
+        am.breach_alerted_at = Set(None);
+    } else {
+        am.status = Set(CaseStatus::Answered);
+    }
+    am
 }

@@ -181,6 +181,7 @@ pub async fn join(
             "a message that opens a new case cannot join one".into(),
         ));
     }
+    let received_at = m.received_at;
     let msg = message::ActiveModel {
         case_id: Set(c.id),
         direction: Set(Direction::Inbound),
@@ -193,9 +194,10 @@ pub async fn join(
     .insert(conn)
     .await?;
     if let Followup::Reopen(status) = decision {
-        let mut am: case::ActiveModel = c.clone().into();
+        // Closed without an answer, it comes back as a new inquiry with a
+        // fresh 24-hour deadline (norm 4.4.3); see `reopened_by_consumer`.
+        let mut am = super::case_work::reopened_by_consumer(c, received_at);
         am.status = Set(status);
-        am.closed_at = Set(None);
         am.update(conn).await?;
     }
     super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
@@ -233,6 +235,9 @@ mod tests {
             breach_alerted_at: None,
             legal_hold_reason: None,
             legal_hold_at: None,
+            delivery_flag: None,
+            close_reason: None,
+            duplicate_of: None,
         }
     }
 

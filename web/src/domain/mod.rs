@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod centre;
 pub mod charts;
 pub mod complaints;
+pub mod delivery;
 pub mod email;
 pub mod inbound;
 pub mod inbound_mail;

@@ -323,6 +323,7 @@ fn facts_of(c: &case::Model) -> case_fact::ActiveModel {
             .first_response_at
             .is_some_and(|t| t - c.received_at <= ANSWER_WITHIN)),
         first_response_secs: Set(first),
+        closed_without_answer: Set(super::case_work::closed_without_answer(c)),
         ..Default::default()
     }
 }

@@ -526,6 +526,9 @@ pub struct Sla {
     pub group: String,
     pub inquiries: u64,
     pub answered_within_24h: u64,
+    /// Closed without an answer (spam, duplicate, no contact): counted
+    /// apart, never as answered.
+    pub closed_without_answer: u64,
     /// Share answered within 24 hours, of those whose 24 hours have passed or that were answered.
     pub share_within: Option<f64>,
     pub median_first_answer_secs: Option<i64>,
@@ -541,8 +544,17 @@ fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
     Some(sorted[rank - 1])
 }
 
-/// (group key, answered within?, seconds to first answer) of each decided inquiry.
-type Inquiry = (String, String, String, bool, Option<i64>, Option<NaiveDate>);
+/// (channel, client, campaign, answered within?, seconds to first answer,
+/// day received, closed without an answer?) of each decided inquiry.
+type Inquiry = (
+    String,
+    String,
+    String,
+    bool,
+    Option<i64>,
+    Option<NaiveDate>,
+    bool,
+);
 
 async fn inquiries(
     conn: &impl ConnectionTrait,
@@ -577,7 +589,8 @@ async fn inquiries(
         let secs = c
             .first_response_at
             .map(|t| (t - c.received_at).num_seconds());
-        if secs.is_none() && now < c.due_at {
+        let unanswered_close = super::case_work::closed_without_answer(&c);
+        if secs.is_none() && now < c.due_at && !unanswered_close {
             continue; // still on the clock: not decided yet
         }
         let (camp, cl) = label(c.campaign_id);
@@ -588,6 +601,7 @@ async fn inquiries(
             secs.is_some_and(|s| s <= ANSWER_WITHIN.num_seconds()),
             secs,
             Some(c.received_at.with_timezone(&Oslo).date_naive()),
+            unanswered_close,
         ));
     }
     for f in case_fact::Entity::find()
@@ -604,9 +618,10 @@ async fn inquiries(
             f.channel.as_str().to_string(),
             cl,
             camp,
-            f.answered_within24h,
+            f.answered_within24h && !f.closed_without_answer,
             f.first_response_secs,
             Some(f.received_on),
+            f.closed_without_answer,
         ));
     }
     Ok(out)
@@ -620,6 +635,7 @@ fn sla_of(group: String, items: &[&Inquiry]) -> Sla {
         group,
         inquiries: items.len() as u64,
         answered_within_24h: within,
+        closed_without_answer: items.iter().filter(|i| i.6).count() as u64,
         share_within: (!items.is_empty()).then(|| within as f64 / items.len() as f64),
         median_first_answer_secs: percentile(&secs, 0.5),
         p90_first_answer_secs: percentile(&secs, 0.9),

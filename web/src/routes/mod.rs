@@ -56,11 +56,16 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", dialer::router(state.clone()))
         // With a token: POST /api/v1/stats/daily, GET /api/v1/stats?from&to&format
         .nest("/api/v1", api_stats::router())
-        // POST /webhooks/twilio/{voice,voice/meny,voice/recording,voice/transcription,sms}
+        // POST /webhooks/twilio/{voice,voice/meny,voice/recording,voice/transcription,sms,sms/status}
         // (64 KiB) and POST /webhooks/email (the mail size limit): their own limits.
         .merge(webhooks::router(state.clone()))
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        // Every error page, public or back office, drawn in one place.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::error::render_errors,
+        ))
         .layer(middleware::from_fn(remember_lang))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

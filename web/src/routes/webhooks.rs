@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/webhooks/twilio/voice/recording", post(recording))
         .route("/webhooks/twilio/voice/transcription", post(transcription))
         .route("/webhooks/twilio/sms", post(sms))
+        .route(crate::sms::STATUS_CALLBACK_PATH, post(sms_status))
         .route_layer(middleware::from_fn_with_state(state, verify_twilio));
     // The whole message arrives in the body; `email` reads it with the mail limit.
     let email = Router::new().route("/webhooks/email", post(email));
@@ -427,4 +428,60 @@ fn mail_error(e: MailError) -> Response {
         }
     };
     (status, Json(serde_json::json!({"error": e.to_string()}))).into_response()
+}
+
+#[derive(Deserialize)]
+struct SmsStatus {
+    #[serde(rename = "MessageSid", default)]
+    message_sid: String,
+    #[serde(rename = "MessageStatus", default)]
+    message_status: String,
+    #[serde(rename = "ErrorCode", default)]
+    error_code: String,
+}
+
+/// `POST /webhooks/twilio/sms/status`: Twilio's delivery report on an SMS
+/// answer (the `StatusCallback` given on the send). Signed like every Twilio
+/// webhook; each (SID, status) is applied once, so a replay changes nothing.
+/// An SID we do not know (yet) is not recorded, so a later retry still counts.
+async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
+    let r: Result<&'static str, AppError> = async {
+        let st: SmsStatus = form(&body)?;
+        if st.message_sid.is_empty() || st.message_status.is_empty() {
+            return Err(AppError::BadRequest("MessageSid or MessageStatus missing"));
+        }
+        let Some(_) = crate::domain::delivery::reported(&st.message_status) else {
+            return Ok("ignored");
+        };
+        let now = s.clock.now();
+        let key = format!("sms-status:{}:{}", st.message_sid, st.message_status);
+        let (txn, _write) = crate::db::begin_write(&s.db).await?;
+        if inbound::claim(&txn, &key, now).await?.is_some() {
+            txn.rollback().await?;
+            return Ok("duplicate");
+        }
+        let outcome = crate::domain::delivery::report(
+            &txn,
+            &st.message_sid,
+            &st.message_status,
+            Some(st.error_code.as_str()),
+        )
+        .await?;
+        if outcome == crate::domain::delivery::ReportOutcome::Ignored {
+            txn.rollback().await?;
+            return Ok("ignored");
+        }
+        inbound::answer(&txn, &key, "applied").await?;
+        txn.commit().await?;
+        Ok("applied")
+    }
+    .await;
+    match r {
+        Ok(outcome) => {
+            tracing::info!(outcome, "SMS status report");
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(AppError::BadRequest(why)) => (StatusCode::BAD_REQUEST, why).into_response(),
+        Err(e) => e.into_json_response(),
+    }
 }

@@ -40,6 +40,11 @@ const ROUTES: &[(&str, &str, Role)] = &[
     ("POST", "/admin/saker/{ref}/lukk", Role::Handler),
     ("POST", "/admin/saker/{ref}/gjenapne", Role::Handler),
     ("POST", "/admin/saker/{ref}/svar", Role::Handler),
+    (
+        "POST",
+        "/admin/saker/{ref}/meldinger/1/send-igjen",
+        Role::Handler,
+    ),
     ("GET", "/admin/passord", Role::Handler),
     ("GET", "/admin/innstillinger", Role::Admin),
     ("POST", "/admin/innstillinger", Role::Admin),

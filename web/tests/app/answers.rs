@@ -107,6 +107,9 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
+        innsyn::jobs::outbox::dispatch_due(&app.state)
+            .await
+            .unwrap();
         let reqs = app.twilio.requests();
         assert_eq!(reqs.len(), 1);
         let q = &reqs[0];
@@ -131,6 +134,11 @@ dual!(
             q.form.get("Body").map(String::as_str),
             Some("Hei! Du er nå reservert.")
         );
+        assert_eq!(
+            q.form.get("StatusCallback").map(String::as_str),
+            Some("http://127.0.0.1:3000/webhooks/twilio/sms/status"),
+            "Twilio is told where to report delivery"
+        );
         let c = case_of(&app, &reference).await;
         assert!(c.first_response_at.is_some());
         let out = message::Entity::find()
@@ -144,7 +152,7 @@ dual!(
 );
 
 dual!(
-    a_failing_sms_keeps_the_draft_shows_twilios_error_and_leaves_the_clock_running,
+    a_refused_sms_is_marked_failed_with_twilios_reason_and_the_clock_keeps_running,
     |app: TestApp| async move {
         let reference = open_case(&app, None, Some("912 34 567")).await;
         let s = app.sign_in_as(Role::Handler).await;
@@ -152,30 +160,39 @@ dual!(
             21211,
             "The 'To' number +4791234567 is not a valid phone number.",
         );
-        let draft = "Hei, dette utkastet må ikke bli borte.";
         let r = app
             .post_as(
                 &format!("/admin/saker/{reference}/svar"),
-                &[("kanal", "sms"), ("tekst", draft)],
+                &[
+                    ("kanal", "sms"),
+                    ("tekst", "Hei, dette svaret blir avvist."),
+                ],
                 &s,
             )
             .await;
-        assert_eq!(r.status, 502);
-        assert_eq!(r.text("textarea#tekst").as_deref(), Some(draft));
-        let notice = r.text("#notice").unwrap();
-        assert!(
-            notice.contains("21211") && notice.contains("not a valid phone number"),
-            "{notice}"
-        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        innsyn::jobs::outbox::dispatch_due(&app.state)
+            .await
+            .unwrap();
         let c = case_of(&app, &reference).await;
         assert_eq!(c.first_response_at, None);
         assert_eq!(c.status, CaseStatus::Open);
-        let outbound = message::Entity::find()
-            .filter(message::Column::Direction.eq(Direction::Outbound))
-            .all(&app.db)
+        assert_eq!(c.delivery_flag.as_deref(), Some("failed"));
+        let page = app.get_as(&format!("/admin/saker/{reference}"), &s).await;
+        let state = page.text(".message.outbound .delivery").unwrap();
+        assert!(
+            state.contains("Svaret ble ikke sendt")
+                && state.contains("21211")
+                && state.contains("not a valid phone number"),
+            "{state}"
+        );
+        assert_eq!(page.count(".message.outbound button.retry"), 1);
+        // Refused for good: parked, not retried by the job on its own.
+        app.clock.advance(chrono::Duration::hours(7));
+        innsyn::jobs::outbox::dispatch_due(&app.state)
             .await
             .unwrap();
-        assert!(outbound.is_empty());
+        assert_eq!(app.twilio.requests().len(), 1);
     }
 );
 
@@ -213,8 +230,12 @@ dual!(
             &s,
         )
         .await;
-        app.post_as(&format!("/admin/saker/{reference}/lukk"), &[], &s)
-            .await;
+        app.post_as(
+            &format!("/admin/saker/{reference}/lukk"),
+            &[("lukkegrunn", "ingen-kontaktinfo")],
+            &s,
+        )
+        .await;
         let c = case_of(&app, &reference).await;
         assert_eq!(
             (c.status, c.category.as_str()),

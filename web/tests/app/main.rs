@@ -6,6 +6,7 @@ mod admin_access;
 mod answers;
 mod complaint;
 mod concurrency;
+mod delivery;
 mod dialer;
 mod dialer_screens;
 mod email_addresses;

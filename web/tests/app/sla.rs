@@ -76,6 +76,9 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
+        innsyn::jobs::outbox::dispatch_due(&app.state)
+            .await
+            .unwrap();
         let c = case::Entity::find()
             .filter(case::Column::Reference.eq(reference.as_str()))
             .one(&app.db)
@@ -99,6 +102,9 @@ dual!(
             &s,
         )
         .await;
+        innsyn::jobs::outbox::dispatch_due(&app.state)
+            .await
+            .unwrap();
         let c2 = case::Entity::find_by_id(c.id)
             .one(&app.db)
             .await

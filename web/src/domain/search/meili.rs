@@ -424,6 +424,9 @@ mod tests {
             breach_alerted_at: None,
             legal_hold_reason: None,
             legal_hold_at: None,
+            delivery_flag: None,
+            close_reason: None,
+            duplicate_of: None,
         }
     }
 
@@ -440,6 +443,9 @@ mod tests {
             created_at: now,
             external_id: None,
             author_id: None,
+            delivery: None,
+            delivery_at: None,
+            delivery_error: None,
         };
         let names = Names {
             clients: HashMap::from([(2, "Fjordkraft Demo AS".to_string())]),

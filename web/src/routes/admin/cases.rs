@@ -13,17 +13,20 @@ use super::{actx, see_other};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
 use crate::domain::audit::{self, Entry};
-use crate::domain::case_work::{self, AnswerChannel, AnswerError, CaseView, Change, Outbound};
+use crate::domain::case_work::{
+    self, AnswerChannel, AnswerError, CaseView, Change, CloseError, Outbound,
+};
 use crate::domain::complaints::CATEGORIES;
+use crate::domain::delivery::{self, RetryError};
 use crate::domain::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
 use crate::domain::recordings::{self, RecordingError};
 use crate::domain::{centre, settings};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::routes::is_htmx;
-use crate::sms::SmsError;
 use crate::state::AppState;
-use crate::views::AdminCtx;
+use crate::views::{AdminCtx, Errs};
+use entity::enums::Delivery;
 
 // ---------- the queue ----------
 
@@ -74,6 +77,23 @@ pub trait QueueView {
     }
     fn state_label(&self, s: &SlaState) -> String {
         self.ctx().t(&format!("sla-{}", s.as_str()))
+    }
+    /// A closed case says so (and whether it was answered), never "answered".
+    fn row_class(&self, r: &QueueRow) -> &'static str {
+        if r.case.status == entity::enums::CaseStatus::Closed {
+            "closed"
+        } else {
+            r.state.as_str()
+        }
+    }
+    fn row_label(&self, r: &QueueRow) -> String {
+        if r.case.status != entity::enums::CaseStatus::Closed {
+            self.state_label(&r.state)
+        } else if case_work::closed_without_answer(&r.case) {
+            self.ctx().t("case-closed-unanswered")
+        } else {
+            self.ctx().t("sla-closed")
+        }
     }
     fn channel_label(&self, r: &QueueRow) -> String {
         self.ctx()
@@ -171,12 +191,19 @@ pub struct CaseScreen {
     view: CaseView,
     users: Vec<user::Model>,
     categories: &'static [&'static str],
+    close_reasons: &'static [&'static str],
     now: DateTime<Utc>,
     /// What the handler was writing when a send failed.
     draft: String,
     draft_channel: String,
     /// A message above the answer form (translated), and whether it is an error.
     notice: Option<(bool, String)>,
+    /// Form fields the handler must correct, with what is wrong.
+    errs: Errs,
+    /// What the close form held when it was refused.
+    close_draft: CloseForm,
+    /// A mail server is configured (`SMTP_URL`): e-mail answers can leave.
+    mail_ready: bool,
     sms_ready: bool,
     recordings: Vec<entity::recording::Model>,
     /// (id, message id, file name, content type, size) of every attachment.
@@ -215,6 +242,71 @@ impl CaseScreen {
     fn is_open(&self) -> bool {
         self.view.case.status != entity::enums::CaseStatus::Closed
     }
+    /// No answer went out: closing needs a reason.
+    fn needs_close_reason(&self) -> bool {
+        self.view.case.first_response_at.is_none()
+    }
+    /// Closed without an answer (with the reason shown).
+    fn closed_without_answer(&self) -> bool {
+        !self.is_open() && case_work::closed_without_answer(&self.view.case)
+    }
+    /// Why the SMS option is off, if it is.
+    fn sms_unavailable(&self) -> Option<String> {
+        if self.view.case.consumer_phone.is_none() {
+            Some(self.ctx.t("case-sms-off-no-phone"))
+        } else if !self.sms_ready {
+            Some(self.ctx.t("case-sms-off-not-configured"))
+        } else {
+            None
+        }
+    }
+    /// The delivery state of an outbound message, in words.
+    fn delivery(&self, m: &entity::message::Model) -> Option<(String, String)> {
+        let d = m.delivery?;
+        let when = m.delivery_at.map(|t| self.ctx.when(&t)).unwrap_or_default();
+        let text = match d {
+            Delivery::Sent if m.channel == entity::enums::Channel::Phone => {
+                self.ctx.ta("delivery-phone", &[("when", when)])
+            }
+            Delivery::Sent | Delivery::Delivered => self
+                .ctx
+                .ta(&format!("delivery-{}", d.as_str()), &[("when", when)]),
+            Delivery::Queued => self.ctx.t("delivery-queued"),
+            Delivery::Failed | Delivery::Undelivered => self.ctx.ta(
+                &format!("delivery-{}", d.as_str()),
+                &[(
+                    "reason",
+                    m.delivery_error.clone().unwrap_or_else(|| "–".into()),
+                )],
+            ),
+        };
+        Some((d.as_str().to_string(), text))
+    }
+    /// The latest answer's trouble, from the dialogue on this page (so the
+    /// banner and the messages agree even when a send lands mid-request).
+    fn flag(&self) -> Option<&'static str> {
+        delivery::flag_of(
+            self.view
+                .messages
+                .iter()
+                .rfind(|m| m.direction == entity::enums::Direction::Outbound)
+                .and_then(|m| m.delivery),
+        )
+    }
+    fn retryable(&self, m: &entity::message::Model) -> bool {
+        matches!(m.delivery, Some(Delivery::Failed | Delivery::Undelivered))
+    }
+    fn close_reason_label(&self) -> String {
+        let r = self.view.case.close_reason.clone().unwrap_or_default();
+        let mut s = self.ctx.tk("close-reason", &r);
+        if let Some(d) = &self.view.case.duplicate_of {
+            s = format!("{s} ({d})");
+        }
+        s
+    }
+    fn reason_chosen(&self, code: &&&str) -> bool {
+        self.close_draft.lukkegrunn == ***code
+    }
 }
 
 async fn load(s: &AppState, reference: &str) -> AppResult<CaseView> {
@@ -242,10 +334,14 @@ async fn screen(
         view: v,
         users: settings::users(&s.db).await?,
         categories: CATEGORIES,
+        close_reasons: case_work::CLOSE_REASONS,
         now: s.clock.now(),
         draft,
         draft_channel,
         notice,
+        errs: Errs::default(),
+        close_draft: CloseForm::default(),
+        mail_ready: s.mailer.is_configured(),
         sms_ready: s.twilio.sms_configured(),
     })
 }
@@ -275,7 +371,7 @@ pub async fn show(
     let path = format!("/admin/saker/{}", v.case.reference);
     let notice = flash
         .ok
-        .filter(|k| ["sent", "note", "saved"].contains(&k.as_str()))
+        .filter(|k| ["queued", "retry", "note", "saved"].contains(&k.as_str()))
         .map(|k| (false, lang.t(&format!("case-flash-{k}"))));
     let channel = default_channel(&v);
     screen(
@@ -317,46 +413,38 @@ pub async fn answer(
 ) -> AppResult<Response> {
     let v = load(&s, &reference).await?;
     let path = format!("/admin/saker/{}", v.case.reference);
-    let Some(channel) = AnswerChannel::parse(&f.kanal) else {
-        return Err(AppError::BadRequest("kanal must be email or sms"));
-    };
-    let centre = centre::get(&s.db).await?;
-    let out = Outbound {
-        twilio: &s.twilio,
-        mail_from: &s.config.mail_from,
-        centre_name: &centre.name,
-    };
-    let now = s.clock.now();
-    match case_work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
-        Ok(_) => {
-            if channel == AnswerChannel::Email {
-                s.kick_outbox();
-            }
-            Ok(see_other(&format!("{path}?ok=sent")))
-        }
-        Err(AnswerError::Db(e)) => Err(e.into()),
-        Err(e) => {
-            let (status, msg) = match &e {
-                AnswerError::Sms(SmsError::Refused { code, message }) => (
-                    StatusCode::BAD_GATEWAY,
-                    lang.ta(
-                        "answer-error-sms-refused",
-                        &[("code", code.to_string()), ("message", message.clone())],
-                    ),
-                ),
-                AnswerError::Sms(SmsError::Unreachable(_)) => (
-                    StatusCode::BAD_GATEWAY,
-                    lang.t("answer-error-sms-unreachable"),
-                ),
-                other => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    lang.t(other.message_key()),
-                ),
+    let refuse = |key: &'static str, field: &'static str| (key, field);
+    let result = match AnswerChannel::parse(&f.kanal) {
+        None => Err(refuse("answer-error-channel", "kanal")),
+        Some(channel) => {
+            let centre = centre::get(&s.db).await?;
+            let out = Outbound {
+                twilio: &s.twilio,
+                mail_from: &s.config.mail_from,
+                centre_name: &centre.name,
             };
-            if let AnswerError::Sms(err) = &e {
-                tracing::warn!(case = %v.case.reference, error = %err, "SMS answer not sent");
+            let now = s.clock.now();
+            match case_work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
+                Ok(_) => Ok(()),
+                Err(AnswerError::Db(e)) => return Err(e.into()),
+                Err(e) => {
+                    let field = match e {
+                        AnswerError::Empty | AnswerError::TooLong => "tekst",
+                        _ => "kanal",
+                    };
+                    Err(refuse(e.message_key(), field))
+                }
             }
-            let page = screen(
+        }
+    };
+    match result {
+        Ok(()) => {
+            s.kick_outbox();
+            Ok(see_other(&format!("{path}?ok=queued")))
+        }
+        Err((key, field)) => {
+            let msg = lang.t(key);
+            let mut page = screen(
                 &s,
                 actx(lang, csrf, &staff, path),
                 v,
@@ -365,7 +453,8 @@ pub async fn answer(
                 Some((true, msg)),
             )
             .await?;
-            Ok((status, page).into_response())
+            page.errs = Errs(vec![(field, key)]);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
@@ -464,12 +553,96 @@ pub async fn category(
     apply(&s, &staff, &reference, Change::Category(f.kategori)).await
 }
 
+/// The close form: `lukkegrunn` (needed when no answer went out), with
+/// `duplikat_av` or `notat`.
+#[derive(Deserialize, Default)]
+pub struct CloseForm {
+    #[serde(default)]
+    lukkegrunn: String,
+    #[serde(default)]
+    duplikat_av: String,
+    #[serde(default)]
+    notat: String,
+}
+
+impl CloseForm {
+    fn lukkegrunn_dup(&self) -> &str {
+        &self.duplikat_av
+    }
+    fn note(&self) -> &str {
+        &self.notat
+    }
+}
+
 pub async fn close(
     State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
     staff: Staff,
     Path(reference): Path<String>,
+    Form(f): Form<CloseForm>,
 ) -> AppResult<Response> {
-    apply(&s, &staff, &reference, Change::Close).await
+    let v = load(&s, &reference).await?;
+    let path = format!("/admin/saker/{}", v.case.reference);
+    let result = match case_work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
+        Ok(reason) => case_work::close(&s.db, &v.case, &staff.actor(), reason, s.clock.now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("{path}?ok=saved"))),
+        Err(CloseError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let key = e.message_key();
+            let channel = default_channel(&v);
+            let mut page = screen(
+                &s,
+                actx(lang, csrf, &staff, path),
+                v,
+                String::new(),
+                channel,
+                Some((true, lang.t(key))),
+            )
+            .await?;
+            page.errs = Errs(vec![(e.field(), key)]);
+            page.close_draft = f;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Sends a failed or undelivered message again (`send-igjen`).
+pub async fn retry(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path((reference, id)): Path<(String, i32)>,
+) -> AppResult<Response> {
+    let v = load(&s, &reference).await?;
+    let now = s.clock.now();
+    let (txn, _write) = crate::db::begin_write(&s.db).await?;
+    match delivery::retry(&txn, &v.case, id, now).await {
+        Ok(_) => {}
+        Err(RetryError::NotFound) => return Err(AppError::NotFound),
+        Err(RetryError::NotRetryable) => {
+            return Err(AppError::BadRequest("that message went out already"));
+        }
+        Err(RetryError::Db(e)) => return Err(e.into()),
+    }
+    audit::record(
+        &txn,
+        now,
+        &staff.actor(),
+        Entry::new("case.answer.retry")
+            .object("case", &v.case.reference)
+            .detail(id.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    drop(_write);
+    s.kick_outbox();
+    Ok(see_other(&format!(
+        "/admin/saker/{}?ok=retry",
+        v.case.reference
+    )))
 }
 
 pub async fn reopen(

@@ -55,6 +55,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/saker/{reference}/lukk", post(cases::close))
         .route("/admin/saker/{reference}/gjenapne", post(cases::reopen))
         .route(
+            "/admin/saker/{reference}/meldinger/{id}/send-igjen",
+            post(cases::retry),
+        )
+        .route(
             "/admin/saker/{reference}/opptak/{id}",
             get(cases::play_recording),
         )
