@@ -99,7 +99,13 @@ async fn retention_screen(
         ctx,
         form,
         errors,
-        preview: retention::preview(&s.db, &p, oslo_today(s.clock.now())).await?,
+        preview: retention::preview(
+            &s.db,
+            &p,
+            oslo_today(s.clock.now()),
+            s.config.abandoned_agent_required_days,
+        )
+        .await?,
         receipts: retention::receipts(&s.db).await?,
     })
 }
