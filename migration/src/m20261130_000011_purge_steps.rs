@@ -56,12 +56,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.drop_table(
-            Table::drop()
-                .table(RecordingTombstones::Table)
-                .to_owned(),
-        )
-        .await?;
+        m.drop_table(Table::drop().table(RecordingTombstones::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -218,7 +218,10 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let (counts, failures) = if dry_run {
                 let p = retention::policy(&db).await?;
                 let days = config.abandoned_agent_required_days;
-                (retention::preview(&db, &p, as_of, days).await?, Default::default())
+                (
+                    retention::preview(&db, &p, as_of, days).await?,
+                    Default::default(),
+                )
             } else {
                 let twilio = innsyn::sms::Twilio::new(&config)?;
                 let opts = retention::RunOptions::of(&config);

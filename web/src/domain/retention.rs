@@ -30,7 +30,7 @@ use super::cases::ANSWER_WITHIN;
 
 mod purge;
 pub use purge::{
-    DEFAULT_ABANDONED_DAYS, Failures, KINDS, Receipt, RunOptions, TwilioDeleter,
+    DEFAULT_ABANDONED_DAYS, Failures, KINDS, RETENTION, Receipt, RunOptions, TwilioDeleter,
     abandoned_before, run, tombstone,
 };
 

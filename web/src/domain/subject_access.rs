@@ -13,8 +13,8 @@ use entity::{
     message, recording, reservation,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::audit::{self, Actor, Entry};
@@ -33,12 +33,30 @@ pub const COVERED: &[(&str, &str)] = &[
     ("cases", "by the consumer's phone or e-mail; erased whole"),
     ("messages", "with their case"),
     ("attachments", "with their message"),
-    ("recordings", "with their case; deleted at Twilio or tombstoned"),
-    ("reservations", "by the number and the numbers in the person's cases; kept unless withdrawn"),
-    ("client_reservations", "by the same numbers; kept: the client's own register"),
-    ("abandoned_calls", "by the same numbers; kept until the agent-required period ends"),
-    ("mail_outbox", "by the address and by the person's cases; erased"),
-    ("inbound_events", "by the delivery ids of the person's messages and recordings; erased"),
+    (
+        "recordings",
+        "with their case; deleted at Twilio or tombstoned",
+    ),
+    (
+        "reservations",
+        "by the number and the numbers in the person's cases; kept unless withdrawn",
+    ),
+    (
+        "client_reservations",
+        "by the same numbers; kept: the client's own register",
+    ),
+    (
+        "abandoned_calls",
+        "by the same numbers; kept until the agent-required period ends",
+    ),
+    (
+        "mail_outbox",
+        "by the address and by the person's cases; erased",
+    ),
+    (
+        "inbound_events",
+        "by the delivery ids of the person's messages and recordings; erased",
+    ),
 ];
 
 /// Who the request is about.
@@ -542,9 +560,7 @@ pub async fn erase(
         .exec(&txn)
         .await?;
     inbound_event::Entity::delete_many()
-        .filter(
-            inbound_event::Column::Key.is_in(held.deliveries.iter().map(|d| d.key.clone())),
-        )
+        .filter(inbound_event::Column::Key.is_in(held.deliveries.iter().map(|d| d.key.clone())))
         .exec(&txn)
         .await?;
     let mut reservations = 0;

@@ -42,6 +42,38 @@ pub const KINDS: [&str; 9] = [
     "mail_outbox",
 ];
 
+/// Every table that can hold a person's data, and the rule that ends it.
+/// The schema walk test holds this against the live schema.
+pub const RETENTION: &[(&str, &str)] = &[
+    (
+        "cases",
+        "closed cases after the dialogue months (norm 4.4.3), unless on legal hold",
+    ),
+    ("messages", "with their case"),
+    ("attachments", "with their message's case"),
+    (
+        "recordings",
+        "after the recording days, at Twilio too; tombstones retried",
+    ),
+    (
+        "reservations",
+        "kept until the person withdraws it: it protects them (norm 4.4.4)",
+    ),
+    (
+        "client_reservations",
+        "kept while the client keeps its register; it replaces or empties it",
+    ),
+    (
+        "abandoned_calls",
+        "after ABANDONED_AGENT_REQUIRED_DAYS (norm 4.6.3)",
+    ),
+    (
+        "mail_outbox",
+        "once sent; with its case; undeliverable staff alerts after 30 days",
+    ),
+    ("inbound_events", "delivery ids after 30 days"),
+];
+
 /// How a run is made.
 #[derive(Clone, Copy, Debug)]
 pub struct RunOptions {
