@@ -311,18 +311,26 @@ async fn delivery_keys(
         .collect())
 }
 
+/// Mail waiting for the person: to their address, or to an address given
+/// in one of their cases. (Alerts to staff about their cases are not theirs;
+/// those go with the cases.)
 async fn mail_of(
     conn: &impl ConnectionTrait,
     s: &Subject,
     cases: &[case::Model],
 ) -> Result<Vec<mail_outbox::Model>, DbErr> {
-    let mut cond = Condition::any()
-        .add(mail_outbox::Column::CaseId.is_in(cases.iter().map(|c| c.id).collect::<Vec<_>>()));
+    let mut addresses: Vec<String> = cases
+        .iter()
+        .filter_map(|c| c.consumer_email.clone())
+        .collect();
     if let Subject::Email(e) = s {
-        cond = cond.add(mail_outbox::Column::ToAddr.eq(e.as_str()));
+        addresses.push(e.clone());
+    }
+    if addresses.is_empty() {
+        return Ok(Vec::new());
     }
     mail_outbox::Entity::find()
-        .filter(cond)
+        .filter(mail_outbox::Column::ToAddr.is_in(addresses))
         .order_by_asc(mail_outbox::Column::Id)
         .all(conn)
         .await
@@ -576,14 +584,14 @@ pub async fn erase(
     }
     let erased = Erased {
         cases: cases.len(),
-        recordings: recs.len() - pending.len(),
+        recordings: recs.len().saturating_sub(pending.len()),
         recordings_pending: pending.len(),
         mail: mail.len(),
         deliveries: held.deliveries.len(),
         wash_files: held.wash_files.len(),
         search_index_copies: held.search_index_copies,
         reservations,
-        reservations_kept: held.reservations.len() - reservations,
+        reservations_kept: held.reservations.len().saturating_sub(reservations),
         client_reservations_kept: held.client_reservations.len(),
         abandoned_calls_kept: held.abandoned_calls.len(),
         abandoned_kept_until: held.abandoned_calls.iter().map(|a| a.kept_until).max(),
