@@ -12,6 +12,7 @@ mod m20261123_000006_stats;
 mod m20261123_000007_search;
 mod m20261123_000008_dialer_screens;
 mod m20261123_000009_queue_indexes;
+mod m20261130_000010_email_normalised;
 mod m20261130_000011_purge_steps;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_search::Migration),
             Box::new(m20261123_000008_dialer_screens::Migration),
             Box::new(m20261123_000009_queue_indexes::Migration),
+            Box::new(m20261130_000010_email_normalised::Migration),
             Box::new(m20261130_000011_purge_steps::Migration),
         ]
     }

@@ -126,11 +126,133 @@ pub async fn open_case(
     Ok(c)
 }
 
+/// What an inbound message that names case `c` (by its reference, a
+/// Message-ID, or the sender's own open case) does to that case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Followup {
+    /// The message joins the case as it stands.
+    Join,
+    /// The message joins the case and opens it again with this status;
+    /// `closed_at` is cleared, so the retention clock starts again at the
+    /// next close (the dialogue is kept 6 months from then, norm 4.4.3).
+    Reopen(CaseStatus),
+    /// The message does not belong in this case: it opens a new one.
+    NewCase,
+}
+
+/// The one rule for what a message does to a case it may belong to.
+/// Only the case's own consumer reopens a closed case; anyone else who
+/// writes into a closed case gets a case of their own, and the closed one
+/// stays as it was. (Whether a stranger may join an open case at all is
+/// decided by how the case was found: see `inbound_mail`.)
+pub fn followup(c: &case::Model, from_consumer: bool) -> Followup {
+    match (c.status, from_consumer) {
+        (CaseStatus::Closed, true) => Followup::Reopen(if c.first_response_at.is_some() {
+            // Back in dialogue; the 24-hour clock stays stopped once answered.
+            CaseStatus::Answered
+        } else {
+            CaseStatus::Open
+        }),
+        (CaseStatus::Closed, false) => Followup::NewCase,
+        _ => Followup::Join,
+    }
+}
+
+/// An inbound message joining an existing case.
+pub struct Joining {
+    pub channel: Channel,
+    pub body: String,
+    /// The provider's id of the message (Message-ID, Twilio's sid).
+    pub external_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Adds `m` to case `c` as [`followup`] decided (`Join` or `Reopen`; a
+/// `NewCase` decision is the caller's to act on and is refused here).
+/// Run it inside a transaction.
+pub async fn join(
+    conn: &impl ConnectionTrait,
+    c: &case::Model,
+    decision: Followup,
+    m: Joining,
+) -> Result<message::Model, DbErr> {
+    if decision == Followup::NewCase {
+        return Err(DbErr::Custom(
+            "a message that opens a new case cannot join one".into(),
+        ));
+    }
+    let msg = message::ActiveModel {
+        case_id: Set(c.id),
+        direction: Set(Direction::Inbound),
+        channel: Set(m.channel),
+        body: Set(m.body),
+        created_at: Set(m.received_at),
+        external_id: Set(m.external_id),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    if let Followup::Reopen(status) = decision {
+        let mut am: case::ActiveModel = c.clone().into();
+        am.status = Set(status);
+        am.closed_at = Set(None);
+        am.update(conn).await?;
+    }
+    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
+    Ok(msg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
     use chrono_tz::Europe::Oslo;
+
+    fn a_case(status: CaseStatus, answered: bool) -> case::Model {
+        let t = Utc.with_ymd_and_hms(2026, 11, 18, 10, 0, 0).unwrap();
+        case::Model {
+            id: 1,
+            reference: "K-2026-000001".into(),
+            source_key: None,
+            channel: Channel::Email,
+            consumer_name: None,
+            consumer_phone: None,
+            consumer_email: Some("kari@example.no".into()),
+            called_from: None,
+            caller_number_id: None,
+            campaign_id: None,
+            client_id: None,
+            category: "other".into(),
+            status,
+            received_at: t,
+            due_at: due_at(t),
+            first_response_at: answered.then_some(t),
+            closed_at: (status == CaseStatus::Closed).then_some(t),
+            assignee_id: None,
+            at_risk_alerted_at: None,
+            breach_alerted_at: None,
+            legal_hold_reason: None,
+            legal_hold_at: None,
+        }
+    }
+
+    #[test]
+    fn only_the_consumer_reopens_a_closed_case_and_anyone_else_gets_a_new_one() {
+        let closed = a_case(CaseStatus::Closed, true);
+        assert_eq!(
+            followup(&closed, true),
+            Followup::Reopen(CaseStatus::Answered)
+        );
+        assert_eq!(
+            followup(&a_case(CaseStatus::Closed, false), true),
+            Followup::Reopen(CaseStatus::Open)
+        );
+        assert_eq!(followup(&closed, false), Followup::NewCase);
+        for status in [CaseStatus::Open, CaseStatus::Answered] {
+            assert_eq!(followup(&a_case(status, true), true), Followup::Join);
+            assert_eq!(followup(&a_case(status, true), false), Followup::Join);
+        }
+    }
 
     #[test]
     fn references_are_prefix_year_and_six_digits() {

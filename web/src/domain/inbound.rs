@@ -147,6 +147,9 @@ pub async fn inbound_sms(
         reservations::reserve(conn, from, ReservationSource::Sms, now).await?;
         return Ok(SmsOutcome::Reserved);
     }
+    // Only the sender's own case: a text joins the case whose consumer has
+    // this number. A case reference in the text grants nothing; it stays
+    // in the words of whatever case the text opens or joins.
     let open = case::Entity::find()
         .filter(case::Column::ConsumerPhone.eq(from.as_str()))
         .filter(case::Column::Status.ne(CaseStatus::Closed))
@@ -154,18 +157,18 @@ pub async fn inbound_sms(
         .one(conn)
         .await?;
     if let Some(c) = open {
-        message::ActiveModel {
-            case_id: Set(c.id),
-            direction: Set(Direction::Inbound),
-            channel: Set(Channel::Sms),
-            body: Set(body.to_string()),
-            created_at: Set(now),
-            external_id: Set(Some(message_sid.to_string())),
-            ..Default::default()
-        }
-        .insert(conn)
+        cases::join(
+            conn,
+            &c,
+            cases::followup(&c, true),
+            cases::Joining {
+                channel: Channel::Sms,
+                body: body.to_string(),
+                external_id: Some(message_sid.to_string()),
+                received_at: now,
+            },
+        )
         .await?;
-        super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
         return Ok(SmsOutcome::AddedTo(c.reference));
     }
     let c = cases::open_case(

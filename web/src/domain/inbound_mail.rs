@@ -1,10 +1,23 @@
 //! Inbound e-mail: one function for the webhook and the MTA pipe. Threads a
-//! reply into its case (reference in the subject, or In-Reply-To/References
-//! naming one of our messages), else opens a case on the 24-hour clock.
+//! reply into its case, else opens a case on the 24-hour clock.
 //! Auto-replies, bounces and list mail never open a case or get an answer.
+//!
+//! Knowing a case reference grants nothing: references are printed on
+//! letters and receipts. A mail joins an existing case only when
+//! - it answers one of our own outbound Message-IDs (In-Reply-To or
+//!   References; they are random and only ever sent to the case's
+//!   address), or
+//! - it comes from the case's own consumer (addresses compared in their
+//!   normalised form, see `email`) and names the case by the reference in
+//!   its subject or by the Message-ID of an earlier mail in the case.
+//!
+//! Anyone else's mail opens a new case (its subject, reference included, is
+//! the first line of that case's first message), and never adds to,
+//! reopens or changes the other case. A closed case is reopened only by
+//! its own consumer ([`cases::followup`]).
 
 use chrono::{DateTime, Utc};
-use entity::enums::{CaseStatus, Channel, Direction};
+use entity::enums::{Channel, Direction};
 use entity::{attachment, case, message};
 use mail_parser::{MessageParser, MimeHeaders};
 use sea_orm::{
@@ -12,7 +25,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::cases::{self, NewCase};
+use super::cases::{self, Followup, NewCase};
 use super::email::EmailAddress;
 use super::inbound;
 
@@ -122,31 +135,61 @@ fn ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     }
 }
 
+/// At most this many Message-IDs of a References header are looked up.
+const MAX_REFERENCES: usize = 100;
+
+/// Whether `from` is the consumer of case `c`.
+fn is_consumer(c: &case::Model, from: Option<&EmailAddress>) -> bool {
+    let stored = c.consumer_email.as_deref().map(EmailAddress::parse);
+    matches!((from, stored), (Some(f), Some(Ok(s))) if *f == s)
+}
+
+/// The case a mail belongs to, if any, and what it does to that case.
 async fn thread_target(
     conn: &impl ConnectionTrait,
     msg: &mail_parser::Message<'_>,
-) -> Result<Option<case::Model>, DbErr> {
+    from: Option<&EmailAddress>,
+) -> Result<Option<(case::Model, Followup)>, DbErr> {
+    let mut refs = ids(msg.in_reply_to());
+    refs.extend(ids(msg.references()));
+    refs.truncate(MAX_REFERENCES);
+    if !refs.is_empty() {
+        let known = message::Entity::find()
+            .filter(message::Column::ExternalId.is_in(refs))
+            .filter(message::Column::Channel.eq(Channel::Email))
+            .all(conn)
+            .await?;
+        // Our own answers first: their Message-IDs went to the case's
+        // address only, so answering one is a reply in that dialogue.
+        let (ours, theirs): (Vec<_>, Vec<_>) = known
+            .into_iter()
+            .partition(|m| m.direction == Direction::Outbound);
+        if let Some(m) = ours.first()
+            && let Some(c) = case::Entity::find_by_id(m.case_id).one(conn).await?
+        {
+            let consumer = is_consumer(&c, from);
+            return Ok(Some((c.clone(), cases::followup(&c, consumer))));
+        }
+        // A consumer's own earlier Message-ID is no secret: only the
+        // consumer may thread by it.
+        for m in theirs.iter().filter(|m| m.direction == Direction::Inbound) {
+            if let Some(c) = case::Entity::find_by_id(m.case_id).one(conn).await?
+                && is_consumer(&c, from)
+            {
+                return Ok(Some((c.clone(), cases::followup(&c, true))));
+            }
+        }
+    }
     if let Some(r) = msg.subject().and_then(reference_in)
         && let Some(c) = case::Entity::find()
             .filter(case::Column::Reference.eq(r))
             .one(conn)
             .await?
+        && is_consumer(&c, from)
     {
-        return Ok(Some(c));
+        return Ok(Some((c.clone(), cases::followup(&c, true))));
     }
-    let mut refs = ids(msg.in_reply_to());
-    refs.extend(ids(msg.references()));
-    if refs.is_empty() {
-        return Ok(None);
-    }
-    let Some(m) = message::Entity::find()
-        .filter(message::Column::ExternalId.is_in(refs))
-        .one(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    case::Entity::find_by_id(m.case_id).one(conn).await
+    Ok(None)
 }
 
 /// Reads one raw message and files it.
@@ -194,30 +237,29 @@ pub async fn ingest(
         txn.rollback().await?;
         return Ok(MailOutcome::Duplicate);
     }
-    let (case_id, outcome) = match thread_target(&txn, &msg).await? {
-        Some(c) => {
-            let m = message::ActiveModel {
-                case_id: Set(c.id),
-                direction: Set(Direction::Inbound),
-                channel: Set(Channel::Email),
-                body: Set(text),
-                created_at: Set(now),
-                external_id: Set(Some(message_id.clone())),
-                ..Default::default()
-            }
-            .insert(&txn)
+    let sender = EmailAddress::parse(&from_addr).ok();
+    let target = thread_target(&txn, &msg, sender.as_ref())
+        .await?
+        .filter(|(_, f)| *f != Followup::NewCase);
+    let (first_message_id, outcome) = match target {
+        Some((c, decision)) => {
+            let m = cases::join(
+                &txn,
+                &c,
+                decision,
+                cases::Joining {
+                    channel: Channel::Email,
+                    body: text,
+                    external_id: Some(message_id.clone()),
+                    received_at: now,
+                },
+            )
             .await?;
-            super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
-            if c.status == CaseStatus::Closed {
-                // A reply to a closed case opens it again for an answer.
-                let mut am: case::ActiveModel = c.clone().into();
-                am.status = Set(CaseStatus::Answered);
-                am.closed_at = Set(None);
-                am.update(&txn).await?;
-            }
             (m.id, MailOutcome::Threaded(c.reference))
         }
         None => {
+            // The subject, with any reference it names, stays in the new
+            // case's first message for the handler to see.
             let subject = msg.subject().unwrap_or("").trim();
             let body = if subject.is_empty() {
                 text
@@ -231,7 +273,7 @@ pub async fn ingest(
                     channel: Channel::Email,
                     consumer_name: from.and_then(|a| a.name()).map(|n| n.trim().to_string()),
                     consumer_phone: None,
-                    consumer_email: EmailAddress::parse(&from_addr).ok(),
+                    consumer_email: sender,
                     called_from: None,
                     category: "other".into(),
                     body,
@@ -260,7 +302,7 @@ pub async fn ingest(
             })
             .unwrap_or_else(|| "application/octet-stream".into());
         attachment::ActiveModel {
-            message_id: Set(case_id),
+            message_id: Set(first_message_id),
             filename: Set(part
                 .attachment_name()
                 .unwrap_or("vedlegg")

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use entity::enums::{Channel, Role};
+use entity::enums::{CaseStatus, Channel, Role};
 use entity::{attachment, case, message};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -18,7 +18,7 @@ fn fixture(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
-async fn deliver(app: &TestApp, raw: Vec<u8>) -> TestResponse {
+pub async fn deliver(app: &TestApp, raw: Vec<u8>) -> TestResponse {
     let req = Request::post("/webhooks/email")
         .header("authorization", format!("Bearer {INBOUND_EMAIL_TOKEN}"))
         .header("content-type", "message/rfc822")
@@ -237,5 +237,243 @@ dual!(
             .write_all(b"no headers at all")
             .unwrap();
         assert_eq!(child.wait().unwrap().code(), Some(65));
+    }
+);
+
+/// A mail from `from` with `subject`, extra header lines and an attachment.
+fn mail(from: &str, id: &str, subject: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: kundeservice@nordlys.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{extra}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSe vedlegget.\r\n--XYZ\r\nContent-Type: image/png; name=\"bilde.png\"\r\nContent-Disposition: attachment; filename=\"bilde.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\r\n--XYZ--\r\n"
+    )
+    .into_bytes()
+}
+
+async fn case_by_ref(app: &TestApp, reference: &str) -> case::Model {
+    case::Entity::find()
+        .filter(case::Column::Reference.eq(reference))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Everything a stranger must not change: the case row, its messages and
+/// the attachments on them.
+async fn snapshot(
+    app: &TestApp,
+    c: &case::Model,
+) -> (case::Model, Vec<message::Model>, Vec<attachment::Model>) {
+    let msgs = message::Entity::find()
+        .filter(message::Column::CaseId.eq(c.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let files = attachment::Entity::find()
+        .filter(attachment::Column::MessageId.is_in(msgs.iter().map(|m| m.id)))
+        .all(&app.db)
+        .await
+        .unwrap();
+    (case_by_ref(app, &c.reference).await, msgs, files)
+}
+
+async fn close(app: &TestApp, c: &case::Model, answered: bool) -> case::Model {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let mut am = c.clone().into_active_model();
+    am.status = Set(CaseStatus::Closed);
+    am.closed_at = Set(Some(app.clock_now()));
+    if answered {
+        am.first_response_at = Set(Some(app.clock_now()));
+    }
+    am.update(&app.db).await.unwrap()
+}
+
+dual!(
+    a_strangers_mail_naming_another_case_opens_a_new_case_and_leaves_that_case_untouched,
+    |app: TestApp| async move {
+        deliver(&app, fixture("plain.eml")).await;
+        let kari = only_case(&app).await;
+        let before = snapshot(&app, &kari).await;
+        app.clock.advance(chrono::Duration::hours(1));
+        // The reference is printed on Kari's letters; a stranger knows it,
+        // and even the Message-ID of Kari's own first mail.
+        let r = deliver(
+            &app,
+            mail(
+                "Ola <ola@annen.example>",
+                "stranger-1@annen.example",
+                &format!("SV: [{}] Svar fra Nordlys", kari.reference),
+                "In-Reply-To: <plain-1@example.no>\r\n",
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["outcome"], "new_case");
+        let theirs = r.json()["reference"].as_str().unwrap().to_string();
+        assert_ne!(theirs, kari.reference);
+        assert_eq!(
+            snapshot(&app, &kari).await,
+            before,
+            "Kari's case, messages and attachments are as they were"
+        );
+        let new = case_by_ref(&app, &theirs).await;
+        assert_eq!(new.consumer_email.as_deref(), Some("ola@annen.example"));
+        let (_, msgs, files) = snapshot(&app, &new).await;
+        assert!(
+            msgs[0].body.contains(&kari.reference),
+            "the new case notes the reference it named"
+        );
+        assert_eq!(files.len(), 1, "the attachment went with the new case");
+    }
+);
+
+dual!(
+    a_closed_case_mailed_by_a_stranger_stays_closed_with_its_retention_clock,
+    |app: TestApp| async move {
+        deliver(&app, fixture("plain.eml")).await;
+        let kari = close(&app, &only_case(&app).await, true).await;
+        let before = snapshot(&app, &kari).await;
+        app.clock.advance(chrono::Duration::days(30));
+        let r = deliver(
+            &app,
+            mail(
+                "kari@example.no.annen.example",
+                "stranger-2@annen.example",
+                &format!("Re: {}", kari.reference),
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(r.json()["outcome"], "new_case");
+        let after = snapshot(&app, &kari).await;
+        assert_eq!(after, before);
+        assert_eq!(after.0.status, CaseStatus::Closed);
+        assert_eq!(
+            after.0.closed_at, kari.closed_at,
+            "the retention clock runs on"
+        );
+    }
+);
+
+dual!(
+    the_consumer_writing_with_other_capitals_threads_and_reopens_the_closed_case,
+    |app: TestApp| async move {
+        let r = deliver(
+            &app,
+            mail(
+                "Kari <Kari.Nordmann@Example.NO>",
+                "first@example.no",
+                "Hvorfor ringer dere meg?",
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(r.json()["outcome"], "new_case");
+        let c = only_case(&app).await;
+        assert_eq!(
+            c.consumer_email.as_deref(),
+            Some("kari.nordmann@example.no"),
+            "stored normalised"
+        );
+        let c = close(&app, &c, true).await;
+        app.clock.advance(chrono::Duration::days(30));
+        let r = deliver(
+            &app,
+            mail(
+                "KARI.NORDMANN@example.no",
+                "again@example.no",
+                &format!("SV: [{}] Svar fra Nordlys", c.reference),
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(r.json()["outcome"], "threaded");
+        assert_eq!(r.json()["reference"], c.reference.as_str());
+        let after = only_case(&app).await;
+        assert_eq!(after.status, CaseStatus::Answered, "open for dialogue");
+        assert_eq!(
+            after.closed_at, None,
+            "the retention clock restarts at the next close"
+        );
+        let (_, msgs, files) = snapshot(&app, &after).await;
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(files.len(), 2);
+    }
+);
+
+dual!(
+    a_reply_to_our_message_id_threads_and_only_the_consumer_reopens_by_it,
+    |app: TestApp| async move {
+        deliver(&app, fixture("plain.eml")).await;
+        let c = only_case(&app).await;
+        let s = app.sign_in_as(Role::Handler).await;
+        let r = app
+            .post_as(
+                &format!("/admin/saker/{}/svar", c.reference),
+                &[("kanal", "email"), ("tekst", "Vi har reservert deg.")],
+                &s,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        innsyn::jobs::outbox::dispatch_due(&app.state)
+            .await
+            .unwrap();
+        let ours = app.smtp.wait_for(1).await[0]
+            .parsed()
+            .message_id()
+            .unwrap()
+            .to_string();
+        // Kari answers from her phone's other address, subject rewritten:
+        // our Message-ID alone threads it.
+        let reply = |from: &str, id: &str| {
+            format!(
+                "From: {from}\r\nSubject: Re: svar\r\nMessage-ID: <{id}>\r\nIn-Reply-To: <{ours}>\r\nReferences: <plain-1@example.no> <{ours}>\r\n\r\nTakk.\r\n"
+            )
+            .into_bytes()
+        };
+        let r = deliver(&app, reply("kari@mobil.example", "r1@mobil.example")).await;
+        assert_eq!(r.json()["outcome"], "threaded");
+        assert_eq!(r.json()["reference"], c.reference.as_str());
+        assert_eq!(bodies(&app, c.id).await.len(), 3);
+        // Closed, the same reply from anyone but Kari opens a new case...
+        let c = close(&app, &only_case(&app).await, true).await;
+        let r = deliver(&app, reply("kari@mobil.example", "r2@mobil.example")).await;
+        assert_eq!(r.json()["outcome"], "new_case");
+        assert_eq!(case_by_ref(&app, &c.reference).await, c, "still closed");
+        // ...and from Kari herself, in capitals, reopens it.
+        let r = deliver(&app, reply("KARI@example.no", "r3@example.no")).await;
+        assert_eq!(r.json()["outcome"], "threaded");
+        assert_eq!(r.json()["reference"], c.reference.as_str());
+        assert_eq!(
+            case_by_ref(&app, &c.reference).await.status,
+            CaseStatus::Answered
+        );
+    }
+);
+
+dual!(
+    thirty_two_strangers_mailing_one_case_reference_at_once_each_get_a_case_and_it_stays_untouched,
+    |app: TestApp| async move {
+        deliver(&app, fixture("plain.eml")).await;
+        let kari = close(&app, &only_case(&app).await, true).await;
+        let before = snapshot(&app, &kari).await;
+        let app = std::sync::Arc::new(app);
+        let mut tasks = Vec::new();
+        for i in 0..32 {
+            let a = app.clone();
+            let raw = mail(
+                &format!("x{i}@annen.example"),
+                &format!("flood-{i}@annen.example"),
+                &format!("SV: [{}]", kari.reference),
+                "In-Reply-To: <plain-1@example.no>\r\n",
+            );
+            tasks.push(tokio::spawn(async move { deliver(&a, raw).await }));
+        }
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.json()["outcome"], "new_case");
+        }
+        assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 33);
+        assert_eq!(snapshot(&app, &kari).await, before);
     }
 );

@@ -421,3 +421,52 @@ dual!(
         assert_eq!(app.get_as(&path, &s).await.status, 404);
     }
 );
+
+dual!(
+    an_sms_from_another_number_quoting_a_reference_opens_a_new_case,
+    |app: TestApp| async move {
+        let text = |sid: &'static str, from: &'static str, body: String| {
+            let app = &app;
+            async move {
+                app.twilio_post(
+                    "/webhooks/twilio/sms",
+                    &[
+                        ("MessageSid", sid),
+                        ("From", from),
+                        ("To", DEMO_NUMBER),
+                        ("Body", body.as_str()),
+                    ],
+                )
+                .await
+            }
+        };
+        text("SM10", CALLER, "Hvem ringte meg?".into()).await;
+        let kari = case::Entity::find().one(&app.db).await.unwrap().unwrap();
+        let r = text(
+            "SM11",
+            "+4791234568",
+            format!("Gjelder sak {}. Send meg alt.", kari.reference),
+        )
+        .await;
+        let cases = case::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(cases.len(), 2, "a case of its own");
+        let theirs = cases.iter().find(|c| c.id != kari.id).unwrap();
+        assert_eq!(theirs.consumer_phone.as_deref(), Some("+4791234568"));
+        assert!(said(&r.body)[0].contains(&theirs.reference));
+        assert_eq!(
+            case::Entity::find_by_id(kari.id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap(),
+            kari,
+            "Kari's case is as it was"
+        );
+        let in_karis = message::Entity::find()
+            .filter(message::Column::CaseId.eq(kari.id))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(in_karis, 1);
+    }
+);

@@ -8,6 +8,7 @@ mod complaint;
 mod concurrency;
 mod dialer;
 mod dialer_screens;
+mod email_addresses;
 mod inbound_mail;
 mod inbound_twilio;
 mod lookup;
