@@ -19,6 +19,7 @@ pub mod login_throttle;
 pub mod mail_outbox;
 pub mod message;
 pub mod recording;
+pub mod recording_tombstone;
 pub mod register_version;
 pub mod reservation;
 pub mod retention_run;

@@ -14,6 +14,9 @@ pub struct Model {
     pub dry_run: bool,
     /// JSON: kind → {count, oldest}.
     pub counts: String,
+    /// JSON: kind → what went wrong (no personal data); that kind is
+    /// retried by the next run. `None` when every step succeeded.
+    pub failures: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

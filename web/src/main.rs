@@ -215,12 +215,18 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             if !dry_run && as_of > today {
                 anyhow::bail!("--as-of in the future is only for --dry-run: nothing was deleted");
             }
-            let counts = if dry_run {
+            let (counts, failures) = if dry_run {
                 let p = retention::policy(&db).await?;
-                retention::preview(&db, &p, as_of).await?
+                let days = config.abandoned_agent_required_days;
+                (
+                    retention::preview(&db, &p, as_of, days).await?,
+                    Default::default(),
+                )
             } else {
                 let twilio = innsyn::sms::Twilio::new(&config)?;
-                retention::run(&db, &twilio, as_of, now, retention::RunOptions::default()).await?
+                let opts = retention::RunOptions::of(&config);
+                let r = retention::run(&db, &twilio, as_of, now, opts).await?;
+                (r.counts, r.failures)
             };
             println!(
                 "{} as of {as_of}:",
@@ -231,6 +237,12 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     Some(d) if dry_run => println!("  {kind:16} {:>8}  oldest {d}", c.count),
                     _ => println!("  {kind:16} {:>8}", c.count),
                 }
+            }
+            if !failures.is_empty() {
+                for (kind, why) in &failures {
+                    eprintln!("  {kind}: not finished: {why}");
+                }
+                anyhow::bail!("some kinds were not purged; the next run retries them");
             }
             Ok(())
         }

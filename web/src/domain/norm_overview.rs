@@ -67,7 +67,7 @@ pub async fn checks(
 
     // 4.4.3 + privacy: written dialogue past its date still stored (must be 0).
     let p = retention::policy(conn).await?;
-    let due = retention::preview(conn, &p, today).await?;
+    let due = retention::preview(conn, &p, today, retention::DEFAULT_ABANDONED_DAYS).await?;
     let overdue = due.get("cases").map(|k| k.count).unwrap_or(0);
     out.push(Check {
         section: "4.4.3",

@@ -15,10 +15,10 @@ use chrono::{DateTime, Days, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Oslo;
 use entity::enums::CaseStatus;
 use entity::{
-    attachment, audit_log, case, case_fact, inbound_event, login_throttle, mail_outbox, message,
-    recording, retention_run, retention_settings, session,
+    abandoned_call, attachment, audit_log, case, case_fact, inbound_event, mail_outbox, message,
+    recording, recording_tombstone, retention_run, retention_settings, session,
 };
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -27,7 +27,12 @@ use serde::Serialize;
 
 use super::audit::{self, Actor, Entry};
 use super::cases::ANSWER_WITHIN;
-use crate::sms::Twilio;
+
+mod purge;
+pub use purge::{
+    DEFAULT_ABANDONED_DAYS, Failures, KINDS, RETENTION, Receipt, RunOptions, TwilioDeleter,
+    abandoned_before, run, tombstone,
+};
 
 /// norm 4.4.3: written dialogue is kept at least 6 months.
 pub const MIN_DIALOGUE_MONTHS: i32 = 6;
@@ -225,6 +230,7 @@ pub async fn preview(
     conn: &impl ConnectionTrait,
     p: &Policy,
     as_of: NaiveDate,
+    abandoned_days: u32,
 ) -> Result<Counts, DbErr> {
     let c = cutoffs(p, as_of);
     let mut out = Counts::new();
@@ -303,6 +309,46 @@ pub async fn preview(
                 .map(|x| oslo_date(x.expires_at)),
         },
     );
+    // Tombstones of recordings Twilio has not confirmed deleted yet.
+    let q = recording_tombstone::Entity::find();
+    let stones = q.clone().count(conn).await?;
+    if stones > 0 {
+        let r = out.entry("recordings").or_default();
+        r.count += stones;
+        let oldest = q
+            .order_by_asc(recording_tombstone::Column::DueAt)
+            .one(conn)
+            .await?
+            .map(|x| oslo_date(x.due_at));
+        r.oldest = r.oldest.min(oldest).or(r.oldest).or(oldest);
+    }
+    let q = abandoned_call::Entity::find()
+        .filter(abandoned_call::Column::At.lt(abandoned_before(as_of, abandoned_days)));
+    out.insert(
+        "abandoned_calls",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(abandoned_call::Column::At)
+                .one(conn)
+                .await?
+                .map(|x| oslo_date(x.at)),
+        },
+    );
+    let q = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::CaseId.is_null())
+        .filter(mail_outbox::Column::CreatedAt.lt(c.events_before));
+    out.insert(
+        "mail_outbox",
+        KindCount {
+            count: q.clone().count(conn).await?,
+            oldest: q
+                .order_by_asc(mail_outbox::Column::CreatedAt)
+                .one(conn)
+                .await?
+                .map(|x| oslo_date(x.created_at)),
+        },
+    );
     Ok(out)
 }
 
@@ -375,143 +421,6 @@ pub async fn delete_cases(conn: &impl ConnectionTrait, cases: &[case::Model]) ->
         .exec(conn)
         .await?;
     Ok(())
-}
-
-/// Deletes recordings at Twilio first, then marks them here.
-async fn delete_recordings_at_twilio(
-    db: &DatabaseConnection,
-    twilio: &Twilio,
-    recs: &[recording::Model],
-    now: DateTime<Utc>,
-) -> anyhow::Result<u64> {
-    let mut n = 0;
-    for r in recs.iter().filter(|r| r.deleted_at.is_none()) {
-        twilio.delete_recording(&r.sid).await?;
-        recording::Entity::update_many()
-            .col_expr(recording::Column::DeletedAt, Expr::value(now))
-            .filter(recording::Column::Id.eq(r.id))
-            .filter(recording::Column::DeletedAt.is_null())
-            .exec(db)
-            .await?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// Test seam: fail inside the given batch of cases (1-based), after its
-/// deletes and before its commit, as a crash would.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RunOptions {
-    pub fail_in_case_batch: Option<usize>,
-}
-
-/// The real run for `as_of`; leaves a receipt.
-pub async fn run(
-    db: &DatabaseConnection,
-    twilio: &Twilio,
-    as_of: NaiveDate,
-    now: DateTime<Utc>,
-    opts: RunOptions,
-) -> anyhow::Result<Counts> {
-    let p = policy(db).await?;
-    let c = cutoffs(&p, as_of);
-    let receipt = retention_run::ActiveModel {
-        started_at: Set(now),
-        finished_at: Set(None),
-        as_of: Set(as_of),
-        dry_run: Set(false),
-        counts: Set("{}".into()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let mut counts = Counts::new();
-
-    // Cases, in batches: recordings at Twilio, then one transaction per batch.
-    let mut batch_no = 0;
-    loop {
-        let batch = expired_cases(&c)
-            .order_by_asc(case::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        batch_no += 1;
-        let ids: Vec<i32> = batch.iter().map(|x| x.id).collect();
-        let recs = recording::Entity::find()
-            .filter(recording::Column::CaseId.is_in(ids))
-            .all(db)
-            .await?;
-        let at_twilio = delete_recordings_at_twilio(db, twilio, &recs, now).await?;
-        counts.entry("recordings").or_default().count += at_twilio;
-        let (txn, _write) = crate::db::begin_write(db).await?;
-        delete_cases(&txn, &batch).await?;
-        if opts.fail_in_case_batch == Some(batch_no) {
-            txn.rollback().await?;
-            anyhow::bail!("simulated failure inside batch {batch_no}");
-        }
-        txn.commit().await?;
-        counts.entry("cases").or_default().count += batch.len() as u64;
-    }
-
-    // Recordings past their time (norm 8.2.1 b), also on open cases.
-    loop {
-        let recs = expired_recordings(db, &c)
-            .await?
-            .order_by_asc(recording::Column::Id)
-            .limit(BATCH)
-            .all(db)
-            .await?;
-        if recs.is_empty() {
-            break;
-        }
-        counts.entry("recordings").or_default().count +=
-            delete_recordings_at_twilio(db, twilio, &recs, now).await?;
-    }
-
-    let deleted = case_fact::Entity::delete_many()
-        .filter(case_fact::Column::ReceivedAt.lt(c.facts_received_before))
-        .exec(db)
-        .await?;
-    counts.entry("case_facts").or_default().count += deleted.rows_affected;
-    let deleted = audit_log::Entity::delete_many()
-        .filter(audit_log::Column::At.lt(c.audit_before))
-        .exec(db)
-        .await?;
-    counts.entry("audit_log").or_default().count += deleted.rows_affected;
-    let deleted = inbound_event::Entity::delete_many()
-        .filter(inbound_event::Column::CreatedAt.lt(c.events_before))
-        .exec(db)
-        .await?;
-    counts.entry("inbound_events").or_default().count += deleted.rows_affected;
-    let deleted = session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lt(c.sessions_expired_before.max(now)))
-        .exec(db)
-        .await?;
-    counts.entry("sessions").or_default().count += deleted.rows_affected;
-    login_throttle::Entity::delete_many()
-        .filter(login_throttle::Column::FirstFailureAt.lt(now - chrono::Duration::days(1)))
-        .exec(db)
-        .await?;
-    for k in [
-        "cases",
-        "recordings",
-        "case_facts",
-        "audit_log",
-        "inbound_events",
-        "sessions",
-    ] {
-        counts.entry(k).or_default();
-    }
-
-    let mut am: retention_run::ActiveModel = receipt.into();
-    am.finished_at = Set(Some(now));
-    am.counts = Set(serde_json::to_string(&counts)?);
-    am.update(db).await?;
-    tracing::info!(counts = %serde_json::to_string(&counts)?, "retention run finished");
-    Ok(counts)
 }
 
 /// Receipts, newest first.

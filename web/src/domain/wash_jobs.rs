@@ -21,7 +21,7 @@ use super::wash::{Layout, Registers, Washer, trim_line};
 /// How long a job and its result are kept.
 pub const KEEP_FOR: Duration = Duration::from_secs(60 * 60);
 /// Files of back-office washes start with this in the temporary directory.
-const FILE_PREFIX: &str = "innsyn-wash-";
+pub const FILE_PREFIX: &str = "innsyn-wash-";
 /// The washer reads the input in pieces of this size.
 const CHUNK: usize = 64 * 1024;
 
@@ -158,6 +158,26 @@ impl WashJobs {
     /// Deletes a job's files (an open result stays readable until closed).
     pub fn forget_files(job: &WashJob) {
         remove_files(job);
+    }
+
+    /// Deletes these wash files and drops the jobs they belong to (a
+    /// person's erasure: the list held their number).
+    pub fn forget_paths(&self, paths: &[PathBuf]) {
+        if paths.is_empty() {
+            return;
+        }
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|_, j| {
+                let hit = paths.iter().any(|p| *p == j.input || *p == j.result);
+                if hit {
+                    remove_files(j);
+                }
+                !hit
+            });
+        }
+        for p in paths {
+            let _ = std::fs::remove_file(p);
+        }
     }
 
     /// Drops jobs older than [`KEEP_FOR`] with their files; with `dir`,

@@ -71,6 +71,7 @@ pub fn spawn_all(state: AppState) {
         loop {
             tick.tick().await;
             state.limits.retain_recent();
+            retention::sweep_wash_files(&state);
             if let Err(e) = store.delete_expired(state.clock.now()).await {
                 tracing::error!(error = %e, "expired session clean-up failed");
             }

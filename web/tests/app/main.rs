@@ -14,6 +14,7 @@ mod inbound_mail;
 mod inbound_twilio;
 mod lookup;
 mod pages;
+mod privacy;
 mod rate_limit;
 mod reservation;
 mod retention;

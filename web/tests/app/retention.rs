@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::enums::{CaseStatus, Channel, Role};
-use entity::{audit_log, case, case_fact, message, recording, reservation, retention_run};
+use entity::{
+    abandoned_call, audit_log, case, case_fact, message, recording, recording_tombstone,
+    reservation, retention_run,
+};
 use innsyn::domain::cases::{NewCase, open_case};
 use innsyn::domain::retention::{self, RunOptions};
 use sea_orm::{
@@ -64,7 +67,7 @@ async fn exists(app: &TestApp, id: i32) -> bool {
         .is_some()
 }
 
-async fn run(app: &TestApp) -> retention::Counts {
+async fn run(app: &TestApp) -> retention::Receipt {
     retention::run(
         &app.db,
         &app.state.twilio,
@@ -255,7 +258,7 @@ dual!(
 );
 
 dual!(
-    a_purge_that_fails_inside_a_batch_leaves_no_orphan_and_the_next_run_finishes,
+    a_database_error_in_one_batch_is_on_the_finished_receipt_while_later_batches_and_other_kinds_go_and_the_next_run_finishes,
     |app: TestApp| async move {
         let mut ids = Vec::new();
         for i in 0..150 {
@@ -268,27 +271,195 @@ dual!(
             .await;
             ids.push(c.id);
         }
-        let err = retention::run(
+        abandoned(&app, "+4791230001", app.clock_now() - Duration::days(40)).await;
+        let r = retention::run(
             &app.db,
             &app.state.twilio,
             today(&app),
             app.clock_now(),
             RunOptions {
-                fail_in_case_batch: Some(2),
+                fail_in_case_batch: Some(1),
+                ..Default::default()
             },
         )
-        .await;
-        assert!(err.is_err());
-        // The first batch is gone whole, the second not at all.
-        assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 50);
-        assert_eq!(case_fact::Entity::find().count(&app.db).await.unwrap(), 100);
-        assert_eq!(message::Entity::find().count(&app.db).await.unwrap(), 50);
+        .await
+        .expect("the run itself finishes");
+        assert!(r.failures["cases"].contains("batch 1"), "{:?}", r.failures);
+        // The first batch is left whole, the second is gone whole.
+        assert_eq!(r["cases"].count, 50);
+        assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 100);
+        assert_eq!(case_fact::Entity::find().count(&app.db).await.unwrap(), 50);
+        assert_eq!(message::Entity::find().count(&app.db).await.unwrap(), 100);
         no_orphans(&app).await;
-        let counts = run(&app).await;
-        assert_eq!(counts["cases"].count, 50);
+        // Another kind was still purged, and the receipt is finished with the failure.
+        assert_eq!(r["abandoned_calls"].count, 1);
+        let receipt = retention_run::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert!(receipt.finished_at.is_some());
+        assert!(receipt.failures.as_deref().unwrap().contains("cases"));
+        let s = app.sign_in_as(Role::Admin).await;
+        let page = app.get_as("/admin/oppbevaring", &s).await;
+        assert_eq!(page.count(".receipt-failed"), 1);
+        // The next run finishes the work.
+        let r = run(&app).await;
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+        assert_eq!(r["cases"].count, 100);
         assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
         assert_eq!(message::Entity::find().count(&app.db).await.unwrap(), 0);
         assert_eq!(case_fact::Entity::find().count(&app.db).await.unwrap(), 150);
+    }
+);
+
+async fn abandoned(app: &TestApp, e164: &str, when: DateTime<Utc>) {
+    abandoned_call::ActiveModel {
+        e164: Set(e164.into()),
+        at: Set(when),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+async fn add_recording(app: &TestApp, c: &case::Model, sid: &str) {
+    recording::ActiveModel {
+        case_id: Set(c.id),
+        sid: Set(sid.into()),
+        url: Set(format!("https://api.twilio.com/x/{sid}")),
+        duration_secs: Set(10),
+        created_at: Set(c.received_at),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+dual!(
+    norm_8_2_1_twilio_down_during_the_purge_other_kinds_go_the_receipt_is_finished_and_a_tombstone_waits_until_twilio_deletes_it,
+    |app: TestApp| async move {
+        let voicemail = case_closed(&app, "91234580", at(2026, 3, 1), Some(at(2026, 3, 2))).await;
+        add_recording(&app, &voicemail, "RE0DOWN").await;
+        let other = case_closed(&app, "91234581", at(2026, 3, 1), Some(at(2026, 3, 2))).await;
+        let open = case_closed(&app, "91234582", app.clock_now() - Duration::days(120), None).await;
+        add_recording(&app, &open, "RE0OPEN").await;
+        abandoned(&app, "+4791234583", app.clock_now() - Duration::days(31)).await;
+        app.twilio.set_recordings_down(true);
+
+        let r = run(&app).await;
+        // The cases went anyway, the voicemail's whole.
+        assert_eq!(r["cases"].count, 2);
+        assert!(!exists(&app, voicemail.id).await && !exists(&app, other.id).await);
+        assert_eq!(
+            recording::Entity::find()
+                .filter(recording::Column::CaseId.eq(voicemail.id))
+                .count(&app.db)
+                .await
+                .unwrap(),
+            0
+        );
+        // Only a tombstone is left: the recording id and when it fell due.
+        let stones = recording_tombstone::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(stones.len(), 1);
+        assert_eq!(stones[0].sid, "RE0DOWN");
+        assert!(stones[0].due_at <= app.clock_now());
+        assert!(!format!("{:?}", stones[0]).contains("9123458"));
+        // Every other kind still went.
+        assert_eq!(r["abandoned_calls"].count, 1);
+        assert_eq!(r["recordings"].count, 0);
+        // The open case's old recording waits too, undeleted.
+        let kept = recording::Entity::find()
+            .filter(recording::Column::Sid.eq("RE0OPEN"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(kept.deleted_at.is_none());
+        // The receipt is finished and names the failure, without personal data.
+        let receipt = retention_run::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert!(receipt.finished_at.is_some());
+        let failures = receipt.failures.unwrap();
+        let failed: serde_json::Value = serde_json::from_str(&failures).unwrap();
+        let kinds: Vec<&String> = failed.as_object().unwrap().keys().collect();
+        assert_eq!(kinds, ["recordings"], "{failures}");
+        assert!(!failures.contains("9123458") && !receipt.counts.contains("9123458"));
+        // Twilio was not hammered once it was seen down.
+        assert!(app.twilio.deletes().len() <= 3, "{:?}", app.twilio.deletes());
+
+        // The next day Twilio answers: the tombstone and the open case's
+        // recording are deleted there, and the tombstone goes here.
+        app.twilio.set_recordings_down(false);
+        app.clock.set(app.clock_now() + Duration::days(1));
+        let r = run(&app).await;
+        assert!(r.failures.is_empty(), "{:?}", r.failures);
+        assert_eq!(r["recordings"].count, 2);
+        assert_eq!(recording_tombstone::Entity::find().count(&app.db).await.unwrap(), 0);
+        let deletes = app.twilio.deletes();
+        assert!(deletes.iter().filter(|d| *d == "RE0DOWN").count() >= 2);
+        assert!(deletes.iter().any(|d| d == "RE0OPEN"));
+        let receipts = retention_run::Entity::find().all(&app.db).await.unwrap();
+        assert!(receipts.iter().all(|r| r.finished_at.is_some()));
+        assert_eq!(receipts.iter().filter(|r| r.failures.is_some()).count(), 1);
+    }
+);
+
+dual!(
+    norm_4_6_3_abandoned_call_records_are_deleted_once_their_agent_required_period_has_passed,
+    |app: TestApp| async move {
+        // ABANDONED_AGENT_REQUIRED_DAYS is 30 by default.
+        abandoned(&app, "+4791234590", app.clock_now() - Duration::days(32)).await;
+        abandoned(&app, "+4791234591", app.clock_now() - Duration::days(29)).await;
+        let p = retention::policy(&app.db).await.unwrap();
+        let dry = retention::preview(&app.db, &p, today(&app), 30)
+            .await
+            .unwrap();
+        assert_eq!(dry["abandoned_calls"].count, 1);
+        let r = run(&app).await;
+        assert_eq!(r["abandoned_calls"].count, 1);
+        let left: Vec<String> = abandoned_call::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.e164)
+            .collect();
+        assert_eq!(left, ["+4791234591"]);
+        // The one still in its period keeps the wash answering agent-required.
+        let (_, token) = innsyn::domain::api_tokens::create(&app.db, "dialer", app.clock_now())
+            .await
+            .unwrap();
+        let req = axum::http::Request::post("/api/v1/wash")
+            .header("content-type", "text/plain")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from("91234591\n91234590\n"))
+            .unwrap();
+        let r = app.send(req).await;
+        assert!(r.body.contains("+4791234591,agent-required"), "{}", r.body);
+        assert!(r.body.contains("+4791234590,callable"), "{}", r.body);
+    }
+);
+
+dual!(
+    leftover_wash_files_are_swept_by_the_periodic_job_without_anyone_opening_the_wash_page,
+    |app: TestApp| async move {
+        let dir = std::env::temp_dir();
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let stale = dir.join(format!("innsyn-wash-{id}-stale.in"));
+        let fresh = dir.join(format!("innsyn-wash-{id}-fresh.in"));
+        for p in [&stale, &fresh] {
+            std::fs::write(p, "91234567\n").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        innsyn::jobs::retention::sweep_wash_files(&app.state);
+        assert!(!stale.exists(), "a wash file older than an hour is swept");
+        assert!(fresh.exists(), "a wash file within its hour stays");
+        std::fs::remove_file(&fresh).ok();
     }
 );
 
@@ -299,10 +470,12 @@ dual!(
         case_closed(&app, "91234568", at(2026, 6, 1), Some(at(2026, 6, 10))).await;
         case_closed(&app, "91234569", at(2026, 6, 1), Some(at(2026, 6, 20))).await;
         let p = retention::policy(&app.db).await.unwrap();
-        let now = retention::preview(&app.db, &p, today(&app)).await.unwrap();
+        let now = retention::preview(&app.db, &p, today(&app), 30)
+            .await
+            .unwrap();
         assert_eq!(now["cases"].count, 0);
         let d = NaiveDate::from_ymd_opt(2026, 12, 11).unwrap();
-        let then = retention::preview(&app.db, &p, d).await.unwrap();
+        let then = retention::preview(&app.db, &p, d, 30).await.unwrap();
         assert_eq!(then["cases"].count, 1);
         assert_eq!(
             then["cases"].oldest,

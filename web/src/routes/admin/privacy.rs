@@ -14,7 +14,8 @@ use crate::auth::Staff;
 use crate::csrf::CsrfToken;
 use crate::domain::case_work;
 use crate::domain::retention::{self, Counts, Policy};
-use crate::domain::subject_access::{self, Erased, Held, Subject};
+use crate::domain::subject_access::export::{self, Kind};
+use crate::domain::subject_access::{self, Erased, Held, Places, Subject};
 use crate::domain::time::oslo_today;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -86,6 +87,23 @@ impl RetentionPage {
             })
             .unwrap_or_default()
     }
+    /// The kinds a run could not finish (retried by the next run).
+    fn receipt_failures(&self, r: &retention_run::Model) -> String {
+        let parsed: serde_json::Value = r
+            .failures
+            .as_deref()
+            .and_then(|f| serde_json::from_str(f).ok())
+            .unwrap_or_default();
+        parsed
+            .as_object()
+            .map(|o| {
+                o.keys()
+                    .map(|k| self.kind(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
 }
 
 async fn retention_screen(
@@ -99,7 +117,13 @@ async fn retention_screen(
         ctx,
         form,
         errors,
-        preview: retention::preview(&s.db, &p, oslo_today(s.clock.now())).await?,
+        preview: retention::preview(
+            &s.db,
+            &p,
+            oslo_today(s.clock.now()),
+            s.config.abandoned_agent_required_days,
+        )
+        .await?,
         receipts: retention::receipts(&s.db).await?,
     })
 }
@@ -185,6 +209,17 @@ pub struct SubjectPage {
     erased: Option<Erased>,
 }
 
+impl SubjectPage {
+    fn kinds(&self, h: &Held) -> Vec<Kind> {
+        export::kinds(h, self.ctx.lang)
+    }
+    fn until(&self, e: &Erased) -> String {
+        e.abandoned_kept_until
+            .map(|t| crate::domain::time::oslo_datetime(t, self.ctx.lang))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct SubjectQuery {
     #[serde(default)]
@@ -211,7 +246,9 @@ pub async fn subject_page(
     let now = s.clock.now();
     let (held, error) = match subject_of(&q.q) {
         Ok(Some(subject)) => {
-            let held = subject_access::find(&s.db, &subject, now).await?;
+            let dir = std::env::temp_dir();
+            let places = Places::of(&s, &dir);
+            let held = subject_access::find(&s.db, &subject, &places, now).await?;
             subject_access::audit_access(&s.db, "subject.search", &held, &staff.actor(), now)
                 .await?;
             (Some(held), None)
@@ -238,11 +275,18 @@ pub async fn subject_page(
 struct SubjectExport {
     lang: Lang,
     held: Held,
+    kinds: Vec<Kind>,
 }
 
 impl SubjectExport {
     fn t(&self, key: &str) -> String {
         self.lang.t(key)
+    }
+    fn tk(&self, prefix: &str, code: &str) -> String {
+        self.lang.tk(prefix, code)
+    }
+    fn status(&self, s: &entity::enums::CaseStatus) -> String {
+        self.lang.tk("held-status", export::status_code(*s))
     }
     fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         crate::domain::time::oslo_datetime(*t, self.lang)
@@ -260,11 +304,14 @@ pub async fn subject_export(
         .map_err(|_| AppError::BadRequest("q"))?
         .ok_or(AppError::BadRequest("q"))?;
     let now = s.clock.now();
-    let held = subject_access::find(&s.db, &subject, now).await?;
+    let dir = std::env::temp_dir();
+    let places = Places::of(&s, &dir);
+    let held = subject_access::find(&s.db, &subject, &places, now).await?;
     subject_access::audit_access(&s.db, "subject.export", &held, &staff.actor(), now).await?;
     let stamp = now.format("%Y%m%d");
     if q.format == "json" {
-        let body = serde_json::to_vec_pretty(&held).map_err(|e| AppError::Internal(e.into()))?;
+        let body = serde_json::to_vec_pretty(&export::to_json(&held, lang))
+            .map_err(|e| AppError::Internal(e.into()))?;
         return Ok((
             [
                 (header::CONTENT_TYPE, "application/json".to_string()),
@@ -278,7 +325,8 @@ pub async fn subject_export(
         )
             .into_response());
     }
-    let html = SubjectExport { lang, held }
+    let kinds = export::kinds(&held, lang);
+    let html = SubjectExport { lang, held, kinds }
         .render()
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok((
@@ -326,8 +374,10 @@ pub async fn subject_erase(
         }
     };
     let now = s.clock.now();
+    let dir = std::env::temp_dir();
+    let places = Places::of(&s, &dir);
     if f.bekreft.is_none() {
-        let held = subject_access::find(&s.db, &subject, now).await?;
+        let held = subject_access::find(&s.db, &subject, &places, now).await?;
         return Ok(unprocessable(SubjectPage {
             ctx,
             q: f.q,
@@ -337,15 +387,15 @@ pub async fn subject_erase(
         }));
     }
     let erased = subject_access::erase(
-        &s.db,
-        &s.twilio,
+        &s,
         &subject,
+        &places,
         f.trekk_reservasjon.is_some(),
         &staff.actor(),
         now,
     )
     .await?;
-    let held = subject_access::find(&s.db, &subject, now).await?;
+    let held = subject_access::find(&s.db, &subject, &places, now).await?;
     Ok(SubjectPage {
         ctx,
         q: f.q,

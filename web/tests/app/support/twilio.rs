@@ -29,6 +29,8 @@ struct Inner {
     requests: Vec<TwilioRequest>,
     /// Twilio error (code, message) for the next message request.
     fail_next: Option<(i64, String)>,
+    /// While set, recording deletions fail (503) as during an outage.
+    recordings_down: bool,
     next_sid: u32,
 }
 
@@ -119,6 +121,9 @@ async fn delete_recording(
         auth: basic_auth(&headers),
         form: HashMap::new(),
     });
+    if s.inner.lock().unwrap().recordings_down {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     StatusCode::NO_CONTENT
 }
 
@@ -152,6 +157,25 @@ impl TwilioStandIn {
 
     pub fn requests(&self) -> Vec<TwilioRequest> {
         self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// Makes every recording deletion fail (503) until set back.
+    pub fn set_recordings_down(&self, down: bool) {
+        self.inner.lock().unwrap().recordings_down = down;
+    }
+
+    /// Recording ids the stand-in was asked to delete (whatever it answered).
+    pub fn deletes(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "DELETE")
+            .filter_map(|r| {
+                r.path
+                    .rsplit('/')
+                    .next()
+                    .map(|p| p.trim_end_matches(".json").to_string())
+            })
+            .collect()
     }
 
     /// Makes the next message request fail the way Twilio does.
