@@ -12,6 +12,7 @@ mod m20261123_000006_stats;
 mod m20261123_000007_search;
 mod m20261123_000008_dialer_screens;
 mod m20261123_000009_queue_indexes;
+mod m20261130_000012_signin_attempts;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_search::Migration),
             Box::new(m20261123_000008_dialer_screens::Migration),
             Box::new(m20261123_000009_queue_indexes::Migration),
+            Box::new(m20261130_000012_signin_attempts::Migration),
         ]
     }
 }
