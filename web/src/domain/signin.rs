@@ -197,9 +197,12 @@ async fn admit(
 async fn refund(conn: &impl ConnectionTrait, key: &str, limit: Limit) -> Result<(), DbErr> {
     use login_throttle::Column as C;
     let left = Expr::col(C::Failures).sub(1);
-    let lock: Expr = Expr::case(left.clone().lt(limit.slow_after), Expr::val(None::<DateTime<Utc>>))
-        .finally(Expr::col(C::LockedUntil))
-        .into();
+    let lock: Expr = Expr::case(
+        left.clone().lt(limit.slow_after),
+        Expr::val(None::<DateTime<Utc>>),
+    )
+    .finally(Expr::col(C::LockedUntil))
+    .into();
     let stmt = Query::update()
         .table(login_throttle::Entity)
         .value(C::Failures, left)
@@ -216,11 +219,13 @@ async fn is_known(
     pair_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    Ok(signin_known_address::Entity::find_by_id(pair_hash.to_string())
-        .filter(signin_known_address::Column::LastSignedInAt.gt(now - KNOWN_FOR))
-        .one(conn)
-        .await?
-        .is_some())
+    Ok(
+        signin_known_address::Entity::find_by_id(pair_hash.to_string())
+            .filter(signin_known_address::Column::LastSignedInAt.gt(now - KNOWN_FOR))
+            .one(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 async fn remember(
@@ -273,7 +278,10 @@ pub async fn sign_in(
     };
     let known_hash = keyed(&secret, &["known", &email, addr]);
     let mut counters = vec![
-        (format!("pair:{}", keyed(&secret, &["pair", &email, addr])), PAIR),
+        (
+            format!("pair:{}", keyed(&secret, &["pair", &email, addr])),
+            PAIR,
+        ),
         (format!("ip:{addr}"), ADDRESS),
     ];
     if !is_known(conn, &known_hash, now).await? {

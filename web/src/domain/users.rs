@@ -14,11 +14,11 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use entity::enums::Role;
 use entity::{session, user};
+use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
-use rand::Rng;
 use tokio::sync::Semaphore;
 
 use super::audit::{self, Actor, Entry};

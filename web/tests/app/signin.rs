@@ -225,14 +225,24 @@ dual!(
                 assert_eq!(app.post_as(&path, &[], s).await.status, 403, "{path}");
             }
         }
-        assert_eq!(user_by_email(&app, HANDLER).await, target, "nothing changed");
+        assert_eq!(
+            user_by_email(&app, HANDLER).await,
+            target,
+            "nothing changed"
+        );
         assert_eq!(app.get_as("/admin/saker", &handler).await.status, 200);
         // An admin: each does its job, and is audited.
         let path = |r: &str| format!("/admin/brukere/{id}/{r}");
-        assert_eq!(app.post_as(&path("deaktiver"), &[], &admin).await.status, 303);
+        assert_eq!(
+            app.post_as(&path("deaktiver"), &[], &admin).await.status,
+            303
+        );
         assert!(!user_by_email(&app, HANDLER).await.active);
         let r = app
-            .post_form("/admin/login", &[("epost", HANDLER), ("passord", STAFF_PASSWORD)])
+            .post_form(
+                "/admin/login",
+                &[("epost", HANDLER), ("passord", STAFF_PASSWORD)],
+            )
             .await;
         assert_eq!(r.status, 401, "a deactivated user cannot sign in");
         assert_eq!(app.post_as(&path("aktiver"), &[], &admin).await.status, 303);
@@ -244,11 +254,17 @@ dual!(
         assert!(after.must_change_password);
         assert_ne!(after.password_hash, target.password_hash);
         let r = app
-            .post_form("/admin/login", &[("epost", HANDLER), ("passord", STAFF_PASSWORD)])
+            .post_form(
+                "/admin/login",
+                &[("epost", HANDLER), ("passord", STAFF_PASSWORD)],
+            )
             .await;
         assert_eq!(r.status, 401, "the old password is gone");
         let r = app
-            .post_form("/admin/login", &[("epost", HANDLER), ("passord", &one_time)])
+            .post_form(
+                "/admin/login",
+                &[("epost", HANDLER), ("passord", &one_time)],
+            )
             .await;
         assert_eq!(r.header("location").as_deref(), Some("/admin/passord"));
         let actions: Vec<String> = audit_log::Entity::find()
@@ -325,7 +341,10 @@ dual!(
         app.clock.advance(chrono::Duration::seconds(1));
         // And again from the first address used by the harness.
         let r = app
-            .post_form("/admin/login", &[("epost", HANDLER), ("passord", STAFF_PASSWORD)])
+            .post_form(
+                "/admin/login",
+                &[("epost", HANDLER), ("passord", STAFF_PASSWORD)],
+            )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
     }
@@ -371,7 +390,11 @@ dual!(
         let mut statuses = Vec::new();
         for i in 0..30 {
             let email = format!("person{i}@staff.example");
-            statuses.push(sign_in_from(&app, sprayer, &email, "Sommer2026!").await.status);
+            statuses.push(
+                sign_in_from(&app, sprayer, &email, "Sommer2026!")
+                    .await
+                    .status,
+            );
         }
         let checks = app.state.password_checks.count() - before;
         assert!(checks <= 10, "{checks} checks for 30 accounts");

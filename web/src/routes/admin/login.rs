@@ -12,8 +12,8 @@ use super::{actx, see_other, unprocessable};
 use crate::auth::{self, Staff, USER_KEY};
 use crate::csrf::CsrfToken;
 use crate::domain::audit::{self, Actor, Entry};
-use crate::domain::users;
 use crate::domain::signin::{self, SignIn};
+use crate::domain::users;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::ratelimit::ClientAddr;
@@ -198,9 +198,15 @@ pub async fn password_submit(
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let now = s.clock.now();
-    let changed =
-        users::change_own_password(&s.db, &staff.0, &f.navarende_passord, &f.passord, &f.gjenta, now)
-            .await?;
+    let changed = users::change_own_password(
+        &s.db,
+        &staff.0,
+        &f.navarende_passord,
+        &f.passord,
+        &f.gjenta,
+        now,
+    )
+    .await?;
     match changed {
         Ok(()) => {
             // Every session of the user ended with the change; this one
