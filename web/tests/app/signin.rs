@@ -8,7 +8,7 @@ use std::sync::Arc;
 use entity::enums::Role;
 use entity::{audit_log, login_throttle, session, user};
 use innsyn::config::Config;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::dual;
 use crate::support::{CSRF, STAFF_PASSWORD, TestApp, TestResponse, session_cookie};
@@ -445,3 +445,63 @@ dual!(
         }
     }
 );
+
+/// Existing rows: typed addresses leave the audit log (an attempt on a staff
+/// account keeps the account as its object), throttle rows keyed on typed
+/// addresses go, and sessions without an owner end.
+async fn upgrading_removes_typed_addresses_from_the_audit_log(backend: crate::support::Backend) {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    let (url, cleanup) = crate::support::fresh_database(backend).await;
+    let config = Config::from_source(&[("DATABASE_URL", url.as_str())]).unwrap();
+    let db = innsyn::app::connect(&config).await.unwrap();
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261130_000012_signin_attempts")
+        .expect("the migration is registered");
+    Migrator::up(&db, Some(before as u32)).await.unwrap();
+    for sql in [
+        "INSERT INTO users (email, password_hash, role, active, must_change_password, created_at) \
+         VALUES ('handler@staff.example', 'x', 'handler', TRUE, FALSE, '2026-11-01 10:00:00+00:00')",
+        "INSERT INTO audit_log (at, actor_id, actor_email, action) VALUES \
+         ('2026-11-01 10:00:00+00:00', NULL, 'kari.nordmann@example.no', 'auth.failed'), \
+         ('2026-11-01 10:00:01+00:00', NULL, 'handler@staff.example', 'auth.locked'), \
+         ('2026-11-01 10:00:02+00:00', 1, 'handler@staff.example', 'auth.signin')",
+        "INSERT INTO login_throttle (key, failures, first_failure_at) \
+         VALUES ('acct:kari.nordmann@example.no', 2, '2026-11-01 10:00:00+00:00')",
+        "INSERT INTO sessions (id_hash, data, expires_at) VALUES ('abc', '{\"uid\":1}', '2099-01-01 00:00:00+00:00')",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    Migrator::up(&db, None).await.unwrap();
+    let rows = audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].actor_email, None);
+    assert_eq!(rows[0].object_id, None);
+    assert_eq!(rows[1].actor_email, None);
+    assert_eq!(rows[1].object_type.as_deref(), Some("user"));
+    assert_eq!(rows[1].object_id.as_deref(), Some("1"));
+    assert_eq!(
+        rows[2].actor_email.as_deref(),
+        Some("handler@staff.example"),
+        "a staff member's own sign-in keeps its actor"
+    );
+    assert_eq!(login_throttle::Entity::find().count(&db).await.unwrap(), 0);
+    assert_eq!(session::Entity::find().count(&db).await.unwrap(), 0);
+    db.close().await.ok();
+    cleanup.run().await;
+}
+
+#[tokio::test]
+async fn upgrading_removes_typed_addresses_from_the_audit_log_sqlite() {
+    upgrading_removes_typed_addresses_from_the_audit_log(crate::support::Backend::Sqlite).await
+}
+
+#[tokio::test]
+async fn upgrading_removes_typed_addresses_from_the_audit_log_postgres() {
+    upgrading_removes_typed_addresses_from_the_audit_log(crate::support::Backend::Postgres).await
+}
