@@ -26,6 +26,8 @@ pub mod retention_run;
 pub mod retention_settings;
 pub mod search_job;
 pub mod session;
+pub mod signin_key;
+pub mod signin_known_address;
 pub mod user;
 pub mod wash_run;
 

@@ -11,6 +11,8 @@ pub struct Model {
     /// JSON of the session's data.
     pub data: String,
     pub expires_at: DateTimeUtc,
+    /// The signed-in user, so all of a user's sessions can be ended at once.
+    pub user_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

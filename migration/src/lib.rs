@@ -14,6 +14,7 @@ mod m20261123_000008_dialer_screens;
 mod m20261123_000009_queue_indexes;
 mod m20261130_000010_email_normalised;
 mod m20261130_000011_purge_steps;
+mod m20261130_000012_signin_attempts;
 mod m20261130_000014_delivery_states;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_queue_indexes::Migration),
             Box::new(m20261130_000010_email_normalised::Migration),
             Box::new(m20261130_000011_purge_steps::Migration),
+            Box::new(m20261130_000012_signin_attempts::Migration),
             Box::new(m20261130_000014_delivery_states::Migration),
         ]
     }

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::registers::RegisterCache;
 use crate::domain::search::Search;
+use crate::domain::users::PasswordChecks;
 use crate::domain::wash_jobs::WashJobs;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
@@ -30,6 +31,8 @@ pub struct Inner {
     pub search: Search,
     /// Washes started in the back office, with their progress.
     pub wash_jobs: WashJobs,
+    /// Password checks made at sign-in (argon2, off the async workers).
+    pub password_checks: PasswordChecks,
 }
 
 impl Deref for AppState {
@@ -59,6 +62,7 @@ impl AppState {
             registers: RegisterCache::default(),
             search,
             wash_jobs: WashJobs::default(),
+            password_checks: PasswordChecks::default(),
         })))
     }
 

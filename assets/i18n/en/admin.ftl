@@ -30,12 +30,14 @@ login-submit = Sign in
 login-error-wrong = Wrong e-mail address or password. Please try again.
 login-error-locked = Too many failed attempts. For your security you can try again at { $time }.
 password-title = Choose a new password
-password-intro = You signed in with a one-time password. Choose your own password of at least 12 characters before you continue.
+password-intro = Type the password you use now (or the one-time password you were given), and choose your own of at least 12 characters. Changing it signs you out everywhere else.
 password-new = New password (at least 12 characters)
 password-repeat = Repeat the password
 password-error-short = The password must have at least 12 characters.
 password-error-mismatch = The passwords do not match.
-password-error-same = Choose a password other than the one-time password.
+password-error-same = Choose a password other than the one you use now.
+password-error-current = That is not the password you use now.
+password-current = Current password (or the one-time password)
 
 sla-on_time = On time
 sla-at_risk = At risk

@@ -30,12 +30,14 @@ login-submit = Logg inn
 login-error-wrong = Feil e-postadresse eller passord. Prøv igjen.
 login-error-locked = For mange mislykkede forsøk. Av sikkerhetshensyn kan du prøve igjen kl. { $time }.
 password-title = Velg et nytt passord
-password-intro = Du logget inn med et engangspassord. Velg ditt eget passord på minst 12 tegn før du fortsetter.
+password-intro = Skriv inn passordet du bruker nå (eller engangspassordet du fikk), og velg ditt eget på minst 12 tegn. Når passordet byttes, logges du ut alle andre steder.
 password-new = Nytt passord (minst 12 tegn)
 password-repeat = Gjenta passordet
 password-error-short = Passordet må ha minst 12 tegn.
 password-error-mismatch = Passordene er ikke like.
-password-error-same = Velg et annet passord enn engangspassordet.
+password-error-same = Velg et annet passord enn det du bruker nå.
+password-error-current = Dette er ikke passordet du bruker nå.
+password-current = Nåværende passord (eller engangspassordet)
 
 sla-on_time = I rute
 sla-at_risk = Snart frist

@@ -43,11 +43,21 @@ fn expires(r: &Record) -> DateTime<Utc> {
     DateTime::from_timestamp(r.expiry_date.unix_timestamp(), 0).unwrap_or_else(Utc::now)
 }
 
+/// The signed-in user a session belongs to, kept in its own column so all of
+/// a user's sessions can be ended at once.
+fn owner(r: &Record) -> Option<i32> {
+    r.data
+        .get(super::USER_KEY)
+        .and_then(|v| v.as_i64())
+        .and_then(|v| i32::try_from(v).ok())
+}
+
 fn row(r: &Record) -> session_store::Result<session::ActiveModel> {
     Ok(session::ActiveModel {
         id_hash: Set(hash(&r.id)),
         data: Set(serde_json::to_string(&r.data).map_err(backend)?),
         expires_at: Set(expires(r)),
+        user_id: Set(owner(r)),
     })
 }
 
@@ -73,14 +83,21 @@ impl SessionStore for DbSessionStore {
         Err(backend("could not find a free session id"))
     }
 
+    /// Updates an existing session only. A session ended meanwhile (its
+    /// user's password was reset, the user deactivated, or the session
+    /// signed out elsewhere) stays ended: a request that began before and
+    /// changes the session afterwards must not write it back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(row(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::IdHash)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
+        let r = row(record)?;
+        session::Entity::update_many()
+            .set(session::ActiveModel {
+                data: r.data,
+                expires_at: r.expires_at,
+                user_id: r.user_id,
+                ..Default::default()
+            })
+            .filter(session::Column::IdHash.eq(hash(&record.id)))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
         Ok(())

@@ -1,32 +1,98 @@
-//! Staff users and their passwords (argon2id).
+//! Staff users and their passwords (argon2id), and the changes that end a
+//! user's sessions: password reset, password change, deactivation.
+//!
+//! argon2 is slow on purpose (tens of milliseconds of a whole core), so it
+//! never runs on the async workers: every hash and check goes to the blocking
+//! pool, at most one per core at a time, and the rest wait their turn without
+//! holding a worker. `/healthz` and the queue stay fast while many sign in.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use entity::enums::Role;
-use entity::user;
+use entity::{session, user};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
+use tokio::sync::Semaphore;
 
+use super::audit::{self, Actor, Entry};
 use super::email::EmailAddress;
 
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
+/// How many argon2 computations run at once in this process: one per core.
+static ARGON2_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    )
+});
+
+/// Runs `f` (argon2 work) on the blocking pool once a slot is free.
+async fn off_workers<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _slot = ARGON2_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("argon2 slots closed: {e}"))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| anyhow::anyhow!("argon2 task failed: {e}"))
+}
+
+/// The argon2id hash of `password` (PHC string), on the blocking pool.
+pub async fn hash_password(password: &str) -> anyhow::Result<String> {
+    let password = password.to_string();
+    off_workers(move || hash_password_now(&password)).await?
+}
+
+/// Whether `password` matches `stored`, on the blocking pool.
+pub async fn verify_password(password: &str, stored: &str) -> anyhow::Result<bool> {
+    let (password, stored) = (password.to_string(), stored.to_string());
+    off_workers(move || verify_password_now(&password, &stored)).await
+}
+
+/// Hashes on the calling thread: only for code already off the async
+/// workers (and unit tests).
+pub fn hash_password_now(password: &str) -> anyhow::Result<String> {
     let h: PasswordHash = Argon2::default()
         .hash_password(password.as_bytes())
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
     Ok(h.to_string())
 }
 
-pub fn verify_password(password: &str, stored: &str) -> bool {
+/// Verifies on the calling thread: only for code already off the async
+/// workers (and unit tests).
+pub fn verify_password_now(password: &str, stored: &str) -> bool {
     let Ok(h) = PasswordHash::new(stored) else {
         return false;
     };
     Argon2::default()
         .verify_password(password.as_bytes(), &h)
         .is_ok()
+}
+
+/// Password checks made at sign-in, counted so a test (or an operator) can
+/// see how many guesses were actually tried against a hash.
+#[derive(Clone, Debug, Default)]
+pub struct PasswordChecks(Arc<AtomicU64>);
+
+impl PasswordChecks {
+    /// Verifies `password` against `stored` off the async workers, and counts it.
+    pub async fn verify(&self, password: &str, stored: &str) -> anyhow::Result<bool> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        verify_password(password, stored).await
+    }
+    /// How many checks were made so far.
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 /// A random password for first sign-in, easy to type: 4 groups of 4.
@@ -90,7 +156,7 @@ pub async fn create_user(
     };
     let u = user::ActiveModel {
         email: Set(email.as_str().to_lowercase()),
-        password_hash: Set(hash_password(&pw)?),
+        password_hash: Set(hash_password(&pw).await?),
         role: Set(role),
         active: Set(true),
         must_change_password: Set(one_time.is_some()),
@@ -106,16 +172,161 @@ pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
     user::Entity::find().count(conn).await
 }
 
+/// Ends every session of user `id` (the session store keeps its owner).
+pub async fn end_sessions(conn: &impl ConnectionTrait, id: i32) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+fn internal(e: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(e.to_string())
+}
+
+pub enum UserChange {
+    Deactivate,
+    Activate,
+    /// A new one-time password, which must be changed at the next sign-in.
+    ResetPassword,
+}
+
+/// Deactivates, reactivates or resets the password of user `id`; returns
+/// the new one-time password for a reset. Deactivation and a reset end all
+/// the user's sessions in the same transaction, so reactivation finds none
+/// to bring back and the old password's sessions cannot choose the new one.
+pub async fn change_user(
+    db: &DatabaseConnection,
+    id: i32,
+    what: UserChange,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, DbErr> {
+    // Hash before the write transaction: argon2 must not hold the write lock.
+    let one_time = match what {
+        UserChange::ResetPassword => {
+            let pw = one_time_password();
+            let hash = hash_password(&pw).await.map_err(internal)?;
+            Some((pw, hash))
+        }
+        _ => None,
+    };
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    let u = user::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DbErr::RecordNotFound("user".into()))?;
+    let mut am = u.into_active_model();
+    let (action, pw) = match (what, one_time) {
+        (UserChange::Deactivate, _) => {
+            am.active = Set(false);
+            ("user.deactivate", None)
+        }
+        (UserChange::Activate, _) => {
+            am.active = Set(true);
+            ("user.activate", None)
+        }
+        (UserChange::ResetPassword, Some((pw, hash))) => {
+            am.password_hash = Set(hash);
+            am.must_change_password = Set(true);
+            ("user.reset_password", Some(pw))
+        }
+        (UserChange::ResetPassword, None) => return Err(internal("no one-time password made")),
+    };
+    am.update(&txn).await?;
+    let ended = if action == "user.activate" {
+        0
+    } else {
+        end_sessions(&txn, id).await?
+    };
+    let mut entry = Entry::new(action).object("user", id);
+    if ended > 0 {
+        entry = entry.detail(format!("sessions_ended={ended}"));
+    }
+    audit::record(&txn, now, by, entry).await?;
+    txn.commit().await?;
+    Ok(pw)
+}
+
+/// Sets a user's own new password, given the current (or one-time) one.
+/// Every session of the user ends; the caller renews its own session's id
+/// so the changer stays signed in on a fresh session.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    u: &user::Model,
+    current: &str,
+    new: &str,
+    repeat: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), super::settings::FieldErrors>, DbErr> {
+    if new.chars().count() < 12 {
+        return Ok(Err(vec![("passord", "password-error-short")]));
+    }
+    if new != repeat {
+        return Ok(Err(vec![("gjenta", "password-error-mismatch")]));
+    }
+    if !verify_password(current, &u.password_hash)
+        .await
+        .map_err(internal)?
+    {
+        return Ok(Err(vec![("navarende_passord", "password-error-current")]));
+    }
+    if new == current {
+        return Ok(Err(vec![("passord", "password-error-same")]));
+    }
+    let hash = hash_password(new).await.map_err(internal)?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    // The hash the current password was checked against must still be the
+    // stored one: two changes at once cannot both win.
+    let fresh = user::Entity::find_by_id(u.id)
+        .one(&txn)
+        .await?
+        .ok_or(DbErr::RecordNotFound("user".into()))?;
+    if fresh.password_hash != u.password_hash || !fresh.active {
+        return Ok(Err(vec![("navarende_passord", "password-error-current")]));
+    }
+    let mut am = fresh.into_active_model();
+    am.password_hash = Set(hash);
+    am.must_change_password = Set(false);
+    am.update(&txn).await?;
+    let ended = end_sessions(&txn, u.id).await?;
+    let actor = Actor {
+        id: Some(u.id),
+        email: Some(u.email.clone()),
+    };
+    audit::record(
+        &txn,
+        now,
+        &actor,
+        Entry::new("user.password")
+            .object("user", u.id)
+            .detail(format!("sessions_ended={ended}")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn argon2id_hash_verifies_only_the_right_password() {
-        let h = hash_password("correct horse battery").unwrap();
+        let h = hash_password_now("correct horse battery").unwrap();
         assert!(h.starts_with("$argon2id$"), "{h}");
-        assert!(verify_password("correct horse battery", &h));
-        assert!(!verify_password("wrong horse battery", &h));
+        assert!(verify_password_now("correct horse battery", &h));
+        assert!(!verify_password_now("wrong horse battery", &h));
+    }
+
+    #[tokio::test]
+    async fn hashing_and_checking_run_off_the_async_workers() {
+        let h = hash_password("correct horse battery").await.unwrap();
+        assert!(verify_password("correct horse battery", &h).await.unwrap());
+        let checks = PasswordChecks::default();
+        assert!(!checks.verify("wrong horse battery", &h).await.unwrap());
+        assert_eq!(checks.count(), 1);
     }
 
     #[test]

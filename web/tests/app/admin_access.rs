@@ -322,6 +322,7 @@ dual!(
             .post_as(
                 "/admin/passord",
                 &[
+                    ("navarende_passord", &pw),
                     ("passord", "et langt nytt passord"),
                     ("gjenta", "et langt nytt passord"),
                 ],
@@ -329,6 +330,8 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 303);
+        // The session carries on under a renewed id.
+        let s = session_cookie(&r).expect("a renewed session");
         assert_eq!(app.get_as("/admin/saker", &s).await.status, 200);
     }
 );

@@ -21,5 +21,6 @@ mod retention;
 mod schema;
 mod search;
 mod settings;
+mod signin;
 mod sla;
 mod stats;

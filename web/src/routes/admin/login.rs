@@ -12,8 +12,8 @@ use super::{actx, see_other, unprocessable};
 use crate::auth::{self, Staff, USER_KEY};
 use crate::csrf::CsrfToken;
 use crate::domain::audit::{self, Actor, Entry};
-use crate::domain::settings;
 use crate::domain::signin::{self, SignIn};
+use crate::domain::users;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::ratelimit::ClientAddr;
@@ -95,7 +95,8 @@ pub async fn submit(
         .map(|a| a.to_string())
         .unwrap_or_else(|| "unknown".into());
     let email = f.epost.trim().to_lowercase();
-    let outcome = signin::sign_in(&s.db, &email, &f.passord, &addr, now).await?;
+    let outcome =
+        signin::sign_in(&s.db, &s.password_checks, &email, &f.passord, &addr, now).await?;
     let page = |error: String| LoginPage {
         lang,
         csrf: csrf.0.clone(),
@@ -124,20 +125,12 @@ pub async fn submit(
             }
             Ok(see_other(&safe_next(&f.neste)))
         }
-        SignIn::Wrong => {
-            let actor = Actor {
-                id: None,
-                email: Some(email.chars().take(120).collect()),
-            };
-            audit::record(&s.db, now, &actor, Entry::new("auth.failed")).await?;
+        SignIn::Wrong(who) => {
+            signin::record_failure(&s.db, now, &who, "auth.failed").await?;
             Ok((StatusCode::UNAUTHORIZED, page(lang.t("login-error-wrong"))).into_response())
         }
-        SignIn::Locked { until } => {
-            let actor = Actor {
-                id: None,
-                email: Some(email.chars().take(120).collect()),
-            };
-            audit::record(&s.db, now, &actor, Entry::new("auth.locked")).await?;
+        SignIn::Locked { until, attempted } => {
+            signin::record_failure(&s.db, now, &attempted, "auth.locked").await?;
             let at = until
                 .with_timezone(&chrono_tz::Europe::Oslo)
                 .format("%H:%M:%S")
@@ -187,6 +180,9 @@ pub async fn password_page(lang: Lang, csrf: CsrfToken, staff: Staff) -> Passwor
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
+    /// The current (or one-time) password.
+    #[serde(default)]
+    navarende_passord: String,
     #[serde(default)]
     passord: String,
     #[serde(default)]
@@ -198,10 +194,29 @@ pub async fn password_submit(
     lang: Lang,
     csrf: CsrfToken,
     staff: Staff,
+    session: Session,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    match settings::set_own_password(&s.db, &staff.0, &f.passord, &f.gjenta, s.clock.now()).await? {
-        Ok(()) => Ok(see_other("/admin/saker")),
+    let now = s.clock.now();
+    let changed = users::change_own_password(
+        &s.db,
+        &staff.0,
+        &f.navarende_passord,
+        &f.passord,
+        &f.gjenta,
+        now,
+    )
+    .await?;
+    match changed {
+        Ok(()) => {
+            // Every session of the user ended with the change; this one
+            // carries on under a new id.
+            session
+                .cycle_id()
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            Ok(see_other("/admin/saker"))
+        }
         Err(errors) => Ok(unprocessable(PasswordPage {
             ctx: actx(lang, csrf, &staff, auth::PASSWORD_PATH),
             errors: Errs(errors),

@@ -7,11 +7,13 @@ use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use entity::user;
 use serde::Deserialize;
+use tower_sessions::Session;
 
 use super::{actx, see_other, unprocessable};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::settings::{self, UserChange};
+use crate::domain::settings;
+use crate::domain::users::{self, UserChange};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -117,7 +119,7 @@ async fn change(
         // An admin cannot lock themselves out.
         return Err(AppError::BadRequest("you cannot change your own access"));
     }
-    Ok(settings::change_user(&s.db, id, what, &staff.actor(), s.clock.now()).await?)
+    Ok(users::change_user(&s.db, id, what, &staff.actor(), s.clock.now()).await?)
 }
 
 pub async fn deactivate(
@@ -143,11 +145,20 @@ pub async fn reset_password(
     lang: Lang,
     csrf: CsrfToken,
     staff: Staff,
+    session: Session,
     Path(id): Path<i32>,
 ) -> AppResult<UsersPage> {
     let pw = change(&s, &staff, id, UserChange::ResetPassword)
         .await?
         .unwrap_or_default();
+    if id == staff.id() {
+        // The reset ended every session of the admin too; this one carries
+        // on under a new id (and asks for the new one-time password).
+        session
+            .cycle_id()
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    }
     let email = settings::users(&s.db)
         .await?
         .into_iter()
