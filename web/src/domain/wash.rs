@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::registers::{KeySet, parse_key};
+use super::stats_export::starts_formula;
 
 /// What the dialer may do with a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +220,16 @@ impl Washer {
             }
             return;
         }
-        write_csv_field(text, out);
+        if verdict == Verdict::Invalid && starts_formula(text) {
+            // Echoed input a spreadsheet would run as a formula (CSV
+            // injection): neutralised as the statistics CSV does.
+            let mut safe = Vec::with_capacity(text.len() + 1);
+            safe.push(b'\'');
+            safe.extend_from_slice(text);
+            write_csv_field(&safe, out);
+        } else {
+            write_csv_field(text, out);
+        }
         out.push(b',');
         if let Some(k) = key {
             write_key(k, out);
@@ -301,6 +311,20 @@ mod tests {
             assert_eq!(wash(input, chunk, false), expected, "chunk {chunk}");
         }
         assert_eq!(wash(input, 5, true), "+4722334455\n+46812345678\n");
+    }
+
+    #[test]
+    fn formulas_in_echoed_invalid_lines_are_neutralised() {
+        let input = "=HYPERLINK(\"http://x\")\n+1+2\n-3\n@SUM(A1)\n+47 912 34 567\n";
+        assert_eq!(
+            wash(input, 3, false),
+            "number,e164,verdict\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",,invalid\n\
+             '+1+2,,invalid\n\
+             '-3,,invalid\n\
+             '@SUM(A1),,invalid\n\
+             +47 912 34 567,+4791234567,reserved\n"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod complaint;
 mod concurrency;
 mod dialer;
 mod dialer_screens;
+mod hardening;
 mod inbound_mail;
 mod inbound_twilio;
 mod lookup;
