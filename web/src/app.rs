@@ -121,13 +121,12 @@ pub async fn serve_on(
         };
         let _ = stream.set_nodelay(true);
         let router = app.clone();
-        let service = hyper::service::service_fn(
-            move |mut req: hyper::Request<hyper::body::Incoming>| {
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut()
                     .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
                 router.clone().call(req)
-            },
-        );
+            });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(e) = conn.await {

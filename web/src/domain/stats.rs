@@ -130,10 +130,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
         let Some(date) = super::time::parse_date(&rec[0]) else {
             errors.push(LineError {
                 line,
-                message: format!(
-                    "not a date (YYYY-MM-DD, years 1900-2200): {:?}",
-                    &rec[0]
-                ),
+                message: format!("not a date (YYYY-MM-DD, years 1900-2200): {:?}", &rec[0]),
             });
             continue;
         };

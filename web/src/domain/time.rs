@@ -97,7 +97,10 @@ mod tests {
         assert_eq!(parse_date("-2026-01-01"), None);
         assert_eq!(parse_date("+12026-01-01"), None);
         assert_eq!(parse_date("0000-01-01"), None);
-        assert_eq!(parse_date(" 2026-01-31 "), NaiveDate::from_ymd_opt(2026, 1, 31));
+        assert_eq!(
+            parse_date(" 2026-01-31 "),
+            NaiveDate::from_ymd_opt(2026, 1, 31)
+        );
         assert_eq!(parse_rfc3339("0001-01-01T10:00:00Z"), None);
         assert_eq!(parse_rfc3339("9999-12-31T23:59:59+01:00"), None);
         assert!(parse_rfc3339("2026-11-18T10:00:00+01:00").is_some());

@@ -13,21 +13,20 @@ mod webhooks;
 pub use webhooks::outcome_json as mail_outcome_json;
 
 use axum::Router;
-use std::future::Future;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
 use axum::response::Response;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::csrf;
@@ -67,7 +66,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         // GET /assets/...
         .merge(assets::router())
-        .layer(body_deadline(timeouts.body, MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            (timeouts.body, MAX_BODY_BYTES),
+            read_body_within,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     // Streamed uploads of any length: no deadline for the whole body, but a
     // pause longer than the upload idle timeout ends the request.
@@ -88,7 +90,10 @@ pub fn router(state: AppState) -> Router {
         // (64 KiB) and POST /webhooks/email (the mail size limit): their own limits.
         .merge(
             webhooks::router(state.clone())
-                .layer(body_deadline(timeouts.body, MAX_WEBHOOK_BODY)),
+                .layer(middleware::from_fn_with_state(
+                    (timeouts.body, MAX_WEBHOOK_BODY),
+                    read_body_within,
+                )),
         )
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
@@ -126,30 +131,26 @@ fn panic_page(_panic: Box<dyn std::any::Any + Send>) -> Response {
     AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
 }
 
-/// A layer that reads the whole request body (at most `limit` bytes) within
-/// `deadline` before the handler runs: a client that trickles a form or a
-/// webhook gets 408 and its connection back, not a worker held for ever.
-fn body_deadline(
-    deadline: Duration,
-    limit: usize,
-) -> axum::middleware::FromFnLayer<
-    impl Fn(Request, Next) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>> + Clone,
-    (),
-    (Request,),
-> {
-    middleware::from_fn(move |req: Request, next: Next| {
-        Box::pin(async move {
-            let (parts, body) = req.into_parts();
-            match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
-                Err(_) => {
-                    tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
-                    (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response()
-                }
-                Ok(Err(_)) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
-                Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
-            }
-        }) as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
-    })
+/// Middleware: reads the whole request body (at most `limit` bytes) within
+/// `deadline` before the handler runs. A client that trickles a form or a
+/// webhook gets 408 and its connection closed, not a worker held for ever.
+async fn read_body_within(
+    State((deadline, limit)): State<(Duration, usize)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Err(_) => {
+            tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
+            (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response()
+        }
+        Ok(Err(_)) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+    }
 }
 
 /// `Cache-Control: no-store` on every back-office answer and every answer

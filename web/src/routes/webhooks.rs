@@ -273,7 +273,9 @@ async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
         require(&rec.recording_sid, "RecordingSid missing")?;
         // It goes into REST URLs later (play, delete): Twilio's format only.
         if !crate::twilio_ids::is_recording_sid(&rec.recording_sid) {
-            return Err(AppError::BadRequest("RecordingSid is not a Twilio recording id"));
+            return Err(AppError::BadRequest(
+                "RecordingSid is not a Twilio recording id",
+            ));
         }
         let now = s.clock.now();
         let key = format!("rec:{}", rec.recording_sid);

@@ -74,13 +74,18 @@ dual!(
             .await
             .unwrap();
         let closed = read_until_closed(&mut s, Duration::from_secs(10)).await;
-        assert!(closed.is_some(), "still open 10 s after a 0.3 s header timeout");
+        assert!(
+            closed.is_some(),
+            "still open 10 s after a 0.3 s header timeout"
+        );
         // A whole request on a new connection is still served.
         let mut s = TcpStream::connect(addr).await.unwrap();
         s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .await
             .unwrap();
-        let answer = read_until_closed(&mut s, Duration::from_secs(10)).await.unwrap();
+        let answer = read_until_closed(&mut s, Duration::from_secs(10))
+            .await
+            .unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 );
@@ -146,7 +151,9 @@ dual!(
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         s.write_all(b"0\r\n\r\n").await.unwrap();
-        let said = read_until_closed(&mut s, Duration::from_secs(10)).await.unwrap();
+        let said = read_until_closed(&mut s, Duration::from_secs(10))
+            .await
+            .unwrap();
         assert!(said.starts_with("HTTP/1.1 200"), "{said}");
         assert!(said.contains("22334455,+4722334455,callable"), "{said}");
         assert!(said.contains("'=1+1,,invalid"), "{said}");
@@ -168,10 +175,15 @@ async fn a_panicking_handler_gives_a_500_page_not_a_dropped_connection() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 500);
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let doc = scraper::Html::parse_document(&String::from_utf8_lossy(&body));
     let h1 = scraper::Selector::parse("h1").unwrap();
-    assert!(doc.select(&h1).next().is_some(), "an error page, not an empty body");
+    assert!(
+        doc.select(&h1).next().is_some(),
+        "an error page, not an empty body"
+    );
 }
 
 dual!(
@@ -179,12 +191,23 @@ dual!(
     |app: TestApp| async move {
         app.seed_demo().await;
         // at= on the public call window and on the wash.
-        for at in ["0001-01-01T10:00:00Z", "2201-01-05T10:00:00Z", "1899-12-31T10:00:00Z"] {
+        for at in [
+            "0001-01-01T10:00:00Z",
+            "2201-01-05T10:00:00Z",
+            "1899-12-31T10:00:00Z",
+        ] {
             let r = app.get(&format!("/api/v1/call-window?at={at}")).await;
             assert_eq!(r.status, 400, "{at}: {}", r.body);
         }
-        assert_eq!(app.get("/api/v1/call-window?at=2200-06-01T10:00:00Z").await.status, 200);
-        let (_, token) = api_tokens::create(&app.db, "d", app.clock_now()).await.unwrap();
+        assert_eq!(
+            app.get("/api/v1/call-window?at=2200-06-01T10:00:00Z")
+                .await
+                .status,
+            200
+        );
+        let (_, token) = api_tokens::create(&app.db, "d", app.clock_now())
+            .await
+            .unwrap();
         let r = app
             .send(
                 Request::post("/api/v1/wash?at=0001-01-01T10:00:00Z")
@@ -242,15 +265,29 @@ dual!(
     back_office_and_authenticated_api_answers_are_not_cached,
     |app: TestApp| async move {
         assert_eq!(
-            app.get("/admin/login").await.header("cache-control").as_deref(),
+            app.get("/admin/login")
+                .await
+                .header("cache-control")
+                .as_deref(),
             Some("no-store")
         );
         let s = app.sign_in_as(Role::Admin).await;
-        for path in ["/admin/saker", "/admin/statistikk", "/admin/brukere", "/admin/finnes-ikke"] {
+        for path in [
+            "/admin/saker",
+            "/admin/statistikk",
+            "/admin/brukere",
+            "/admin/finnes-ikke",
+        ] {
             let r = app.get_as(path, &s).await;
-            assert_eq!(r.header("cache-control").as_deref(), Some("no-store"), "{path}");
+            assert_eq!(
+                r.header("cache-control").as_deref(),
+                Some("no-store"),
+                "{path}"
+            );
         }
-        let (_, token) = api_tokens::create(&app.db, "d", app.clock_now()).await.unwrap();
+        let (_, token) = api_tokens::create(&app.db, "d", app.clock_now())
+            .await
+            .unwrap();
         let r = app
             .get_with(
                 "/api/v1/stats?format=json",
@@ -260,9 +297,15 @@ dual!(
         assert_eq!(r.status, 200);
         assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
         // The public pages and the open data keep their own caching.
-        assert_ne!(app.get("/").await.header("cache-control").as_deref(), Some("no-store"));
         assert_ne!(
-            app.get("/api/v1/numbers").await.header("cache-control").as_deref(),
+            app.get("/").await.header("cache-control").as_deref(),
+            Some("no-store")
+        );
+        assert_ne!(
+            app.get("/api/v1/numbers")
+                .await
+                .header("cache-control")
+                .as_deref(),
             Some("no-store")
         );
     }
@@ -297,7 +340,10 @@ dual!(
         );
         let cookie = r.header("set-cookie").unwrap();
         assert!(cookie.starts_with("__Host-innsyn_csrf="), "{cookie}");
-        assert!(cookie.contains("; Path=/") && cookie.contains("; Secure"), "{cookie}");
+        assert!(
+            cookie.contains("; Path=/") && cookie.contains("; Secure"),
+            "{cookie}"
+        );
         assert!(!cookie.contains("Domain="), "{cookie}");
         // A post with that cookie and field goes through; one with only the
         // old name is refused over https.
@@ -345,7 +391,10 @@ dual!(
         let r = app
             .post_form(
                 "/admin/login",
-                &[("epost", email), ("passord", crate::support::STAFF_PASSWORD)],
+                &[
+                    ("epost", email),
+                    ("passord", crate::support::STAFF_PASSWORD),
+                ],
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
@@ -370,8 +419,14 @@ dual!(
         let to = ("To", "+4721000010");
         for (path, params) in [
             ("/webhooks/twilio/voice", vec![from, to]),
-            ("/webhooks/twilio/voice/meny", vec![from, to, ("Digits", "2")]),
-            ("/webhooks/twilio/voice/recording", vec![("CallSid", "CA500"), from, to]),
+            (
+                "/webhooks/twilio/voice/meny",
+                vec![from, to, ("Digits", "2")],
+            ),
+            (
+                "/webhooks/twilio/voice/recording",
+                vec![("CallSid", "CA500"), from, to],
+            ),
             (
                 "/webhooks/twilio/voice/recording",
                 vec![("RecordingSid", "RE../../Messages"), from, to],
@@ -387,9 +442,15 @@ dual!(
             assert_eq!(r.status, 400, "{path} {params:?}: {}", r.body);
         }
         assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
-        assert_eq!(inbound_event::Entity::find().count(&app.db).await.unwrap(), 0);
         assert_eq!(
-            entity::reservation::Entity::find().count(&app.db).await.unwrap(),
+            inbound_event::Entity::find().count(&app.db).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            entity::reservation::Entity::find()
+                .count(&app.db)
+                .await
+                .unwrap(),
             0
         );
     }

@@ -117,7 +117,10 @@ dual!(
             ("From", CALLER),
             ("To", DEMO_NUMBER),
             ("RecordingSid", "RE00000000000000000000000000000200"),
-            ("RecordingUrl", "https://api.twilio.com/x/RE00000000000000000000000000000200"),
+            (
+                "RecordingUrl",
+                "https://api.twilio.com/x/RE00000000000000000000000000000200",
+            ),
             ("RecordingDuration", "12"),
         ];
         let path = "/webhooks/twilio/voice/recording";
@@ -281,7 +284,10 @@ dual!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((rec.sid.as_str(), rec.duration_secs), ("RE00000000000000000000000000000400", 17));
+        assert_eq!(
+            (rec.sid.as_str(), rec.duration_secs),
+            ("RE00000000000000000000000000000400", 17)
+        );
         // A transcription joins the case as a message, once.
         for _ in 0..3 {
             app.twilio_post(
@@ -367,7 +373,10 @@ dual!(
                 ("From", CALLER),
                 ("To", DEMO_NUMBER),
                 ("RecordingSid", "RE00000000000000000000000000000600"),
-                ("RecordingUrl", "https://api.twilio.com/x/RE00000000000000000000000000000600"),
+                (
+                    "RecordingUrl",
+                    "https://api.twilio.com/x/RE00000000000000000000000000000600",
+                ),
                 ("RecordingDuration", "5"),
             ],
         )
@@ -403,13 +412,22 @@ dual!(
         );
         let got = app.twilio.requests();
         assert_eq!(got[0].method, "GET");
-        assert!(got[0].path.ends_with("/Recordings/RE00000000000000000000000000000600.mp3"));
+        assert!(
+            got[0]
+                .path
+                .ends_with("/Recordings/RE00000000000000000000000000000600.mp3")
+        );
         // Deleting deletes at Twilio, and the audio is gone here too.
         let r = app.post_as(&format!("{path}/slett"), &[], &s).await;
         assert_eq!(r.status, 303);
         let got = app.twilio.requests();
         assert_eq!(got.last().unwrap().method, "DELETE");
-        assert!(got.last().unwrap().path.ends_with("/Recordings/RE00000000000000000000000000000600.json"));
+        assert!(
+            got.last()
+                .unwrap()
+                .path
+                .ends_with("/Recordings/RE00000000000000000000000000000600.json")
+        );
         assert!(
             recording::Entity::find()
                 .one(&app.db)

@@ -120,9 +120,15 @@ pub async fn submit(
             };
             audit::record(&s.db, now, &actor, Entry::new("auth.signin")).await?;
             if u.must_change_password {
-                return Ok(crate::csrf::rotated(&s.config, see_other(auth::PASSWORD_PATH)));
+                return Ok(crate::csrf::rotated(
+                    &s.config,
+                    see_other(auth::PASSWORD_PATH),
+                ));
             }
-            Ok(crate::csrf::rotated(&s.config, see_other(&safe_next(&f.neste))))
+            Ok(crate::csrf::rotated(
+                &s.config,
+                see_other(&safe_next(&f.neste)),
+            ))
         }
         SignIn::Wrong => {
             let actor = Actor {
