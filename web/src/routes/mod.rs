@@ -47,9 +47,8 @@ const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), disp
                                   picture-in-picture=(), publickey-credentials-get=(), \
                                   screen-wake-lock=(), usb=(), xr-spatial-tracking=()";
 
-/// Largest body a webhook may send (the e-mail webhook's limit; each
-/// handler checks its own, smaller one).
-const MAX_WEBHOOK_BODY: usize = crate::domain::inbound_mail::MAX_MAIL_BYTES;
+/// Largest body a Twilio webhook may send (Twilio's form posts are small).
+const MAX_TWILIO_BODY: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let timeouts = state.config.http;
@@ -91,7 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             webhooks::router(state.clone())
                 .layer(middleware::from_fn_with_state(
-                    (timeouts.body, MAX_WEBHOOK_BODY),
+                    (timeouts.body, MAX_TWILIO_BODY),
                     read_body_within,
                 )),
         )
@@ -140,6 +139,13 @@ async fn read_body_within(
     next: Next,
 ) -> Response {
     let (parts, body) = req.into_parts();
+    // The raw e-mail webhook takes whole messages (its handler checks the
+    // bearer secret and the mail limit).
+    let limit = if parts.uri.path() == "/webhooks/email" {
+        crate::domain::inbound_mail::MAX_MAIL_BYTES
+    } else {
+        limit
+    };
     match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
         Err(_) => {
             tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
