@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 
-TOKEN = "crashtestcrashtestcrashtestcrashtestcrasht"  # 43 URL-safe characters
+TOKEN = "crashtestcrashtestcrashtestcrashtestcrashte"  # 43 URL-safe characters
 REFERENCE = re.compile(r'class="reference">([A-Z]{1,4}-\d{4}-\d{6,})<')
 
 

@@ -193,8 +193,9 @@ impl Washer {
     }
 
     fn line(&mut self, line: &[u8], out: &mut Vec<u8>) {
-        let line = trim_line(line);
-        let line = &line[..line.len().min(MAX_LINE)];
+        // Cut first, then trim: a line that arrived in pieces was cut at
+        // MAX_LINE as it came, and must give the same field as a whole one.
+        let line = trim_line(&line[..line.len().min(MAX_LINE)]);
         let layout = match self.layout {
             Some(l) => l,
             None => {
@@ -325,6 +326,17 @@ mod tests {
              '@SUM(A1),,invalid\n\
              +47 912 34 567,+4791234567,reserved\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_gives_the_same_verdict_whole_or_in_pieces() {
+        let mut long = "x".repeat(MAX_LINE - 1);
+        long.push('\r');
+        long.push_str("yyy\r\n22334455\n");
+        let whole = wash(&long, 100_000, false);
+        for chunk in [1, 7, 512, 1023, 1024, 1025] {
+            assert_eq!(wash(&long, chunk, false), whole, "chunk {chunk}");
+        }
     }
 
     #[test]
