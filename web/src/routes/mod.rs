@@ -151,7 +151,16 @@ async fn read_body_within(
             tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
             (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response()
         }
-        Ok(Err(_)) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+        Ok(Err(_)) => {
+            let message = format!("the request body is larger than {limit} bytes");
+            let path = parts.uri.path();
+            if path.starts_with("/webhooks/") || path.starts_with("/api/") {
+                let body = serde_json::json!({ "error": message });
+                (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
+            } else {
+                (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+            }
+        }
         Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
