@@ -15,7 +15,8 @@
 #   CRASH_PORT        port of the server (default 3998)
 #   CRASH_CLIENTS     concurrent clients (default 32)
 #   CRASH_KILL_AFTER  seconds of intake before the kill (default 4)
-#   CRASH_PURGE_KILL_AFTER  seconds into the purge before its kill (default 0.5)
+#   CRASH_PURGE_KILL_AFTER  latest kill of the purge, in seconds (default 5.0); it is
+#                     killed as soon as its first batch is gone
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,7 +27,7 @@ admin_url="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 port="${CRASH_PORT:-3998}"
 clients="${CRASH_CLIENTS:-32}"
 kill_after="${CRASH_KILL_AFTER:-4}"
-purge_kill_after="${CRASH_PURGE_KILL_AFTER:-0.5}"
+purge_kill_after="${CRASH_PURGE_KILL_AFTER:-5.0}"
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
 failed=0
@@ -160,11 +161,17 @@ for backend in $backends; do
   total=$(sql "SELECT count(*) FROM cases")
   RUST_LOG=warn "$bin" retention run >"$work/purge1.out" 2>&1 &
   purge_pid=$!
-  sleep "$purge_kill_after"
+  # Kill it as soon as it has purged something but not everything (after
+  # its first batch), or after CRASH_PURGE_KILL_AFTER seconds at most.
+  deadline=$(( $(date +%s%N) + ${purge_kill_after%.*}000000000 + 10#${purge_kill_after#*.}00000000 ))
+  while kill -0 "$purge_pid" 2>/dev/null; do
+    now_left=$(sql "SELECT count(*) FROM cases")
+    if [ "$now_left" -lt "$total" ] || [ "$(date +%s%N)" -gt "$deadline" ]; then break; fi
+  done
   if kill -9 "$purge_pid" 2>/dev/null; then killed=yes; else killed="no (it had finished)"; fi
   wait "$purge_pid" 2>/dev/null || true
   left=$(sql "SELECT count(*) FROM cases")
-  echo "purge killed after ${purge_kill_after} s: killed mid-run: $killed; cases $total before, $left left"
+  echo "purge killed: killed while running: $killed; cases $total before, $left left at the kill"
   half_written || failed=1
   RUST_LOG=warn "$bin" retention run >"$work/purge2.out" 2>&1 || { cat "$work/purge2.out"; failed=1; }
   left=$(sql "SELECT count(*) FROM cases")
