@@ -9,7 +9,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 
 use crate::clock::SystemClock;
-use crate::config::Config;
+use crate::config::{Config, HttpTimeouts};
 use crate::domain::{email::EmailAddress, users};
 use crate::state::AppState;
 
@@ -71,17 +71,76 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
             tracing::warn!(error = %e, "could not preload the reservation register");
         }
     });
+    let timeouts = state.config.http;
     let app = crate::routes::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "innsyn listening");
     println!("innsyn is running at http://{bind}/");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    serve_on(listener, app, timeouts, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets open
+/// requests finish (at most 10 s).
+///
+/// `axum::serve` sets no header timeout, so a client that sends half a
+/// request header holds its connection for ever. This loop uses hyper's
+/// HTTP/1 connection with a timer: a header not in within
+/// `timeouts.header`, or a keep-alive connection idle that long, is closed.
+/// Body timeouts are layers in `routes` (they differ per route).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    timeouts: HttpTimeouts,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
+                router.clone().call(req)
+            });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                // Timeouts and clients that hang up: nothing to act on.
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
+            tracing::warn!("connections still open after 10 s: closing them");
+        }
+    }
     Ok(())
 }

@@ -33,6 +33,45 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// How long the server waits on a client (`HTTP_*_TIMEOUT_SECS`).
+#[derive(Clone, Copy, Debug)]
+pub struct HttpTimeouts {
+    /// A request's header must be in within this; a keep-alive connection
+    /// idle this long is closed too (hyper's header read timer runs while
+    /// it waits for the next request).
+    pub header: std::time::Duration,
+    /// A form's, page's or webhook's whole body must be in within this.
+    pub body: std::time::Duration,
+    /// A streamed upload (the wash, register and statistics uploads) may
+    /// pause at most this long between two pieces of its body.
+    pub upload_idle: std::time::Duration,
+}
+
+fn http_timeouts(src: &dyn Source) -> Result<HttpTimeouts, ConfigError> {
+    let mut secs = [0u64; 3];
+    for (i, (var, default)) in [
+        ("HTTP_HEADER_TIMEOUT_SECS", 20),
+        ("HTTP_BODY_TIMEOUT_SECS", 30),
+        ("HTTP_UPLOAD_IDLE_TIMEOUT_SECS", 60),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        secs[i] = parse_num(src, var, default)?;
+        if !(1..=3600).contains(&secs[i]) {
+            return Err(ConfigError {
+                var,
+                message: "must be between 1 and 3600 seconds".into(),
+            });
+        }
+    }
+    Ok(HttpTimeouts {
+        header: std::time::Duration::from_secs(secs[0]),
+        body: std::time::Duration::from_secs(secs[1]),
+        upload_idle: std::time::Duration::from_secs(secs[2]),
+    })
+}
+
 #[derive(Clone)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://...` (embedded default) or `postgres://...`.
@@ -75,6 +114,8 @@ pub struct Config {
     /// `MEILI_URL` and friends: the Meilisearch server; unset, search runs on
     /// the database.
     pub meili: Option<MeiliConfig>,
+    /// The HTTP server's timeouts against slow or stalled clients.
+    pub http: HttpTimeouts,
 }
 
 /// The Meilisearch server (`MEILI_URL`, `MEILI_MASTER_KEY` or `MEILI_API_KEY`,
@@ -333,8 +374,10 @@ impl Config {
             });
         }
         let meili = meili_config(src)?;
+        let http = http_timeouts(src)?;
         Ok(Config {
             meili,
+            http,
             inbound_email_token,
             twilio,
             twilio_api_base,

@@ -8,17 +8,23 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
+use crate::config::Config;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The cookie over http (and the name tools and tests use).
 pub const COOKIE: &str = "innsyn_csrf";
+/// The cookie over https: the `__Host-` prefix makes the browser refuse it
+/// unless it is Secure, for this host only and for every path, so a sibling
+/// subdomain cannot plant a token.
+pub const HOST_COOKIE: &str = "__Host-innsyn_csrf";
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -81,8 +87,39 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     host.is_some_and(|h| origin == format!("http://{h}") || origin == format!("https://{h}"))
 }
 
+/// The cookie's name under this configuration.
+pub fn cookie_name(config: &Config) -> &'static str {
+    if config.secure_cookies() {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+fn set_cookie(config: &Config, token: &str) -> Option<HeaderValue> {
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = cookie_name(config);
+    HeaderValue::from_str(&format!(
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
+}
+
+/// A fresh token on `resp` (sign-in calls it): a token an attacker planted
+/// or read before the sign-in is worth nothing after it.
+pub fn rotated(config: &Config, mut resp: Response) -> Response {
+    if let Some(v) = set_cookie(config, &new_token()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), COOKIE).filter(|t| well_formed(t));
+    let existing = cookie(req.headers(), cookie_name(&state.config)).filter(|t| well_formed(t));
     let fresh = existing.is_none();
     let token = existing.unwrap_or_else(new_token);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -121,8 +158,22 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
                     None
                 } else {
                     let (parts, body) = req.into_parts();
-                    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-                        return AppError::BadRequest("body too large").into_response();
+                    // The form is read here, before any route's own body
+                    // timeout: a trickled form is cut off here too.
+                    let bytes = match tokio::time::timeout(
+                        state.config.http.body,
+                        to_bytes(body, MAX_FORM_BYTES),
+                    )
+                    .await
+                    {
+                        Err(_) => {
+                            return (StatusCode::REQUEST_TIMEOUT, "request body too slow")
+                                .into_response();
+                        }
+                        Ok(Err(_)) => {
+                            return AppError::BadRequest("body too large").into_response();
+                        }
+                        Ok(Ok(b)) => b,
                     };
                     let t = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
                         .ok()
@@ -138,17 +189,15 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     }
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut resp = next.run(req).await;
-    if fresh {
-        let secure = if state.config.secure_cookies() {
-            "; Secure"
-        } else {
-            ""
-        };
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
-        )) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if fresh
+        // A rotation (sign-in) sets its own.
+        && !resp.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.starts_with(cookie_name(&state.config)))
+        })
+        && let Some(v) = set_cookie(&state.config, &token)
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
 }

@@ -94,7 +94,7 @@ enum RetentionCommand {
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "expected YYYY-MM-DD".into())
+    innsyn::domain::time::parse_date(s).ok_or_else(|| "expected YYYY-MM-DD, years 1900-2200".into())
 }
 
 #[derive(Subcommand)]

@@ -138,6 +138,12 @@ impl Twilio {
         let Some((sid, token)) = &self.account else {
             return Err(SmsError::NotConfigured);
         };
+        if !crate::twilio_ids::is_recording_sid(recording_sid) {
+            return Err(SmsError::Refused {
+                code: 400,
+                message: "not a Twilio recording id".into(),
+            });
+        }
         let resp = self
             .http
             .get(self.recording_url(sid, recording_sid, ".mp3"))
@@ -164,6 +170,11 @@ impl Twilio {
         let Some((sid, token)) = &self.account else {
             return Err(SmsError::NotConfigured);
         };
+        if !crate::twilio_ids::is_recording_sid(recording_sid) {
+            // No such recording can exist at Twilio: nothing to delete, and
+            // the id never goes into a URL.
+            return Ok(());
+        }
         let resp = self
             .http
             .delete(self.recording_url(sid, recording_sid, ".json"))

@@ -111,7 +111,7 @@ pub struct ValidNumber {
 }
 
 fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    super::time::parse_date(s)
 }
 
 pub async fn validate(

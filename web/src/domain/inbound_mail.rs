@@ -192,30 +192,50 @@ async fn thread_target(
     Ok(None)
 }
 
-/// Reads one raw message and files it.
-pub async fn ingest(
-    db: &DatabaseConnection,
-    prefix: &str,
-    raw: &[u8],
-    now: DateTime<Utc>,
-) -> Result<MailOutcome, MailError> {
+/// A message as read from its raw bytes, before anything is stored.
+pub struct ReadMail<'a> {
+    pub msg: mail_parser::Message<'a>,
+    /// The sender's address (the first `From`).
+    pub from_addr: String,
+    /// Why it is machine-made (auto-reply, bounce, list), if it is.
+    pub machine_made: Option<&'static str>,
+    /// The plain text kept (at most 50,000 characters).
+    pub text: String,
+    /// Its Message-ID, or a made-up one when it has none.
+    pub message_id: String,
+}
+
+impl ReadMail<'_> {
+    /// What threads it into a case: a reference in the subject, and the
+    /// message ids it answers (`In-Reply-To`, `References`).
+    pub fn thread_hints(&self) -> (Option<String>, Vec<String>) {
+        let mut refs = ids(self.msg.in_reply_to());
+        refs.extend(ids(self.msg.references()));
+        (self.msg.subject().and_then(reference_in), refs)
+    }
+}
+
+/// Parses one raw message: the pure half of [`ingest`] (no database), so
+/// the fuzz target `mime` reaches exactly what the MTA pipe and the webhook do.
+pub fn read(raw: &[u8]) -> Result<ReadMail<'_>, MailError> {
     if raw.len() > MAX_MAIL_BYTES {
         return Err(MailError::TooLarge(MAX_MAIL_BYTES));
     }
     let msg = MessageParser::default()
         .parse(raw)
         .ok_or(MailError::Unreadable)?;
-    let from = msg.from().and_then(|a| a.first());
-    let from_addr = from
+    let from_addr = msg
+        .from()
+        .and_then(|a| a.first())
         .and_then(|a| a.address())
         .ok_or(MailError::NoSender)?
         .to_string();
-    if let Some(why) = machine_made(&msg, &from_addr) {
-        return Ok(MailOutcome::Ignored(why));
-    }
-    for part in msg.attachments() {
-        if part.contents().len() > MAX_ATTACHMENT_BYTES {
-            return Err(MailError::AttachmentTooLarge(MAX_ATTACHMENT_BYTES));
+    let machine_made = machine_made(&msg, &from_addr);
+    if machine_made.is_none() {
+        for part in msg.attachments() {
+            if part.contents().len() > MAX_ATTACHMENT_BYTES {
+                return Err(MailError::AttachmentTooLarge(MAX_ATTACHMENT_BYTES));
+            }
         }
     }
     // HTML-only mail is turned into plain text by the parser (tags dropped,
@@ -231,6 +251,33 @@ pub async fn ingest(
         .message_id()
         .map(str::to_string)
         .unwrap_or_else(|| format!("innsyn-{}", uuid::Uuid::new_v4()));
+    Ok(ReadMail {
+        msg,
+        from_addr,
+        machine_made,
+        text,
+        message_id,
+    })
+}
+
+/// Reads one raw message and files it.
+pub async fn ingest(
+    db: &DatabaseConnection,
+    prefix: &str,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<MailOutcome, MailError> {
+    let ReadMail {
+        msg,
+        from_addr,
+        machine_made,
+        text,
+        message_id,
+    } = read(raw)?;
+    if let Some(why) = machine_made {
+        return Ok(MailOutcome::Ignored(why));
+    }
+    let from = msg.from().and_then(|a| a.first());
     let key = format!("mail:{message_id}");
     let (txn, _write) = crate::db::begin_write(db).await?;
     if inbound::claim(&txn, &key, now).await?.is_some() {

@@ -1,7 +1,7 @@
 //! The centre's settings kept by admins: its own details, clients and
 //! campaigns, staff users, and the internal reservation register.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::enums::{CampaignKind, DialerMode, ReservationSource, Role};
 use entity::{campaign, centre, client, reservation, user};
 use sea_orm::{
@@ -225,20 +225,20 @@ pub async fn save_campaign(
             None
         }
     };
-    let start = NaiveDate::parse_from_str(input.start.trim(), "%Y-%m-%d").ok();
+    let start = super::time::parse_date(&input.start);
     if start.is_none() {
         errors.push(("start", "number-error-date"));
     }
     let end = if input.slutt.trim().is_empty() {
         None
     } else {
-        match NaiveDate::parse_from_str(input.slutt.trim(), "%Y-%m-%d") {
-            Ok(d) if start.is_some_and(|s| d < s) => {
+        match super::time::parse_date(&input.slutt) {
+            Some(d) if start.is_some_and(|s| d < s) => {
                 errors.push(("slutt", "number-error-date-order"));
                 None
             }
-            Ok(d) => Some(d),
-            Err(_) => {
+            Some(d) => Some(d),
+            None => {
                 errors.push(("slutt", "number-error-date"));
                 None
             }

@@ -50,6 +50,9 @@ pub struct LineError {
 }
 
 fn check(d: &DialerDay) -> Option<String> {
+    if !super::time::supported(d.date) {
+        return Some(format!("date {} is outside the years 1900-2200", d.date));
+    }
     let all = [
         d.attempted,
         d.answered,
@@ -124,10 +127,10 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
             });
             continue;
         }
-        let Ok(date) = NaiveDate::parse_from_str(&rec[0], "%Y-%m-%d") else {
+        let Some(date) = super::time::parse_date(&rec[0]) else {
             errors.push(LineError {
                 line,
-                message: format!("not a date (YYYY-MM-DD): {:?}", &rec[0]),
+                message: format!("not a date (YYYY-MM-DD, years 1900-2200): {:?}", &rec[0]),
             });
             continue;
         };
@@ -259,7 +262,7 @@ pub struct Period {
 
 impl StatsFilter {
     pub fn period(&self, today: NaiveDate) -> Result<Period, &'static str> {
-        let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d");
+        let parse = |s: &str| super::time::parse_date(s).ok_or(());
         let to = if self.to.trim().is_empty() {
             Ok(today)
         } else {

@@ -25,11 +25,17 @@ pub const COLUMNS: [&str; 13] = [
 /// A text cell a spreadsheet would read as a formula is neutralised with a
 /// leading apostrophe (OWASP's advice for CSV injection).
 pub fn safe_text(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if starts_formula(s.as_bytes()) {
         format!("'{s}")
     } else {
         s.to_string()
     }
+}
+
+/// True when a spreadsheet would read a cell starting so as a formula (the
+/// rule [`safe_text`] applies; the wash echoes input by bytes).
+pub fn starts_formula(s: &[u8]) -> bool {
+    matches!(s.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
 }
 
 fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::registers::{KeySet, parse_key};
+use super::stats_export::starts_formula;
 
 /// What the dialer may do with a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,8 +193,9 @@ impl Washer {
     }
 
     fn line(&mut self, line: &[u8], out: &mut Vec<u8>) {
-        let line = trim_line(line);
-        let line = &line[..line.len().min(MAX_LINE)];
+        // Cut first, then trim: a line that arrived in pieces was cut at
+        // MAX_LINE as it came, and must give the same field as a whole one.
+        let line = trim_line(&line[..line.len().min(MAX_LINE)]);
         let layout = match self.layout {
             Some(l) => l,
             None => {
@@ -219,7 +221,16 @@ impl Washer {
             }
             return;
         }
-        write_csv_field(text, out);
+        if verdict == Verdict::Invalid && starts_formula(text) {
+            // Echoed input a spreadsheet would run as a formula (CSV
+            // injection): neutralised as the statistics CSV does.
+            let mut safe = Vec::with_capacity(text.len() + 1);
+            safe.push(b'\'');
+            safe.extend_from_slice(text);
+            write_csv_field(&safe, out);
+        } else {
+            write_csv_field(text, out);
+        }
         out.push(b',');
         if let Some(k) = key {
             write_key(k, out);
@@ -301,6 +312,31 @@ mod tests {
             assert_eq!(wash(input, chunk, false), expected, "chunk {chunk}");
         }
         assert_eq!(wash(input, 5, true), "+4722334455\n+46812345678\n");
+    }
+
+    #[test]
+    fn formulas_in_echoed_invalid_lines_are_neutralised() {
+        let input = "=HYPERLINK(\"http://x\")\n+1+2\n-3\n@SUM(A1)\n+47 912 34 567\n";
+        assert_eq!(
+            wash(input, 3, false),
+            "number,e164,verdict\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",,invalid\n\
+             '+1+2,,invalid\n\
+             '-3,,invalid\n\
+             '@SUM(A1),,invalid\n\
+             +47 912 34 567,+4791234567,reserved\n"
+        );
+    }
+
+    #[test]
+    fn a_long_line_gives_the_same_verdict_whole_or_in_pieces() {
+        let mut long = "x".repeat(MAX_LINE - 1);
+        long.push('\r');
+        long.push_str("yyy\r\n22334455\n");
+        let whole = wash(&long, 100_000, false);
+        for chunk in [1, 7, 512, 1023, 1024, 1025] {
+            assert_eq!(wash(&long, chunk, false), whole, "chunk {chunk}");
+        }
     }
 
     #[test]

@@ -60,9 +60,7 @@ impl From<CallWindow> for CallWindowDoc {
 fn parse_at(at: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     match at {
         None => Some(now),
-        Some(s) => DateTime::parse_from_rfc3339(s.trim())
-            .ok()
-            .map(|t| t.with_timezone(&Utc)),
+        Some(s) => crate::domain::time::parse_rfc3339(s),
     }
 }
 
@@ -70,7 +68,7 @@ fn bad_at() -> Response {
     json_error(
         StatusCode::BAD_REQUEST,
         "bad_at",
-        "at: expected an RFC 3339 time with offset, e.g. 2026-11-18T10:00:00+01:00",
+        "at: expected an RFC 3339 time with offset in the years 1900-2200, e.g. 2026-11-18T10:00:00+01:00",
     )
 }
 

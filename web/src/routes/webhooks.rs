@@ -115,10 +115,15 @@ struct Message {
 }
 
 /// A webhook that fails inside answers the caller with an apology in TwiML,
-/// never an error page; the cause is logged.
+/// never an error page; the cause is logged. A post Twilio would never make
+/// (no id, unreadable form) is refused with a 400 and nothing stored.
 fn twiml(result: Result<String, AppError>) -> Response {
     match result {
         Ok(body) => xml(body),
+        Err(AppError::BadRequest(why)) => {
+            tracing::warn!(why, "Twilio webhook refused");
+            (StatusCode::BAD_REQUEST, why).into_response()
+        }
         Err(e) => {
             let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
             tracing::error!(error_id = %id, error = ?e, "Twilio webhook failed");
@@ -168,6 +173,17 @@ fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     serde_urlencoded::from_bytes(body).map_err(|_| AppError::BadRequest("unreadable form"))
 }
 
+/// Twilio names what every webhook is about (`CallSid`, `MessageSid`,
+/// `RecordingSid`); deliveries are deduplicated under it, so a post without
+/// one is refused rather than filed under an empty key.
+fn require(sid: &str, missing: &'static str) -> Result<(), AppError> {
+    if sid.trim().is_empty() {
+        Err(AppError::BadRequest(missing))
+    } else {
+        Ok(())
+    }
+}
+
 async fn greeting_twiml(s: &AppState, to: &str) -> Result<String, AppError> {
     let c = centre::get(&s.db).await?;
     let greeting = inbound::greeting(
@@ -190,6 +206,7 @@ async fn greeting_twiml(s: &AppState, to: &str) -> Result<String, AppError> {
 async fn voice(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let call: Call = form(&body)?;
+        require(&call.call_sid, "CallSid missing")?;
         greeting_twiml(&s, &call.to).await
     };
     twiml(r.await)
@@ -199,6 +216,7 @@ async fn voice(State(s): State<AppState>, body: Bytes) -> Response {
 async fn menu(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let call: Call = form(&body)?;
+        require(&call.call_sid, "CallSid missing")?;
         match call.digits.trim() {
             "1" => render(Record {
                 // norm 8.2.1: told what is recorded, why, and for how long.
@@ -253,8 +271,12 @@ struct RecordingDone {
 async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let rec: RecordingDone = form(&body)?;
-        if rec.recording_sid.is_empty() {
-            return Err(AppError::BadRequest("RecordingSid missing"));
+        require(&rec.recording_sid, "RecordingSid missing")?;
+        // It goes into REST URLs later (play, delete): Twilio's format only.
+        if !crate::twilio_ids::is_recording_sid(&rec.recording_sid) {
+            return Err(AppError::BadRequest(
+                "RecordingSid is not a Twilio recording id",
+            ));
         }
         let now = s.clock.now();
         let key = format!("rec:{}", rec.recording_sid);
@@ -300,6 +322,8 @@ struct Transcribed {
 async fn transcription(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let t: Transcribed = form(&body)?;
+        require(&t.recording_sid, "RecordingSid missing")?;
+        require(&t.transcription_sid, "TranscriptionSid missing")?;
         let now = s.clock.now();
         let key = format!("tr:{}:{}", t.recording_sid, t.transcription_sid);
         let (txn, _write) = crate::db::begin_write(&s.db).await?;
@@ -334,6 +358,7 @@ struct Sms {
 async fn sms(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let m: Sms = form(&body)?;
+        require(&m.message_sid, "MessageSid missing")?;
         let Some(from) = number(&m.from) else {
             return render(Message { text: None });
         };

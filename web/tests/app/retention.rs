@@ -224,7 +224,10 @@ dual!(
     |app: TestApp| async move {
         let young = case_closed(&app, "91234566", app.clock_now() - Duration::days(89), None).await;
         let old = case_closed(&app, "91234567", app.clock_now() - Duration::days(91), None).await;
-        for (c, sid) in [(&young, "RE089"), (&old, "RE091")] {
+        for (c, sid) in [
+            (&young, "RE00000000000000000000000000000089"),
+            (&old, "RE00000000000000000000000000000091"),
+        ] {
             recording::ActiveModel {
                 case_id: Set(c.id),
                 sid: Set(sid.into()),
@@ -242,8 +245,16 @@ dual!(
         assert_eq!(counts["recordings"].count, 1);
         let recs = recording::Entity::find().all(&app.db).await.unwrap();
         let by = |sid: &str| recs.iter().find(|r| r.sid == sid).unwrap().clone();
-        assert!(by("RE089").deleted_at.is_none());
-        assert!(by("RE091").deleted_at.is_some());
+        assert!(
+            by("RE00000000000000000000000000000089")
+                .deleted_at
+                .is_none()
+        );
+        assert!(
+            by("RE00000000000000000000000000000091")
+                .deleted_at
+                .is_some()
+        );
         let deletes: Vec<_> = app
             .twilio
             .requests()
@@ -251,7 +262,11 @@ dual!(
             .filter(|r| r.method == "DELETE")
             .collect();
         assert_eq!(deletes.len(), 1);
-        assert!(deletes[0].path.ends_with("/Recordings/RE091.json"));
+        assert!(
+            deletes[0]
+                .path
+                .ends_with("/Recordings/RE00000000000000000000000000000091.json")
+        );
         // The cases themselves are open: they stay.
         assert!(exists(&app, old.id).await);
     }

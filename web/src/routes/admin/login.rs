@@ -121,9 +121,15 @@ pub async fn submit(
             };
             audit::record(&s.db, now, &actor, Entry::new("auth.signin")).await?;
             if u.must_change_password {
-                return Ok(see_other(auth::PASSWORD_PATH));
+                return Ok(crate::csrf::rotated(
+                    &s.config,
+                    see_other(auth::PASSWORD_PATH),
+                ));
             }
-            Ok(see_other(&safe_next(&f.neste)))
+            Ok(crate::csrf::rotated(
+                &s.config,
+                see_other(&safe_next(&f.neste)),
+            ))
         }
         SignIn::Wrong(who) => {
             signin::record_failure(&s.db, now, &who, "auth.failed").await?;
