@@ -100,7 +100,7 @@ fn wash_file(app: &TestApp, number: &str) -> std::path::PathBuf {
 async fn a_person_everywhere(app: &TestApp, p: &str) -> std::path::PathBuf {
     app.seed_demo().await;
     sms(app, "SM0PERSON", p, "Hei, dere ringte meg om strøm").await;
-    voicemail(app, "RE0PERSON", p).await;
+    voicemail(app, "RE00000000000000000000000000001001", p).await;
     sms(app, "SM0OTHER", "+4791239999", "Ikke meg").await;
     let cases = cases_of(app, p).await;
     assert_eq!(cases.len(), 2);
@@ -320,7 +320,7 @@ dual!(
         );
         assert_eq!(attachment::Entity::find().count(&app.db).await.unwrap(), 0);
         assert_eq!(recording::Entity::find().count(&app.db).await.unwrap(), 0);
-        assert_eq!(app.twilio.deletes(), ["RE0PERSON"]);
+        assert_eq!(app.twilio.deletes(), ["RE00000000000000000000000000001001"]);
         assert_eq!(mail_outbox::Entity::find().count(&app.db).await.unwrap(), 0);
         let keys: Vec<String> = inbound_event::Entity::find()
             .all(&app.db)
@@ -470,7 +470,7 @@ dual!(
     |app: TestApp| async move {
         let p = person(&app);
         app.seed_demo().await;
-        voicemail(&app, "RE0LATER", p).await;
+        voicemail(&app, "RE00000000000000000000000000001002", p).await;
         app.twilio.set_recordings_down(true);
         let s = app.sign_in_as(Role::Admin).await;
         let r = app
@@ -487,7 +487,7 @@ dual!(
         assert_eq!(recording::Entity::find().count(&app.db).await.unwrap(), 0);
         let stones = recording_tombstone::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(stones.len(), 1);
-        assert_eq!(stones[0].sid, "RE0LATER");
+        assert_eq!(stones[0].sid, "RE00000000000000000000000000001002");
         app.twilio.set_recordings_down(false);
         let receipt = retention::run(
             &app.db,
@@ -500,7 +500,7 @@ dual!(
         .unwrap();
         assert!(receipt.failures.is_empty(), "{:?}", receipt.failures);
         assert_eq!(recording_tombstone::Entity::find().count(&app.db).await.unwrap(), 0);
-        assert_eq!(app.twilio.deletes(), ["RE0LATER", "RE0LATER"]);
+        assert_eq!(app.twilio.deletes(), ["RE00000000000000000000000000001002", "RE00000000000000000000000000001002"]);
     }
 );
 

@@ -354,10 +354,10 @@ dual!(
     norm_8_2_1_twilio_down_during_the_purge_other_kinds_go_the_receipt_is_finished_and_a_tombstone_waits_until_twilio_deletes_it,
     |app: TestApp| async move {
         let voicemail = case_closed(&app, "91234580", at(2026, 3, 1), Some(at(2026, 3, 2))).await;
-        add_recording(&app, &voicemail, "RE0DOWN").await;
+        add_recording(&app, &voicemail, "RE00000000000000000000000000001003").await;
         let other = case_closed(&app, "91234581", at(2026, 3, 1), Some(at(2026, 3, 2))).await;
         let open = case_closed(&app, "91234582", app.clock_now() - Duration::days(120), None).await;
-        add_recording(&app, &open, "RE0OPEN").await;
+        add_recording(&app, &open, "RE00000000000000000000000000001004").await;
         abandoned(&app, "+4791234583", app.clock_now() - Duration::days(31)).await;
         app.twilio.set_recordings_down(true);
 
@@ -376,7 +376,7 @@ dual!(
         // Only a tombstone is left: the recording id and when it fell due.
         let stones = recording_tombstone::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(stones.len(), 1);
-        assert_eq!(stones[0].sid, "RE0DOWN");
+        assert_eq!(stones[0].sid, "RE00000000000000000000000000001003");
         assert!(stones[0].due_at <= app.clock_now());
         assert!(!format!("{:?}", stones[0]).contains("9123458"));
         // Every other kind still went.
@@ -384,7 +384,7 @@ dual!(
         assert_eq!(r["recordings"].count, 0);
         // The open case's old recording waits too, undeleted.
         let kept = recording::Entity::find()
-            .filter(recording::Column::Sid.eq("RE0OPEN"))
+            .filter(recording::Column::Sid.eq("RE00000000000000000000000000001004"))
             .one(&app.db)
             .await
             .unwrap()
@@ -410,8 +410,8 @@ dual!(
         assert_eq!(r["recordings"].count, 2);
         assert_eq!(recording_tombstone::Entity::find().count(&app.db).await.unwrap(), 0);
         let deletes = app.twilio.deletes();
-        assert!(deletes.iter().filter(|d| *d == "RE0DOWN").count() >= 2);
-        assert!(deletes.iter().any(|d| d == "RE0OPEN"));
+        assert!(deletes.iter().filter(|d| *d == "RE00000000000000000000000000001003").count() >= 2);
+        assert!(deletes.iter().any(|d| d == "RE00000000000000000000000000001004"));
         let receipts = retention_run::Entity::find().all(&app.db).await.unwrap();
         assert!(receipts.iter().all(|r| r.finished_at.is_some()));
         assert_eq!(receipts.iter().filter(|r| r.failures.is_some()).count(), 1);
