@@ -54,7 +54,13 @@ impl E164 {
         if !phonenumber::is_valid(&n) {
             return Err(PhoneError::Invalid);
         }
-        Ok(E164(n.format().mode(Mode::E164).to_string()))
+        let e164 = n.format().mode(Mode::E164).to_string();
+        // E.164 allows at most 15 digits; libphonenumber's metadata accepts
+        // some longer ones (found by the `phone` fuzz target).
+        if e164.len() > 16 {
+            return Err(PhoneError::Invalid);
+        }
+        Ok(E164(e164))
     }
 
     /// Wraps a value read back from the database, where only parsed numbers are stored.
@@ -233,6 +239,13 @@ mod tests {
             assert_eq!(E164::parse(s).unwrap().as_str(), "+4791234567", "{s}");
         }
         assert_eq!(E164::parse("22 33 44 55").unwrap().as_str(), "+4722334455");
+    }
+
+    #[test]
+    fn numbers_longer_than_e164s_15_digits_are_refused() {
+        // Found by the `phone` fuzz target: the parser took 16 digits.
+        assert_eq!(E164::parse("+4979661234949771"), Err(PhoneError::Invalid));
+        assert!(E164::parse("+4930123456").is_ok());
     }
 
     #[test]
