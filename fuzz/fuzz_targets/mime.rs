@@ -2,7 +2,7 @@
 //! read it before anything is stored: never a panic.
 #![no_main]
 
-use innsyn::domain::inbound_mail::read;
+use innsyn::domain::inbound::mail::read;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

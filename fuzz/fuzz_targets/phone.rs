@@ -3,7 +3,7 @@
 #![no_main]
 
 use innsyn::domain::phone::{E164, e164_key, parse_common_norwegian};
-use innsyn::domain::registers::parse_key;
+use innsyn::domain::dialer::registers::parse_key;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

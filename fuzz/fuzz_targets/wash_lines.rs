@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use innsyn::domain::registers::KeySet;
-use innsyn::domain::wash::{Registers, Washer};
+use innsyn::domain::dialer::registers::KeySet;
+use innsyn::domain::dialer::wash::{Registers, Washer};
 use libfuzzer_sys::fuzz_target;
 
 fn registers() -> Registers {

@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::SystemClock;
 use crate::config::{Config, HttpTimeouts};
-use crate::domain::{email::EmailAddress, users};
+use crate::domain::{email::EmailAddress, staff::users};
 use crate::state::AppState;
 
 pub use crate::db::connect;

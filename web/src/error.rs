@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::domain::centre::{self, CentreInfo};
+use crate::domain::catalogue::centre::{self, CentreInfo};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::views::{AdminCtx, PageCtx};

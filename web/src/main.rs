@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use innsyn::config::Config;
-use innsyn::domain::{api_tokens, email::EmailAddress, users};
+use innsyn::domain::{dialer::api_tokens, email::EmailAddress, staff::users};
 use migration::{Migrator, MigratorTrait};
 
 #[derive(Parser)]
@@ -186,9 +186,9 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let db = ready_db(&config).await?;
             let mut raw = Vec::new();
             std::io::stdin()
-                .take(innsyn::domain::inbound_mail::MAX_MAIL_BYTES as u64 + 1)
+                .take(innsyn::domain::inbound::mail::MAX_MAIL_BYTES as u64 + 1)
                 .read_to_end(&mut raw)?;
-            use innsyn::domain::inbound_mail::{MailError, ingest};
+            use innsyn::domain::inbound::mail::{MailError, ingest};
             match ingest(&db, &config.case_reference_prefix, &raw, Utc::now()).await {
                 Ok(o) => {
                     println!("{}", innsyn::routes::mail_outcome_json(&o));
@@ -207,7 +207,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Retention {
             what: RetentionCommand::Run { dry_run, as_of },
         } => {
-            use innsyn::domain::retention;
+            use innsyn::domain::privacy::retention;
             let db = ready_db(&config).await?;
             let now = Utc::now();
             let today = innsyn::domain::time::oslo_today(now);
@@ -346,9 +346,13 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ImportClientRegister { client } => {
             let db = ready_db(&config).await?;
             let stdin = std::io::stdin().lock();
-            let r =
-                innsyn::domain::registers::import_client_register(&db, client, stdin, Utc::now())
-                    .await?;
+            let r = innsyn::domain::dialer::registers::import_client_register(
+                &db,
+                client,
+                stdin,
+                Utc::now(),
+            )
+            .await?;
             println!(
                 "client {client}: {} added, {} already present, {} invalid line(s)",
                 r.added,

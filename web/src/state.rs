@@ -7,10 +7,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::registers::RegisterCache;
+use crate::domain::dialer::registers::RegisterCache;
+use crate::domain::dialer::wash_jobs::WashJobs;
 use crate::domain::search::Search;
-use crate::domain::users::PasswordChecks;
-use crate::domain::wash_jobs::WashJobs;
+use crate::domain::staff::users::PasswordChecks;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;

@@ -1,6 +1,6 @@
 //! What every page template gets: the language, the CSRF token, the centre.
 
-use crate::domain::centre::CentreInfo;
+use crate::domain::catalogue::centre::CentreInfo;
 use crate::i18n::Lang;
 
 pub struct PageCtx {

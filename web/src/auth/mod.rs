@@ -12,7 +12,7 @@ use entity::user;
 use sea_orm::EntityTrait;
 use tower_sessions::Session;
 
-use crate::domain::audit::Actor;
+use crate::domain::privacy::audit::Actor;
 use crate::error::AppError;
 use crate::state::AppState;
 

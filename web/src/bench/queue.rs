@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::{email::EmailAddress, users};
+use crate::domain::{email::EmailAddress, staff::users};
 use crate::state::AppState;
 
 /// The SLA queue with `n` open cases: server time of `/admin/saker`.

@@ -10,8 +10,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{EntityTrait, Set};
 
 use crate::config::Config;
+use crate::domain::stats::export;
 use crate::domain::stats::{self, Period};
-use crate::domain::stats_export;
 
 pub async fn run(mut config: Config, campaigns: usize, days: usize) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("innsyn-bench-stats-{}.db", uuid::Uuid::new_v4()));
@@ -87,13 +87,13 @@ pub async fn run(mut config: Config, campaigns: usize, days: usize) -> anyhow::R
         let rows = stats::daily(&db, &p, 5.0).await?;
         let q = t.elapsed();
         let t2 = Instant::now();
-        let mut csv_len = stats_export::csv_header().len();
+        let mut csv_len = export::csv_header().len();
         for chunk in rows.chunks(2_000) {
-            csv_len += stats_export::csv_rows(chunk).len();
+            csv_len += export::csv_rows(chunk).len();
         }
         let csv_t = t2.elapsed();
         let t3 = Instant::now();
-        let xlsx = stats_export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), 5.0)?;
+        let xlsx = export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), 5.0)?;
         let xlsx_t = t3.elapsed();
         println!(
             "round {round}: {} rows; query {:.0} ms; CSV {:.0} ms ({:.1} MB) → {:.0} ms end to end; XLSX {:.0} ms ({:.1} MB) → {:.0} ms end to end",

@@ -19,7 +19,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::api_tokens;
+use crate::domain::dialer::api_tokens;
 use crate::state::AppState;
 
 /// Reservation `i` is the mobile number 9xxxxxxx with national number
@@ -246,7 +246,8 @@ async fn run_in(dir: &Path, numbers: usize, reservations: usize) -> anyhow::Resu
     // up on the one new row instead of reading the register again.
     let extra = crate::domain::phone::E164::parse("+4799999999")
         .map_err(|e| anyhow::anyhow!("bench number: {e}"))?;
-    crate::domain::reservations::reserve(&db, &extra, ReservationSource::Web, Utc::now()).await?;
+    crate::domain::dialer::reservations::reserve(&db, &extra, ReservationSource::Web, Utc::now())
+        .await?;
     let after_write = post_list(addr, &token, &list).await?;
     let peak = status_kib("VmHWM:");
     anyhow::ensure!(

@@ -1,36 +1,25 @@
-//! The rules of the product, reachable from tests without HTTP.
+//! The rules of the product, reachable from tests without HTTP, grouped by
+//! capability. Nothing here knows about HTTP or HTML: handlers in
+//! `routes/` call these services and draw their results.
+//!
+//! - [`cases`]: a case from intake to answer on the 24-hour clock (norm 4.4.3).
+//! - [`inbound`]: calls, texts and mail on the visible numbers (norm 4.4.2, 4.4.4).
+//! - [`dialer`]: the reservation registers, the wash, calling hours, tokens (norm 4.2, 4.4.4, 4.6.3).
+//! - [`catalogue`]: the centre, its clients, campaigns and numbers; "who called me?" (norm 4.4.1, 4.4.5).
+//! - [`stats`]: daily figures per campaign and their exports (norm 4.3).
+//! - [`privacy`]: retention, access and erasure, the audit log (norm 7, 8.2).
+//! - [`staff`]: users and sign-in.
+//! - [`search`]: finding cases and clients.
+//! - Value types: [`phone`], [`email`], [`time`].
 
-pub mod api_tokens;
-pub mod audit;
-pub mod caller_numbers;
-pub mod calling_hours;
-pub mod campaigns;
-pub mod case_work;
 pub mod cases;
 pub mod catalogue;
-pub mod centre;
-pub mod charts;
-pub mod complaints;
-pub mod delivery;
+pub mod dialer;
 pub mod email;
 pub mod inbound;
-pub mod inbound_mail;
-pub mod lookup;
-pub mod norm_overview;
 pub mod phone;
-pub mod queue;
-pub mod recordings;
-pub mod registers;
-pub mod reservations;
-pub mod retention;
+pub mod privacy;
 pub mod search;
-pub mod settings;
-pub mod signin;
+pub mod staff;
 pub mod stats;
-pub mod stats_export;
-pub mod subject_access;
 pub mod time;
-pub mod users;
-pub mod wash;
-pub mod wash_jobs;
-pub mod wash_runs;

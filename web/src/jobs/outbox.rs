@@ -4,7 +4,7 @@
 //! dispatchers never send the same message twice; a failed send is retried
 //! later with a growing pause, or parked for a handler when the server or
 //! Twilio refused it for good. Every outcome is written on the message in
-//! the case's dialogue (`domain::delivery`), so the screen tells the truth.
+//! the case's dialogue (`domain::cases::delivery`), so the screen tells the truth.
 
 use chrono::Duration;
 use entity::mail_outbox::{self, Column};
@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::domain::delivery;
+use crate::domain::cases::delivery;
 use crate::mail::{CHANNEL_EMAIL, CHANNEL_SMS};
 use crate::state::AppState;
 

@@ -1,6 +1,6 @@
 //! The daily retention purge, and the hourly sweep of leftover wash files.
 
-use crate::domain::retention;
+use crate::domain::privacy::retention;
 use crate::domain::time::oslo_today;
 use crate::state::AppState;
 

@@ -16,8 +16,8 @@ use sea_orm::{
     QuerySelect,
 };
 
+use crate::domain::cases::queue;
 use crate::domain::catalogue;
-use crate::domain::queue;
 use crate::domain::search::Doc;
 use crate::domain::search::meili::{self, CaseDocument, ClientDocument, Meili};
 use crate::domain::time::oslo_today;

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::domain::cases::ANSWER_WITHIN;
-use crate::domain::queue::AT_RISK_AFTER;
+use crate::domain::cases::queue::AT_RISK_AFTER;
 use crate::domain::time::oslo_datetime;
 use crate::i18n::Lang;
 use crate::mail::{self, NewMail};

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::api_tokens;
+use crate::domain::dialer::api_tokens;
 use crate::error::AppError;
 use crate::state::AppState;
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::admin::stats_api::{ExportQuery, respond_export};
 use super::api_auth::{ApiToken, json_error};
-use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::stats::{self, DialerDay};
 use crate::state::AppState;
 

@@ -11,10 +11,10 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::api_auth::{ApiToken, json_error};
-use crate::domain::calling_hours::{self, CallWindow};
-use crate::domain::registers::{self, parse_key};
-use crate::domain::wash::{Registers, Washer};
-use crate::domain::{audit, campaigns};
+use crate::domain::dialer::calling_hours::{self, CallWindow};
+use crate::domain::dialer::registers::{self, parse_key};
+use crate::domain::dialer::wash::{Registers, Washer};
+use crate::domain::{dialer::campaigns, privacy::audit};
 use crate::error::AppError;
 use crate::ratelimit;
 use crate::state::AppState;
@@ -251,10 +251,10 @@ async fn record_wash(
     count_callable: u64,
 ) -> Result<(), sea_orm::DbErr> {
     let now = s.clock.now();
-    crate::domain::wash_runs::record(
+    crate::domain::dialer::wash_runs::record(
         &s.db,
         now,
-        crate::domain::wash_runs::WashedBy::Token(token.id),
+        crate::domain::dialer::wash_runs::WashedBy::Token(token.id),
         campaign_id,
         count_in,
         count_callable,

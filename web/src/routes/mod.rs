@@ -147,7 +147,7 @@ async fn read_body_within(
     // The raw e-mail webhook takes whole messages (its handler checks the
     // bearer secret and the mail limit).
     let limit = if parts.uri.path() == "/webhooks/email" {
-        crate::domain::inbound_mail::MAX_MAIL_BYTES
+        crate::domain::inbound::mail::MAX_MAIL_BYTES
     } else {
         limit
     };

@@ -12,12 +12,12 @@ use serde::Deserialize;
 
 use super::is_htmx;
 use crate::csrf::CsrfToken;
+use crate::domain::cases::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, Receipt};
+use crate::domain::catalogue::lookup::{self, CallerInfo};
 use crate::domain::catalogue::{self, PublicClient};
-use crate::domain::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, Receipt};
-use crate::domain::lookup::{self, CallerInfo};
 use crate::domain::phone::E164;
 use crate::domain::time::{self, oslo_today};
-use crate::domain::{calling_hours, centre, reservations, search};
+use crate::domain::{catalogue::centre, dialer::calling_hours, dialer::reservations, search};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::ratelimit;

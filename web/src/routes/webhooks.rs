@@ -13,9 +13,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::domain::centre::{self, CentreInfo};
+use crate::domain::catalogue::centre::{self, CentreInfo};
+use crate::domain::inbound::mail::{self, MailError, MailOutcome};
 use crate::domain::inbound::{self, NewVoicemail, SmsOutcome};
-use crate::domain::inbound_mail::{self, MailError, MailOutcome};
 use crate::domain::phone::E164;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -426,10 +426,10 @@ async fn email(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Res
         )
             .into_response();
     }
-    let Ok(body) = to_bytes(body, inbound_mail::MAX_MAIL_BYTES).await else {
-        return mail_error(MailError::TooLarge(inbound_mail::MAX_MAIL_BYTES));
+    let Ok(body) = to_bytes(body, mail::MAX_MAIL_BYTES).await else {
+        return mail_error(MailError::TooLarge(mail::MAX_MAIL_BYTES));
     };
-    match inbound_mail::ingest(&s.db, &s.config.case_reference_prefix, &body, s.clock.now()).await {
+    match mail::ingest(&s.db, &s.config.case_reference_prefix, &body, s.clock.now()).await {
         Ok(o) => Json(outcome_json(&o)).into_response(),
         Err(e) => mail_error(e),
     }
@@ -475,7 +475,7 @@ async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
         if st.message_sid.is_empty() || st.message_status.is_empty() {
             return Err(AppError::BadRequest("MessageSid or MessageStatus missing"));
         }
-        let Some(_) = crate::domain::delivery::reported(&st.message_status) else {
+        let Some(_) = crate::domain::cases::delivery::reported(&st.message_status) else {
             return Ok("ignored");
         };
         let now = s.clock.now();
@@ -485,14 +485,14 @@ async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
             txn.rollback().await?;
             return Ok("duplicate");
         }
-        let outcome = crate::domain::delivery::report(
+        let outcome = crate::domain::cases::delivery::report(
             &txn,
             &st.message_sid,
             &st.message_status,
             Some(st.error_code.as_str()),
         )
         .await?;
-        if outcome == crate::domain::delivery::ReportOutcome::Ignored {
+        if outcome == crate::domain::cases::delivery::ReportOutcome::Ignored {
             txn.rollback().await?;
             return Ok("ignored");
         }

@@ -192,14 +192,15 @@ async fn unreachable_mail_server_loses_nothing(backend: Backend) {
         std::sync::Arc::new(clock.clone()),
     )
     .unwrap();
-    let complaint =
-        innsyn::domain::complaints::validate(&innsyn::domain::complaints::ComplaintInput {
+    let complaint = innsyn::domain::cases::complaints::validate(
+        &innsyn::domain::cases::complaints::ComplaintInput {
             epost: "kari@example.no".into(),
             melding: MESSAGE.into(),
             ..Default::default()
-        })
-        .unwrap();
-    let receipt = innsyn::domain::complaints::submit(
+        },
+    )
+    .unwrap();
+    let receipt = innsyn::domain::cases::complaints::submit(
         &db,
         "K",
         &config.mail_from,

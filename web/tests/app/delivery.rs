@@ -521,7 +521,7 @@ dual!(
         );
         // Purged: the anonymous facts keep the difference.
         let cases = case::Entity::find().all(&app.db).await.unwrap();
-        innsyn::domain::retention::delete_cases(&app.db, &cases)
+        innsyn::domain::privacy::retention::delete_cases(&app.db, &cases)
             .await
             .unwrap();
         assert_eq!(case::Entity::find().count(&app.db).await.unwrap(), 0);
@@ -554,7 +554,7 @@ dual!(
         let raw = format!(
             "From: Kari <kari@example.no>\r\nTo: k@nordlys.example\r\nSubject: SV: [{reference}] Hallo?\r\nMessage-ID: <again-1@example.no>\r\n\r\nJeg venter fortsatt.\r\n"
         );
-        innsyn::domain::inbound_mail::ingest(&app.db, "K", raw.as_bytes(), app.clock_now())
+        innsyn::domain::inbound::mail::ingest(&app.db, "K", raw.as_bytes(), app.clock_now())
             .await
             .unwrap();
         let c = case_of(&app, &reference).await;

@@ -5,7 +5,7 @@ use axum::http::Request;
 use entity::enums::ReservationSource;
 use entity::{api_token, audit_log, campaign, wash_run};
 use innsyn::domain::phone::E164;
-use innsyn::domain::{api_tokens, registers, reservations};
+use innsyn::domain::{dialer::api_tokens, dialer::registers, dialer::reservations};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::dual;

@@ -9,8 +9,8 @@ use axum::http::Request;
 use chrono::{TimeZone, Utc};
 use entity::enums::{ReservationSource, Role};
 use entity::{audit_log, campaign, user, wash_run};
+use innsyn::domain::dialer::reservations;
 use innsyn::domain::phone::E164;
-use innsyn::domain::reservations;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::dual;
@@ -190,7 +190,7 @@ dual!(
     norm_4_4_4_a_client_register_uploaded_in_the_back_office_applies_to_that_clients_campaigns_only,
     |app: TestApp| async move {
         app.seed_demo().await;
-        let (_, token) = innsyn::domain::api_tokens::create(&app.db, "d", app.clock_now())
+        let (_, token) = innsyn::domain::dialer::api_tokens::create(&app.db, "d", app.clock_now())
             .await
             .unwrap();
         let vs = campaign_by_code(&app, "VS-FASTPRIS").await;
@@ -327,7 +327,7 @@ dual!(
         .await
         .unwrap();
         let vs = campaign_by_code(&app, "VS-FASTPRIS").await;
-        innsyn::domain::registers::import_client_register(
+        innsyn::domain::dialer::registers::import_client_register(
             &app.db,
             vs.client_id,
             "93456789\n".as_bytes(),

@@ -13,7 +13,7 @@ use axum::routing::get;
 use entity::enums::Role;
 use entity::{case, inbound_event};
 use innsyn::config::Config;
-use innsyn::domain::api_tokens;
+use innsyn::domain::dialer::api_tokens;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -379,7 +379,7 @@ dual!(
     signing_in_rotates_the_csrf_token,
     |app: TestApp| async move {
         let email = "rot@staff.example";
-        innsyn::domain::users::create_user(
+        innsyn::domain::staff::users::create_user(
             &app.db,
             &innsyn::domain::email::EmailAddress::parse(email).unwrap(),
             Role::Handler,

@@ -165,7 +165,7 @@ dual!(
             b"From: a@example.no\r\nSubject: stor\r\nMessage-ID: <big@example.no>\r\n\r\n".to_vec();
         raw.extend(std::iter::repeat_n(
             b'x',
-            innsyn::domain::inbound_mail::MAX_MAIL_BYTES,
+            innsyn::domain::inbound::mail::MAX_MAIL_BYTES,
         ));
         let r = deliver(&app, raw).await;
         assert_eq!(r.status, 413);

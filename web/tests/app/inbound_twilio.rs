@@ -100,7 +100,9 @@ dual!(
                 ],
             )
             .await;
-        let centre = innsyn::domain::centre::get(&app.db).await.unwrap();
+        let centre = innsyn::domain::catalogue::centre::get(&app.db)
+            .await
+            .unwrap();
         let first = said(&r.body).remove(0);
         assert!(
             first.contains(&centre.name) && first.contains(&centre.contact_phone),

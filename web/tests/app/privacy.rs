@@ -11,7 +11,7 @@ use entity::{
 };
 use innsyn::domain::cases::{NewCase, open_case};
 use innsyn::domain::phone::E164;
-use innsyn::domain::{reservations, retention, subject_access};
+use innsyn::domain::{dialer::reservations, privacy::retention, privacy::subject_access};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
     Statement,

@@ -8,7 +8,7 @@ use entity::{
     reservation, retention_run,
 };
 use innsyn::domain::cases::{NewCase, open_case};
-use innsyn::domain::retention::{self, RunOptions};
+use innsyn::domain::privacy::retention::{self, RunOptions};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
@@ -440,9 +440,10 @@ dual!(
             .collect();
         assert_eq!(left, ["+4791234591"]);
         // The one still in its period keeps the wash answering agent-required.
-        let (_, token) = innsyn::domain::api_tokens::create(&app.db, "dialer", app.clock_now())
-            .await
-            .unwrap();
+        let (_, token) =
+            innsyn::domain::dialer::api_tokens::create(&app.db, "dialer", app.clock_now())
+                .await
+                .unwrap();
         let req = axum::http::Request::post("/api/v1/wash")
             .header("content-type", "text/plain")
             .header("authorization", format!("Bearer {token}"))
@@ -515,7 +516,7 @@ dual!(
     |app: TestApp| async move {
         let mine = case_closed(&app, "91234570", at(2026, 11, 1), None).await;
         case_closed(&app, "91234571", at(2026, 11, 2), None).await; // someone else
-        innsyn::domain::reservations::reserve(
+        innsyn::domain::dialer::reservations::reserve(
             &app.db,
             &innsyn::domain::phone::E164::parse("91234570").unwrap(),
             entity::enums::ReservationSource::Web,

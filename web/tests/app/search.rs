@@ -14,7 +14,7 @@ use innsyn::config::{Config, MeiliConfig};
 use innsyn::domain::cases::{NewCase, open_case};
 use innsyn::domain::email::EmailAddress;
 use innsyn::domain::phone::E164;
-use innsyn::domain::retention::{self, RunOptions};
+use innsyn::domain::privacy::retention::{self, RunOptions};
 use innsyn::jobs::search_index;
 use innsyn::state::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};

@@ -26,7 +26,9 @@ dual!(
         app.seed_demo().await;
         let s = app.sign_in_as(Role::Admin).await;
         let camp = campaign_id(&app).await;
-        let centre = innsyn::domain::centre::get(&app.db).await.unwrap();
+        let centre = innsyn::domain::catalogue::centre::get(&app.db)
+            .await
+            .unwrap();
         let before = caller_number::Entity::find().count(&app.db).await.unwrap();
         let full = format!(
             "Hei, det var {} som ringte deg på vegne av Vestlandsstraum AS. Ring oss på {} om du lurer på noe.",
@@ -98,7 +100,9 @@ dual!(
         app.seed_demo().await;
         let s = app.sign_in_as(Role::Admin).await;
         let camp = campaign_id(&app).await;
-        let centre = innsyn::domain::centre::get(&app.db).await.unwrap();
+        let centre = innsyn::domain::catalogue::centre::get(&app.db)
+            .await
+            .unwrap();
         let message = format!(
             "{} ringte for Vestlandsstraum AS. Ring {}.",
             centre.name, centre.contact_phone
@@ -203,7 +207,10 @@ dual!(
             .await;
         assert_eq!(r.status, 303);
         assert_eq!(
-            innsyn::domain::centre::get(&app.db).await.unwrap().name,
+            innsyn::domain::catalogue::centre::get(&app.db)
+                .await
+                .unwrap()
+                .name,
             "Testsenteret AS"
         );
         let r = app

@@ -202,7 +202,7 @@ dual!(
 dual!(
     the_queue_total_taken_from_the_counters_equals_a_fresh_count_for_every_state,
     |app: TestApp| async move {
-        use innsyn::domain::queue::{self, QueueFilter};
+        use innsyn::domain::cases::queue::{self, QueueFilter};
         // Cases received 30, 20, 10 and 1 hours ago: breached, at risk
         // (over 18 of the 24 hours gone), on time, on time.
         for _ in 0..2 {

@@ -183,7 +183,7 @@ dual!(
         assert_eq!(before.text("tr.totals .complaints").as_deref(), Some("3"));
         let share = before.text("tr.sla-overall .share").unwrap();
         assert_eq!(share, "66.7 %");
-        let counts = innsyn::domain::retention::run(
+        let counts = innsyn::domain::privacy::retention::run(
             &app.db,
             &app.state.twilio,
             innsyn::domain::time::oslo_today(app.clock_now()),
@@ -277,9 +277,10 @@ dual!(
     the_stats_api_takes_figures_and_exports_with_a_token_and_refuses_without,
     |app: TestApp| async move {
         app.seed_demo().await;
-        let (_, token) = innsyn::domain::api_tokens::create(&app.db, "dialer", app.clock_now())
-            .await
-            .unwrap();
+        let (_, token) =
+            innsyn::domain::dialer::api_tokens::create(&app.db, "dialer", app.clock_now())
+                .await
+                .unwrap();
         let post = |auth: Option<String>, body: &'static str| {
             let mut b =
                 Request::post("/api/v1/stats/daily").header("content-type", "application/json");

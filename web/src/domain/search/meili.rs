@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::MeiliConfig;
 use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::cases::queue::{AT_RISK_AFTER, Names, QueueFilter};
 use crate::domain::catalogue::PublicClient;
-use crate::domain::queue::{AT_RISK_AFTER, Names, QueueFilter};
 
 /// The most case ids one search hands to the queue.
 pub const CASE_HITS: usize = 1000;

@@ -24,8 +24,8 @@ use entity::{campaign, case};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
 
-use super::queue::QueueFilter;
 use crate::config::Config;
+use crate::domain::cases::queue::QueueFilter;
 
 /// A document in one of the two indexes, named by its database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

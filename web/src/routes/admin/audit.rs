@@ -8,7 +8,7 @@ use entity::audit_log;
 use super::actx;
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::audit::{self, AuditFilter};
+use crate::domain::privacy::audit::{self, AuditFilter};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::state::AppState;

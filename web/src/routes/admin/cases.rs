@@ -12,15 +12,15 @@ use serde::Deserialize;
 use super::{actx, see_other};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::audit::{self, Entry};
-use crate::domain::case_work::{
+use crate::domain::cases::complaints::CATEGORIES;
+use crate::domain::cases::delivery::{self, RetryError};
+use crate::domain::cases::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
+use crate::domain::cases::recordings::{self, RecordingError};
+use crate::domain::cases::work::{
     self, AnswerChannel, AnswerError, CaseView, Change, CloseError, Outbound,
 };
-use crate::domain::complaints::CATEGORIES;
-use crate::domain::delivery::{self, RetryError};
-use crate::domain::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
-use crate::domain::recordings::{self, RecordingError};
-use crate::domain::{centre, settings};
+use crate::domain::privacy::audit::{self, Entry};
+use crate::domain::{catalogue::centre, catalogue::settings};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::routes::is_htmx;
@@ -89,7 +89,7 @@ pub trait QueueView {
     fn row_label(&self, r: &QueueRow) -> String {
         if r.case.status != entity::enums::CaseStatus::Closed {
             self.state_label(&r.state)
-        } else if case_work::closed_without_answer(&r.case) {
+        } else if work::closed_without_answer(&r.case) {
             self.ctx().t("case-closed-unanswered")
         } else {
             self.ctx().t("sla-closed")
@@ -248,7 +248,7 @@ impl CaseScreen {
     }
     /// Closed without an answer (with the reason shown).
     fn closed_without_answer(&self) -> bool {
-        !self.is_open() && case_work::closed_without_answer(&self.view.case)
+        !self.is_open() && work::closed_without_answer(&self.view.case)
     }
     /// Why the SMS option is off, if it is.
     fn sms_unavailable(&self) -> Option<String> {
@@ -310,10 +310,10 @@ impl CaseScreen {
 }
 
 async fn load(s: &AppState, reference: &str) -> AppResult<CaseView> {
-    let c = case_work::find(&s.db, reference)
+    let c = work::find(&s.db, reference)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(case_work::view(&s.db, c).await?)
+    Ok(work::view(&s.db, c).await?)
 }
 
 async fn screen(
@@ -334,7 +334,7 @@ async fn screen(
         view: v,
         users: settings::users(&s.db).await?,
         categories: CATEGORIES,
-        close_reasons: case_work::CLOSE_REASONS,
+        close_reasons: work::CLOSE_REASONS,
         now: s.clock.now(),
         draft,
         draft_channel,
@@ -424,7 +424,7 @@ pub async fn answer(
                 centre_name: &centre.name,
             };
             let now = s.clock.now();
-            match case_work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
+            match work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
                 Ok(_) => Ok(()),
                 Err(AnswerError::Db(e)) => return Err(e.into()),
                 Err(e) => {
@@ -475,7 +475,7 @@ pub async fn note(
 ) -> AppResult<Response> {
     let v = load(&s, &reference).await?;
     let path = format!("/admin/saker/{}", v.case.reference);
-    match case_work::add_note(&s.db, &v.case, &staff.actor(), &f.notat, s.clock.now()).await {
+    match work::add_note(&s.db, &v.case, &staff.actor(), &f.notat, s.clock.now()).await {
         Ok(()) => Ok(see_other(&format!("{path}?ok=note"))),
         Err(AnswerError::Db(e)) => Err(e.into()),
         Err(e) => {
@@ -497,7 +497,7 @@ pub async fn note(
 
 async fn apply(s: &AppState, staff: &Staff, reference: &str, what: Change) -> AppResult<Response> {
     let v = load(s, reference).await?;
-    case_work::change(&s.db, &v.case, &staff.actor(), what, s.clock.now()).await?;
+    work::change(&s.db, &v.case, &staff.actor(), what, s.clock.now()).await?;
     Ok(see_other(&format!(
         "/admin/saker/{}?ok=saved",
         v.case.reference
@@ -584,8 +584,8 @@ pub async fn close(
 ) -> AppResult<Response> {
     let v = load(&s, &reference).await?;
     let path = format!("/admin/saker/{}", v.case.reference);
-    let result = match case_work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
-        Ok(reason) => case_work::close(&s.db, &v.case, &staff.actor(), reason, s.clock.now()).await,
+    let result = match work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
+        Ok(reason) => work::close(&s.db, &v.case, &staff.actor(), reason, s.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {

@@ -12,10 +12,10 @@ use serde::Deserialize;
 use super::{actx, see_other, unprocessable};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::case_work;
-use crate::domain::retention::{self, Counts, Policy};
-use crate::domain::subject_access::export::{self, Kind};
-use crate::domain::subject_access::{self, Erased, Held, Places, Subject};
+use crate::domain::cases::work;
+use crate::domain::privacy::retention::{self, Counts, Policy};
+use crate::domain::privacy::subject_access::export::{self, Kind};
+use crate::domain::privacy::subject_access::{self, Erased, Held, Places, Subject};
 use crate::domain::time::oslo_today;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -174,7 +174,7 @@ pub async fn hold(
     Path(reference): Path<String>,
     Form(f): Form<HoldForm>,
 ) -> AppResult<Response> {
-    let c = case_work::find(&s.db, &reference)
+    let c = work::find(&s.db, &reference)
         .await?
         .ok_or(AppError::NotFound)?;
     match retention::set_hold(&s.db, &c, Some(&f.grunn), &staff.actor(), s.clock.now()).await? {
@@ -188,7 +188,7 @@ pub async fn release(
     staff: Staff,
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
-    let c = case_work::find(&s.db, &reference)
+    let c = work::find(&s.db, &reference)
         .await?
         .ok_or(AppError::NotFound)?;
     retention::set_hold(&s.db, &c, None, &staff.actor(), s.clock.now())

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{actx, see_other, unprocessable};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::settings;
+use crate::domain::catalogue::settings;
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::state::AppState;

@@ -10,8 +10,8 @@ use entity::{campaign, client};
 use super::{actx, see_other, unprocessable};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::centre;
-use crate::domain::settings::{self, CampaignInput, CentreInput, ClientInput, KINDS};
+use crate::domain::catalogue::centre;
+use crate::domain::catalogue::settings::{self, CampaignInput, CentreInput, ClientInput, KINDS};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -113,7 +113,7 @@ async fn clients_screen(
     Ok(ClientsPage {
         ctx,
         clients: settings::clients(&s.db).await?,
-        register_sizes: crate::domain::registers::client_register_sizes(&s.db).await?,
+        register_sizes: crate::domain::dialer::registers::client_register_sizes(&s.db).await?,
         editing,
         form,
         errors,

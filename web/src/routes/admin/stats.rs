@@ -12,10 +12,10 @@ use entity::{campaign, client};
 use super::actx;
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::stats::{self, DayRow, LineError, Period, SlaReport, StatsFilter, Totals};
 use crate::domain::time::oslo_today;
-use crate::domain::{charts, settings, stats_export};
+use crate::domain::{catalogue::settings, stats::charts, stats::export};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -248,9 +248,8 @@ pub async fn respond_export(s: &AppState, by: &Actor, q: &ExportQuery) -> AppRes
         }))
         .into_response()),
         "xlsx" => {
-            let bytes =
-                stats_export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), limit)
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+            let bytes = export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), limit)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
             Ok((
                 [
                     (
@@ -272,9 +271,10 @@ pub async fn respond_export(s: &AppState, by: &Actor, q: &ExportQuery) -> AppRes
             const CHUNK: usize = 2_000;
             let n = rows.len();
             let chunks =
-                std::iter::once(stats_export::csv_header()).chain((0..n.div_ceil(CHUNK)).map(
-                    move |i| stats_export::csv_rows(&rows[i * CHUNK..((i + 1) * CHUNK).min(n)]),
-                ));
+                std::iter::once(export::csv_header())
+                    .chain((0..n.div_ceil(CHUNK)).map(move |i| {
+                        export::csv_rows(&rows[i * CHUNK..((i + 1) * CHUNK).min(n)])
+                    }));
             let stream = futures_util::stream::iter(chunks.map(Ok::<_, std::io::Error>));
             Ok((
                 [
@@ -296,7 +296,7 @@ pub async fn respond_export(s: &AppState, by: &Actor, q: &ExportQuery) -> AppRes
 #[template(path = "admin/norm.html")]
 pub struct NormPage {
     ctx: AdminCtx,
-    checks: Vec<crate::domain::norm_overview::Check>,
+    checks: Vec<crate::domain::stats::norm_overview::Check>,
 }
 
 pub async fn norm(
@@ -307,7 +307,7 @@ pub async fn norm(
 ) -> AppResult<NormPage> {
     Ok(NormPage {
         ctx: actx(lang, csrf, &staff, "/admin/norm"),
-        checks: crate::domain::norm_overview::checks(
+        checks: crate::domain::stats::norm_overview::checks(
             &s.db,
             s.clock.now(),
             s.config.abandoned_rate_limit_percent,

@@ -24,12 +24,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::{actx, see_other};
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::audit::{self, Entry};
-use crate::domain::calling_hours;
+use crate::domain::dialer::calling_hours;
+use crate::domain::dialer::wash_jobs::{self, JobState, LineCounter, WashJob, WashJobs};
+use crate::domain::dialer::wash_runs::{self, RunRow, WashedBy};
+use crate::domain::privacy::audit::{self, Entry};
 use crate::domain::time::{oslo_datetime, parse_oslo_local};
-use crate::domain::wash_jobs::{self, JobState, LineCounter, WashJob, WashJobs};
-use crate::domain::wash_runs::{self, RunRow, WashedBy};
-use crate::domain::{campaigns, settings};
+use crate::domain::{catalogue::settings, dialer::campaigns};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::routes::is_htmx;
@@ -245,7 +245,7 @@ pub async fn upload(
 async fn wash_in_background(
     s: AppState,
     job: std::sync::Arc<WashJob>,
-    registers: crate::domain::wash::Registers,
+    registers: crate::domain::dialer::wash::Registers,
     staff: Staff,
 ) {
     let j = job.clone();

@@ -285,7 +285,7 @@ impl TestApp {
     pub async fn sign_in_as(&self, role: entity::enums::Role) -> String {
         let email = format!("{}@staff.example", format!("{role:?}").to_lowercase());
         let addr = innsyn::domain::email::EmailAddress::parse(&email).unwrap();
-        if innsyn::domain::users::create_user(
+        if innsyn::domain::staff::users::create_user(
             &self.db,
             &addr,
             role,

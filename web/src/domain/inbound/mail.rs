@@ -25,9 +25,9 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::cases::{self, Followup, NewCase};
-use super::email::EmailAddress;
-use super::inbound;
+use crate::domain::cases::{self, Followup, NewCase};
+use crate::domain::email::EmailAddress;
+use crate::domain::inbound;
 
 /// Largest message accepted, all parts included.
 pub const MAX_MAIL_BYTES: usize = 10 * 1024 * 1024;

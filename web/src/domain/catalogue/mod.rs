@@ -1,11 +1,16 @@
 //! The public catalogue of clients, campaigns and caller numbers (norm 4.4.1 a).
 
+pub mod caller_numbers;
+pub mod centre;
+pub mod lookup;
+pub mod settings;
+
 use chrono::NaiveDate;
-use entity::{caller_number, campaign, centre, client};
+use entity::{caller_number, campaign, client};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::phone::E164;
+use crate::domain::phone::E164;
 
 #[derive(Clone, Debug)]
 pub struct PublicClient {
@@ -88,7 +93,7 @@ pub async fn open_numbers(
     conn: &impl ConnectionTrait,
     today: NaiveDate,
 ) -> Result<Vec<OpenNumber>, DbErr> {
-    let centre = centre::Entity::find().one(conn).await?;
+    let centre = entity::centre::Entity::find().one(conn).await?;
     let (centre_name, centre_org) = centre.map(|c| (c.name, c.org_number)).unwrap_or_default();
     let mut out = Vec::new();
     for pc in public_clients(conn, today).await? {

@@ -27,8 +27,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::Sha256;
 
-use super::audit::{self, Actor, Entry};
-use super::users::PasswordChecks;
+use crate::domain::privacy::audit::{self, Actor, Entry};
+use crate::domain::staff::users::PasswordChecks;
 
 /// Failures are counted within this window.
 pub const WINDOW: Duration = Duration::minutes(15);

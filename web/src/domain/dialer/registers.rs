@@ -16,8 +16,8 @@ use sea_orm::{
     QueryFilter, QuerySelect, Set,
 };
 
-use super::phone::{E164, e164_key, parse_common_norwegian};
-use super::wash::{Layout, field_of, trim_line};
+use crate::domain::dialer::wash::{Layout, field_of, trim_line};
+use crate::domain::phone::{E164, e164_key, parse_common_norwegian};
 
 /// The name of the counter shared by every reservation register.
 pub const RESERVATIONS: &str = "reservations";
@@ -326,7 +326,7 @@ async fn insert_client_batch(
     batch.dedup();
     let rows = batch.drain(..).map(|k| client_reservation::ActiveModel {
         client_id: Set(client_id),
-        e164: Set(super::phone::key_to_e164(k)),
+        e164: Set(crate::domain::phone::key_to_e164(k)),
         created_at: Set(now),
         ..Default::default()
     });
@@ -439,7 +439,7 @@ pub async fn record_abandoned(
 ) -> Result<(), DbErr> {
     for chunk in numbers.chunks(BATCH) {
         let rows = chunk.iter().map(|k| abandoned_call::ActiveModel {
-            e164: Set(super::phone::key_to_e164(*k)),
+            e164: Set(crate::domain::phone::key_to_e164(*k)),
             at: Set(now),
             ..Default::default()
         });

@@ -25,8 +25,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::audit::{self, Actor, Entry};
-use super::cases::ANSWER_WITHIN;
+use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::privacy::audit::{self, Actor, Entry};
 
 mod purge;
 pub use purge::{
@@ -369,7 +369,7 @@ fn facts_of(c: &case::Model) -> case_fact::ActiveModel {
             .first_response_at
             .is_some_and(|t| t - c.received_at <= ANSWER_WITHIN)),
         first_response_secs: Set(first),
-        closed_without_answer: Set(super::case_work::closed_without_answer(c)),
+        closed_without_answer: Set(crate::domain::cases::work::closed_without_answer(c)),
         ..Default::default()
     }
 }
@@ -415,7 +415,11 @@ pub async fn delete_cases(conn: &impl ConnectionTrait, cases: &[case::Model]) ->
         .await?;
     // The index copies go with the rows, queued in this same transaction
     // (norm 7: no personal data may outlive its database copy).
-    super::search::enqueue_delete(conn, ids.iter().map(|i| super::search::Doc::Case(*i))).await?;
+    crate::domain::search::enqueue_delete(
+        conn,
+        ids.iter().map(|i| crate::domain::search::Doc::Case(*i)),
+    )
+    .await?;
     case::Entity::delete_many()
         .filter(case::Column::Id.is_in(ids))
         .exec(conn)

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, RelationTrait,
 };
 
-use super::phone::E164;
+use crate::domain::phone::E164;
 
 /// The ids behind one of our numbers.
 #[derive(Clone, Debug)]

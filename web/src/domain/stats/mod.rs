@@ -3,6 +3,10 @@
 //! retention purge leaves), the abandoned-call rate against its limit
 //! (norm 4.6.2), and SLA figures (norm 4.4.3).
 
+pub mod charts;
+pub mod export;
+pub mod norm_overview;
+
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -16,8 +20,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::cases::ANSWER_WITHIN;
-use super::retention::day_start;
+use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::privacy::retention::day_start;
 
 /// Abandoned calls ÷ answered (established) calls (norm 4.6.2). No answered
 /// calls: no rate, not a division error.
@@ -50,7 +54,7 @@ pub struct LineError {
 }
 
 fn check(d: &DialerDay) -> Option<String> {
-    if !super::time::supported(d.date) {
+    if !crate::domain::time::supported(d.date) {
         return Some(format!("date {} is outside the years 1900-2200", d.date));
     }
     let all = [
@@ -127,7 +131,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
             });
             continue;
         }
-        let Some(date) = super::time::parse_date(&rec[0]) else {
+        let Some(date) = crate::domain::time::parse_date(&rec[0]) else {
             errors.push(LineError {
                 line,
                 message: format!("not a date (YYYY-MM-DD, years 1900-2200): {:?}", &rec[0]),
@@ -262,7 +266,7 @@ pub struct Period {
 
 impl StatsFilter {
     pub fn period(&self, today: NaiveDate) -> Result<Period, &'static str> {
-        let parse = |s: &str| super::time::parse_date(s).ok_or(());
+        let parse = |s: &str| crate::domain::time::parse_date(s).ok_or(());
         let to = if self.to.trim().is_empty() {
             Ok(today)
         } else {
@@ -592,7 +596,7 @@ async fn inquiries(
         let secs = c
             .first_response_at
             .map(|t| (t - c.received_at).num_seconds());
-        let unanswered_close = super::case_work::closed_without_answer(&c);
+        let unanswered_close = crate::domain::cases::work::closed_without_answer(&c);
         if secs.is_none() && now < c.due_at && !unanswered_close {
             continue; // still on the clock: not decided yet
         }

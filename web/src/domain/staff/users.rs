@@ -21,8 +21,8 @@ use sea_orm::{
 };
 use tokio::sync::Semaphore;
 
-use super::audit::{self, Actor, Entry};
-use super::email::EmailAddress;
+use crate::domain::email::EmailAddress;
+use crate::domain::privacy::audit::{self, Actor, Entry};
 
 /// How many argon2 computations run at once in this process: one per core.
 static ARGON2_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
@@ -259,7 +259,7 @@ pub async fn change_own_password(
     new: &str,
     repeat: &str,
     now: DateTime<Utc>,
-) -> Result<Result<(), super::settings::FieldErrors>, DbErr> {
+) -> Result<Result<(), crate::domain::catalogue::settings::FieldErrors>, DbErr> {
     if new.chars().count() < 12 {
         return Ok(Err(vec![("passord", "password-error-short")]));
     }

@@ -8,8 +8,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::HeldWashFile;
+use crate::domain::dialer::wash_jobs::FILE_PREFIX;
 use crate::domain::phone::E164;
-use crate::domain::wash_jobs::FILE_PREFIX;
 
 /// The digits a written form of `e164` always contains: the national
 /// number for Norwegian numbers (written with or without +47), else every

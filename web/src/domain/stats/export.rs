@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, XlsxError};
 
-use super::stats::{DayRow, Totals, WeekRow};
+use crate::domain::stats::{DayRow, Totals, WeekRow};
 
 pub const COLUMNS: [&str; 13] = [
     "date",

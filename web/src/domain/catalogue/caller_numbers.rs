@@ -8,8 +8,8 @@ use sea_orm::{
     TryIntoModel,
 };
 
-use super::centre::CentreInfo;
-use super::phone::E164;
+use crate::domain::catalogue::centre::CentreInfo;
+use crate::domain::phone::E164;
 
 /// A fact the answering-machine message must give (norm 4.4.2 a-c).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub struct ValidNumber {
 }
 
 fn date(s: &str) -> Option<NaiveDate> {
-    super::time::parse_date(s)
+    crate::domain::time::parse_date(s)
 }
 
 pub async fn validate(
@@ -258,7 +258,8 @@ async fn enqueue_client_of_campaign(
         .one(conn)
         .await?
     {
-        super::search::enqueue(conn, super::search::Doc::Client(c.client_id)).await?;
+        crate::domain::search::enqueue(conn, crate::domain::search::Doc::Client(c.client_id))
+            .await?;
     }
     Ok(())
 }

@@ -6,10 +6,10 @@ use entity::enums::Channel;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Deserialize;
 
-use super::cases::{self, NewCase};
-use super::email::EmailAddress;
-use super::phone::E164;
-use super::time::oslo_datetime;
+use crate::domain::cases::{self, NewCase};
+use crate::domain::email::EmailAddress;
+use crate::domain::phone::E164;
+use crate::domain::time::oslo_datetime;
 use crate::i18n::Lang;
 use crate::mail;
 

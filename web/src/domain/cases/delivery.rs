@@ -68,7 +68,7 @@ pub async fn settle(conn: &impl ConnectionTrait, case_id: i32) -> Result<(), DbE
         am.closed_at = Set(None);
     }
     am.update(conn).await?;
-    super::search::enqueue(conn, super::search::Doc::Case(case_id)).await?;
+    crate::domain::search::enqueue(conn, crate::domain::search::Doc::Case(case_id)).await?;
     Ok(())
 }
 

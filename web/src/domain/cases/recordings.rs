@@ -9,7 +9,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::audit::{self, Actor, Entry};
+use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::sms::{SmsError, Twilio};
 
 pub async fn for_case(

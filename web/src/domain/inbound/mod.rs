@@ -5,6 +5,8 @@
 //! Every provider delivery is claimed under its id first ([`claim`]), so a
 //! retried webhook changes nothing and gets the same answer.
 
+pub mod mail;
+
 use chrono::{DateTime, Utc};
 use entity::enums::{CaseStatus, Channel, Direction, ReservationSource};
 use entity::{caller_number, case, inbound_event, message, recording};
@@ -14,11 +16,11 @@ use sea_orm::{
     Set,
 };
 
-use super::cases::{self, NewCase};
-use super::centre::CentreInfo;
-use super::phone::E164;
-use super::reservations;
-use super::time::oslo_today;
+use crate::domain::cases::{self, NewCase};
+use crate::domain::catalogue::centre::CentreInfo;
+use crate::domain::dialer::reservations;
+use crate::domain::phone::E164;
+use crate::domain::time::oslo_today;
 
 /// Claims a delivery. `Some(answer)` when it was handled before (answer
 /// the same again); `None` when this call owns it and must [`answer`] it
@@ -263,7 +265,7 @@ pub async fn transcription(
     }
     .insert(conn)
     .await?;
-    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(conn, crate::domain::search::Doc::Case(c.id)).await?;
     Ok(Some(c.reference))
 }
 

@@ -10,9 +10,9 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 
-use super::cases::ANSWER_WITHIN;
+use crate::domain::cases::ANSWER_WITHIN;
 
-use super::audit::{self, Actor, Entry};
+use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::mail::{self, NewMail};
 use crate::sms::{SmsError, Twilio};
 
@@ -124,7 +124,7 @@ fn thread_ids(messages: &[message::Model]) -> Vec<String> {
 
 /// Writes an outbound answer as queued, in the caller's transaction; the
 /// case counts as answered only once the outbox job sent it (norm 4.4.3,
-/// `domain::delivery`).
+/// `domain::cases::delivery`).
 async fn record_answer(
     conn: &impl ConnectionTrait,
     c: &case::Model,
@@ -147,7 +147,7 @@ async fn record_answer(
     }
     .insert(conn)
     .await?;
-    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(conn, crate::domain::search::Doc::Case(c.id)).await?;
     audit::record(
         conn,
         now,
@@ -234,7 +234,7 @@ pub async fn answer(
         }
     };
     let (txn, _write) = txn;
-    super::delivery::settle(&txn, c.id).await?;
+    crate::domain::cases::delivery::settle(&txn, c.id).await?;
     txn.commit().await?;
     Ok(m)
 }
@@ -266,7 +266,7 @@ pub async fn add_note(
     }
     .insert(&txn)
     .await?;
-    super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(&txn, crate::domain::search::Doc::Case(c.id)).await?;
     audit::record(
         &txn,
         now,
@@ -317,7 +317,7 @@ pub async fn change(
         }
     };
     am.update(&txn).await?;
-    super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(&txn, crate::domain::search::Doc::Case(c.id)).await?;
     let mut e = Entry::new(action).object("case", &c.reference);
     e.detail = detail;
     audit::record(&txn, now, by, e).await?;
@@ -482,7 +482,7 @@ pub async fn close(
         am.first_response_at = Set(Some(now));
     }
     am.update(&txn).await?;
-    super::search::enqueue(&txn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(&txn, crate::domain::search::Doc::Case(c.id)).await?;
     let mut e = Entry::new("case.close").object("case", &c.reference);
     e.detail = reason.as_ref().map(|r| r.code().to_string());
     audit::record(&txn, now, by, e).await?;

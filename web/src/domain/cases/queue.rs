@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::cases::ANSWER_WITHIN;
+use crate::domain::cases::ANSWER_WITHIN;
 
 /// At 75% of the 24 hours a case is at risk.
 pub const AT_RISK_AFTER: Duration = Duration::hours(18);
@@ -167,7 +167,7 @@ fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>, hits: Option<&[i32]>)
     match hits {
         Some(ids) => c = c.add(case::Column::Id.is_in(ids.to_vec())),
         None => {
-            if let Some(text) = super::search::db::case_condition(&f.q) {
+            if let Some(text) = crate::domain::search::db::case_condition(&f.q) {
                 c = c.add(text);
             }
         }
@@ -219,7 +219,7 @@ pub async fn counters(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result
 /// with no filter but a state (the page then skips counting again).
 fn known_total(f: &QueueFilter, c: &Counters, hits: Option<&[i32]>) -> Option<u64> {
     let unfiltered = hits.is_none()
-        && super::search::db::case_condition(&f.q).is_none()
+        && crate::domain::search::db::case_condition(&f.q).is_none()
         && channel(&f.kanal).is_none()
         && f.oppdragsgiver.parse::<i32>().is_err()
         && f.kampanje.parse::<i32>().is_err()

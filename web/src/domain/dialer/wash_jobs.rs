@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use super::wash::{Layout, Registers, Washer, trim_line};
+use crate::domain::dialer::wash::{Layout, Registers, Washer, trim_line};
 
 /// How long a job and its result are kept.
 pub const KEEP_FOR: Duration = Duration::from_secs(60 * 60);

@@ -17,10 +17,10 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::audit::{self, Actor, Entry};
-use super::email::EmailAddress;
-use super::phone::E164;
-use super::retention::{self, TwilioDeleter};
+use crate::domain::email::EmailAddress;
+use crate::domain::phone::E164;
+use crate::domain::privacy::audit::{self, Actor, Entry};
+use crate::domain::privacy::retention::{self, TwilioDeleter};
 use crate::state::AppState;
 
 pub mod export;
@@ -579,7 +579,7 @@ pub async fn erase(
             .await?
             .rows_affected as usize;
         if reservations > 0 {
-            super::registers::bump(&txn).await?;
+            crate::domain::dialer::registers::bump(&txn).await?;
         }
     }
     let erased = Erased {

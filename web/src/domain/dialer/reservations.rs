@@ -7,7 +7,7 @@ use entity::reservation;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
-use super::phone::E164;
+use crate::domain::phone::E164;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reserved {
@@ -40,7 +40,7 @@ pub async fn reserve(
     .await?;
     if inserted == 1 {
         // The wash keeps the register in memory: tell it to reload.
-        super::registers::bump(conn).await?;
+        crate::domain::dialer::registers::bump(conn).await?;
     }
     let row = find(conn, n)
         .await?

@@ -6,11 +6,11 @@ use entity::{caller_number, campaign, client, daily_stat};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashSet;
 
-use super::caller_numbers::missing_facts;
-use super::cases::ANSWER_WITHIN;
-use super::stats::{self, Period};
-use super::time::oslo_today;
-use super::{centre, queue, retention};
+use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::catalogue::caller_numbers::missing_facts;
+use crate::domain::stats::{self, Period};
+use crate::domain::time::oslo_today;
+use crate::domain::{cases::queue, catalogue::centre, privacy::retention};
 
 /// One duty: norm section, translation key, live figure, met or not, details.
 #[derive(Clone, Debug)]

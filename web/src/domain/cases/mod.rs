@@ -1,5 +1,11 @@
 //! Cases (henvendelser) and the 24-hour answer clock of norm 4.4.3.
 
+pub mod complaints;
+pub mod delivery;
+pub mod queue;
+pub mod recordings;
+pub mod work;
+
 use chrono::{DateTime, Datelike, Duration, Utc};
 use entity::enums::{CaseStatus, Channel, Direction};
 use entity::{case, message};
@@ -8,9 +14,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::email::EmailAddress;
-use super::lookup;
-use super::phone::E164;
+use crate::domain::catalogue::lookup;
+use crate::domain::email::EmailAddress;
+use crate::domain::phone::E164;
 
 /// Every inquiry is answered within 24 hours (norm 4.4.3). Exactly 24 hours,
 /// not "the same time tomorrow": across a daylight-saving change the Oslo
@@ -122,7 +128,7 @@ pub async fn open_case(
     }
     .insert(conn)
     .await?;
-    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(conn, crate::domain::search::Doc::Case(c.id)).await?;
     Ok(c)
 }
 
@@ -196,11 +202,11 @@ pub async fn join(
     if let Followup::Reopen(status) = decision {
         // Closed without an answer, it comes back as a new inquiry with a
         // fresh 24-hour deadline (norm 4.4.3); see `reopened_by_consumer`.
-        let mut am = super::case_work::reopened_by_consumer(c, received_at);
+        let mut am = crate::domain::cases::work::reopened_by_consumer(c, received_at);
         am.status = Set(status);
         am.update(conn).await?;
     }
-    super::search::enqueue(conn, super::search::Doc::Case(c.id)).await?;
+    crate::domain::search::enqueue(conn, crate::domain::search::Doc::Case(c.id)).await?;
     Ok(msg)
 }
 

@@ -10,11 +10,11 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::audit::{self, Actor, Entry};
-use super::email::EmailAddress;
-use super::phone::E164;
-use super::reservations;
-use super::users;
+use crate::domain::dialer::reservations;
+use crate::domain::email::EmailAddress;
+use crate::domain::phone::E164;
+use crate::domain::privacy::audit::{self, Actor, Entry};
+use crate::domain::staff::users;
 
 pub type FieldErrors = Vec<(&'static str, &'static str)>;
 
@@ -146,7 +146,7 @@ pub async fn save_client(
     am.website = Set((!website.is_empty()).then(|| website.to_string()));
     am.active = Set(input.aktiv.is_some());
     let saved = am.save(&txn).await?.try_into_model()?;
-    super::search::enqueue_client(&txn, saved.id).await?;
+    crate::domain::search::enqueue_client(&txn, saved.id).await?;
     audit::record(
         &txn,
         now,
@@ -225,14 +225,14 @@ pub async fn save_campaign(
             None
         }
     };
-    let start = super::time::parse_date(&input.start);
+    let start = crate::domain::time::parse_date(&input.start);
     if start.is_none() {
         errors.push(("start", "number-error-date"));
     }
     let end = if input.slutt.trim().is_empty() {
         None
     } else {
-        match super::time::parse_date(&input.slutt) {
+        match crate::domain::time::parse_date(&input.slutt) {
             Some(d) if start.is_some_and(|s| d < s) => {
                 errors.push(("slutt", "number-error-date-order"));
                 None
@@ -284,9 +284,9 @@ pub async fn save_campaign(
     am.ends_on = Set(end);
     am.dialer_mode = Set(mode);
     let saved = am.save(&txn).await?.try_into_model()?;
-    super::search::enqueue_campaign(&txn, saved.id).await?;
+    crate::domain::search::enqueue_campaign(&txn, saved.id).await?;
     if let Some(old) = moved_from {
-        super::search::enqueue(&txn, super::search::Doc::Client(old)).await?;
+        crate::domain::search::enqueue(&txn, crate::domain::search::Doc::Client(old)).await?;
     }
     audit::record(
         &txn,
@@ -414,7 +414,7 @@ pub async fn remove_reservation(
     let gone = reservation::Entity::delete_by_id(id).exec(&txn).await?;
     if gone.rows_affected == 1 {
         // The wash's copy of the register must notice the removal.
-        super::registers::bump(&txn).await?;
+        crate::domain::dialer::registers::bump(&txn).await?;
         audit::record(
             &txn,
             now,

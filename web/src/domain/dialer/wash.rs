@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::registers::{KeySet, parse_key};
-use super::stats_export::starts_formula;
+use crate::domain::dialer::registers::{KeySet, parse_key};
+use crate::domain::stats::export::starts_formula;
 
 /// What the dialer may do with a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
