@@ -8,14 +8,16 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
+use tower_sessions::cookie::{Cookie, SameSite};
 
 use crate::config::Config;
+use crate::cookies;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -42,18 +44,6 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("CSRF layer missing")))
     }
-}
-
-/// Reads one cookie from the request headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
 }
 
 fn new_token() -> String {
@@ -96,30 +86,28 @@ pub fn cookie_name(config: &Config) -> &'static str {
     }
 }
 
-fn set_cookie(config: &Config, token: &str) -> Option<HeaderValue> {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let name = cookie_name(config);
-    HeaderValue::from_str(&format!(
-        "{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .ok()
+/// The token's cookie: HttpOnly, for every path, Secure over https.
+fn token_cookie(config: &Config, token: String) -> Cookie<'static> {
+    let mut c = Cookie::build((cookie_name(config), token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax);
+    if config.secure_cookies() {
+        c = c.secure(true);
+    }
+    c.build()
 }
 
 /// A fresh token on `resp` (sign-in calls it): a token an attacker planted
 /// or read before the sign-in is worth nothing after it.
 pub fn rotated(config: &Config, mut resp: Response) -> Response {
-    if let Some(v) = set_cookie(config, &new_token()) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
+    cookies::set(resp.headers_mut(), &token_cookie(config, new_token()));
     resp
 }
 
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), cookie_name(&state.config)).filter(|t| well_formed(t));
+    let existing =
+        cookies::get(req.headers(), cookie_name(&state.config)).filter(|t| well_formed(t));
     let fresh = existing.is_none();
     let token = existing.unwrap_or_else(new_token);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -189,15 +177,9 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     }
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut resp = next.run(req).await;
-    if fresh
-        // A rotation (sign-in) sets its own.
-        && !resp.headers().get_all(header::SET_COOKIE).iter().any(|v| {
-            v.to_str()
-                .is_ok_and(|v| v.starts_with(cookie_name(&state.config)))
-        })
-        && let Some(v) = set_cookie(&state.config, &token)
-    {
-        resp.headers_mut().append(header::SET_COOKIE, v);
+    // A rotation (sign-in) sets its own.
+    if fresh && !cookies::is_set(resp.headers(), cookie_name(&state.config)) {
+        cookies::set(resp.headers_mut(), &token_cookie(&state.config, token));
     }
     resp
 }

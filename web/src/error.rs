@@ -191,7 +191,7 @@ fn machine_path(path: &str) -> bool {
 async fn staff_of(s: &AppState, headers: &HeaderMap) -> Option<entity::user::Model> {
     use sea_orm::EntityTrait;
     use tower_sessions::session_store::SessionStore;
-    let raw = crate::csrf::cookie(headers, crate::auth::SESSION_COOKIE)?;
+    let raw = crate::cookies::get(headers, crate::auth::SESSION_COOKIE)?;
     let id: tower_sessions::session::Id = raw.parse().ok()?;
     let store = crate::auth::store::DbSessionStore::new(s.db.clone());
     let record = store.load(&id).await.ok()??;
@@ -259,7 +259,8 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
             ErrorShown::for_status(status)
         }
     };
-    let csrf = crate::csrf::cookie(&headers, crate::csrf::COOKIE).unwrap_or_default();
+    let csrf =
+        crate::cookies::get(&headers, crate::csrf::cookie_name(&s.config)).unwrap_or_default();
     let staff = if path.starts_with("/admin") {
         staff_of(&s, &headers).await
     } else {

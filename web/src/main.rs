@@ -191,7 +191,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             use innsyn::domain::inbound::mail::{MailError, ingest};
             match ingest(&db, &config.case_reference_prefix, &raw, Utc::now()).await {
                 Ok(o) => {
-                    println!("{}", innsyn::routes::mail_outcome_json(&o));
+                    println!("{}", o.to_json());
                     Ok(())
                 }
                 Err(MailError::Db(e)) => {

@@ -100,7 +100,7 @@ pub async fn limit_lookup(
     req: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let lang = crate::routes::lang_of(&req);
+    let lang = crate::request::lang_of(&req);
     if let Some(ip) = state.limits.client_ip(req.headers(), peer(&req)) {
         check(&state.limits.lookup, ip, lang)?;
     }
@@ -128,7 +128,7 @@ pub async fn limit_forms(
     next: Next,
 ) -> Result<Response, AppError> {
     if req.method() == Method::POST {
-        let lang = crate::routes::lang_of(&req);
+        let lang = crate::request::lang_of(&req);
         if let Some(ip) = state.limits.client_ip(req.headers(), peer(&req)) {
             check(&state.limits.forms, ip, lang)?;
         }

@@ -1,7 +1,12 @@
-//! Staff authentication: server-side sessions in the database, and the role
-//! gate every back-office route passes through.
+//! Who may come in: staff sessions in the database with the role gate every
+//! back-office route passes through, dialer API tokens, and Twilio's
+//! signature on its webhooks. `routes::table` says which route takes which.
 
+pub mod api_token;
 pub mod store;
+pub mod twilio;
+
+pub use api_token::ApiToken;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -10,16 +15,30 @@ use axum::response::{IntoResponse, Redirect, Response};
 use entity::enums::Role;
 use entity::user;
 use sea_orm::EntityTrait;
-use tower_sessions::Session;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::domain::privacy::audit::Actor;
 use crate::error::AppError;
 use crate::state::AppState;
+use store::DbSessionStore;
 
 /// Session key of the signed-in user's id.
 pub const USER_KEY: &str = "uid";
 pub const SESSION_COOKIE: &str = "innsyn_session";
 pub const PASSWORD_PATH: &str = "/admin/passord";
+
+/// The staff session: a cookie holding only the id of a row in the
+/// database, HttpOnly, ended after 8 hours without use.
+pub fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)))
+}
 
 /// The signed-in staff user, put in the request by [`require_handler`] and friends.
 #[derive(Clone, Debug)]
@@ -68,7 +87,7 @@ pub async fn current_user(state: &AppState, session: &Session) -> Option<user::M
 fn to_login(req: &Request) -> Response {
     let next = req.uri().path();
     let target = format!("/admin/login?neste={}", urlencode(next));
-    if crate::routes::is_htmx(req.headers()) {
+    if crate::request::is_htmx(req.headers()) {
         // htmx follows HX-Redirect with a full page load.
         let mut r = axum::http::StatusCode::UNAUTHORIZED.into_response();
         if let Ok(v) = target.parse() {

@@ -1,19 +1,14 @@
 //! The JSON API. `/api/v1/numbers` is open data.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::domain::catalogue::{self, OpenNumber};
 use crate::domain::time::oslo_today;
 use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/numbers", get(numbers))
-}
 
 #[derive(Serialize)]
 struct NumbersDoc {
@@ -23,7 +18,7 @@ struct NumbersDoc {
 
 /// Every active caller number with centre, client and purpose, so caller-ID
 /// services can show who is calling.
-async fn numbers(State(state): State<AppState>) -> Response {
+pub async fn numbers(State(state): State<AppState>) -> Response {
     let now = state.clock.now();
     match catalogue::open_numbers(&state.db, oslo_today(now)).await {
         Ok(numbers) => (

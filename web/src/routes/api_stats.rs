@@ -2,24 +2,17 @@
 //! `POST /api/v1/stats/daily` (JSON figures in) and `GET /api/v1/stats`
 //! (the export out), both with a bearer API token.
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::admin::stats_api::{ExportQuery, respond_export};
-use super::api_auth::{ApiToken, json_error};
+use crate::auth::api_token::{ApiToken, json_error};
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::stats::{self, DialerDay};
 use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/stats/daily", post(daily))
-        .route("/stats", get(export))
-}
+use crate::stats_export::{ExportQuery, respond_export};
 
 fn actor(t: &ApiToken) -> Actor {
     Actor {
@@ -36,7 +29,11 @@ enum Days {
     One(DialerDay),
 }
 
-async fn daily(token: ApiToken, State(s): State<AppState>, body: axum::body::Bytes) -> Response {
+pub async fn daily(
+    token: ApiToken,
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Response {
     let days = match serde_json::from_slice::<Days>(&body) {
         Ok(Days::Many(v)) => v,
         Ok(Days::One(d)) => vec![d],
@@ -73,7 +70,7 @@ async fn daily(token: ApiToken, State(s): State<AppState>, body: axum::body::Byt
     }
 }
 
-async fn export(
+pub async fn export(
     token: ApiToken,
     State(s): State<AppState>,
     Query(q): Query<ExportQuery>,

@@ -1,13 +1,10 @@
 //! Static files, compiled into the binary so it runs from anywhere.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use crate::error::AppError;
-use crate::state::AppState;
 
 const FILES: &[(&str, &str, &str)] = &[
     (
@@ -42,11 +39,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{*path}", get(serve))
-}
-
-async fn serve(Path(path): Path<String>) -> Result<impl IntoResponse, AppError> {
+pub async fn serve(Path(path): Path<String>) -> Result<impl IntoResponse, AppError> {
     let (_, mime, body) = FILES
         .iter()
         .find(|(p, _, _)| *p == path)

@@ -1,41 +1,26 @@
 //! The dialer-facing compliance API: calling hours, the wash, abandoned calls.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router, middleware};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::api_auth::{ApiToken, json_error};
+use crate::auth::api_token::{ApiToken, json_error};
 use crate::domain::dialer::calling_hours::{self, CallWindow};
 use crate::domain::dialer::registers::{self, parse_key};
-use crate::domain::dialer::wash::{Registers, Washer};
+use crate::domain::dialer::wash::Washer;
 use crate::domain::{dialer::campaigns, privacy::audit};
 use crate::error::AppError;
-use crate::ratelimit;
 use crate::state::AppState;
 
 /// Largest body of `POST /api/v1/abandoned`.
 const MAX_ABANDONED_BYTES: usize = 4 * 1024 * 1024;
 /// Output is sent in pieces of about this size.
 const OUT_CHUNK: usize = 64 * 1024;
-
-/// Routes under `/api/v1`. The wash streams bodies of any length, so these
-/// routes sit outside the global body limit.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/call-window", get(call_window))
-        .route_layer(middleware::from_fn_with_state(
-            state,
-            ratelimit::limit_lookup_json,
-        ))
-        .route("/wash", post(wash))
-        .route("/abandoned", post(abandoned))
-}
 
 #[derive(Serialize)]
 struct CallWindowDoc {
@@ -73,13 +58,13 @@ fn bad_at() -> Response {
 }
 
 #[derive(Deserialize)]
-struct CallWindowParams {
+pub struct CallWindowParams {
     at: Option<String>,
 }
 
 /// `GET /api/v1/call-window?at=RFC3339`: may a private person be called then
 /// (norm 4.2 i)? Without `at`: now.
-async fn call_window(State(s): State<AppState>, Query(p): Query<CallWindowParams>) -> Response {
+pub async fn call_window(State(s): State<AppState>, Query(p): Query<CallWindowParams>) -> Response {
     match parse_at(p.at.as_deref(), s.clock.now()) {
         Some(at) => Json(CallWindowDoc::from(calling_hours::call_window(at))).into_response(),
         None => bad_at(),
@@ -87,7 +72,7 @@ async fn call_window(State(s): State<AppState>, Query(p): Query<CallWindowParams
 }
 
 #[derive(Deserialize)]
-struct WashParams {
+pub struct WashParams {
     campaign: Option<String>,
     only: Option<String>,
     at: Option<String>,
@@ -98,7 +83,7 @@ struct WashParams {
 /// With `at` outside calling hours the answer is 422 with the reason and the
 /// next allowed time, and nothing is washed: a list washed for a time it may
 /// not be called would be no use to the dialer.
-async fn wash(
+pub async fn wash(
     token: ApiToken,
     State(s): State<AppState>,
     Query(p): Query<WashParams>,
@@ -155,7 +140,9 @@ async fn wash(
             Err(e) => return AppError::from(e).into_json_response(),
         },
     };
-    let registers = match load_registers(&s, campaign.as_ref().map(|c| c.client_id), now).await {
+    let client_id = campaign.as_ref().map(|c| c.client_id);
+    let days = s.config.abandoned_agent_required_days;
+    let registers = match s.registers.for_wash(&s.db, client_id, days, now).await {
         Ok(r) => r,
         Err(e) => return AppError::from(e).into_json_response(),
     };
@@ -222,27 +209,6 @@ async fn wash(
         .into_response()
 }
 
-/// The registers a wash reads: the centre's, the client's when a campaign
-/// is given, and the recently abandoned numbers. Shared with the back office.
-pub(crate) async fn load_registers(
-    s: &AppState,
-    client_id: Option<i32>,
-    now: DateTime<Utc>,
-) -> Result<Registers, sea_orm::DbErr> {
-    let centre = s.registers.centre(&s.db).await?;
-    let client = match client_id {
-        Some(id) => Some(s.registers.client(&s.db, id).await?),
-        None => None,
-    };
-    let since = now - Duration::days(i64::from(s.config.abandoned_agent_required_days));
-    let abandoned = registers::abandoned_since(&s.db, since).await?;
-    Ok(Registers {
-        centre,
-        client,
-        abandoned,
-    })
-}
-
 async fn record_wash(
     s: &AppState,
     token: &ApiToken,
@@ -283,7 +249,7 @@ struct AbandonedJson {
 /// 4.6.3), one per line or `{"numbers": [...]}`. Recorded at the time of the
 /// request; the wash answers `agent-required` for them for
 /// `ABANDONED_AGENT_REQUIRED_DAYS`.
-async fn abandoned(token: ApiToken, State(s): State<AppState>, body: Body) -> Response {
+pub async fn abandoned(token: ApiToken, State(s): State<AppState>, body: Body) -> Response {
     let bytes = match axum::body::to_bytes(body, MAX_ABANDONED_BYTES).await {
         Ok(b) => b,
         Err(_) => {

@@ -1,8 +1,13 @@
-//! Every URL the product answers, and the layers around them.
+//! Every URL the product answers, in one table ([`table`]): its methods,
+//! handler, gate (who may call it), rate limit and body class (how its body
+//! is read). [`router`] builds the app from that table and adds the layers
+//! every answer gets. The handler modules below define handlers only.
+//!
+//! axum cannot list its routes, so the table is public: the role-matrix test
+//! walks it, and a route added here is tested with its gate at once.
 
 mod admin;
 mod api;
-pub mod api_auth;
 mod api_stats;
 mod assets;
 mod dialer;
@@ -10,103 +15,335 @@ mod health;
 mod public;
 mod webhooks;
 
-pub use webhooks::outcome_json as mail_outcome_json;
-
 use axum::Router;
-use std::time::Duration;
-
-use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
-use axum::response::Response;
-use tower_http::catch_panic::CatchPanicLayer;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::handler::Handler;
+use axum::http::{HeaderName, Method, header};
+use axum::middleware::from_fn_with_state;
+use axum::routing::MethodRouter;
+use entity::enums::Role;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::SessionManagerLayer;
 
-use crate::csrf;
+use crate::auth::{self, store::DbSessionStore};
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::middleware::{self as mw, CSP, PERMISSIONS_POLICY, security_header};
 use crate::state::AppState;
+use crate::{csrf, ratelimit};
 
-/// Largest request body anywhere (forms are small; uploads come with later issues).
+// Moved out of this module; kept here for the callers that name them so.
+pub use crate::middleware::catch_panic;
+pub use crate::request::{is_htmx, lang_of};
+
+/// Largest request body of a page, a form or a small API call.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+/// Largest upload of figures or a client's register: a year of figures for
+/// a few hundred campaigns.
+pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
-/// What the site does not use, denied to every page and anything it embeds.
-const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
-                                  encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), \
-                                  magnetometer=(), microphone=(), midi=(), payment=(), \
-                                  picture-in-picture=(), publickey-credentials-get=(), \
-                                  screen-wake-lock=(), usb=(), xr-spatial-tracking=()";
+/// Largest calling list washed in the back office: a few million numbers.
+/// The upload streams to a temporary file, so this bounds disk, not memory.
+pub const WASH_UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 
-/// Largest body a Twilio webhook may send (Twilio's form posts are small).
-const MAX_TWILIO_BODY: usize = 64 * 1024;
+/// Who may call a route. Checked before its handler does anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// Anyone.
+    Public,
+    /// Anyone, with the staff session read: the sign-in page and sign-out.
+    SignIn,
+    /// A signed-in staff member of at least this role (`auth::require_*`);
+    /// signed out: to the sign-in page; a lower role: 403.
+    Staff(Role),
+    /// A dialer API token (`Authorization: Bearer inn_...`), checked by the
+    /// handler's `ApiToken` extractor before the body is read: else 401.
+    ApiToken,
+    /// Twilio's `X-Twilio-Signature` over the public URL and the form
+    /// (`auth::twilio`): else 403.
+    TwilioSignature,
+    /// The inbound e-mail secret (`Authorization: Bearer`
+    /// `INBOUND_EMAIL_TOKEN`), checked by the handler first: else 401.
+    MailSecret,
+}
 
-pub fn router(state: AppState) -> Router {
-    let timeouts = state.config.http;
-    // Forms, pages and the API: small bodies only, in whole within the body
-    // timeout.
-    let limited = Router::new()
-        // GET /healthz, GET /readyz
-        .merge(health::router())
-        // GET / , /oppdragsgivere, /reservasjon (+POST), /hvem-ringte, /klage (+POST), /personvern
-        .merge(public::router(state.clone()))
-        // /admin/... : the back office (sessions, role gates)
-        .merge(admin::router(state.clone()))
-        // GET /api/v1/numbers
-        .nest("/api/v1", api::router())
-        // GET /assets/...
-        .merge(assets::router())
-        .layer(middleware::from_fn_with_state(
-            (timeouts.body, MAX_BODY_BYTES),
-            read_body_within,
-        ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    // Streamed uploads of any length: no deadline for the whole body, but a
-    // pause longer than the upload idle timeout ends the request.
-    let streamed = Router::new()
-        // POST /admin/statistikk/import, /admin/vask/last-opp,
-        // /admin/oppdragsgivere/{id}/reservasjoner/last-opp: with their own limits
-        .merge(admin::upload_router(state.clone()))
-        // GET /api/v1/call-window; with a token: POST /api/v1/wash (streamed,
-        // any length, so outside the body limit), POST /api/v1/abandoned
-        .nest("/api/v1", dialer::router(state.clone()))
-        .layer(RequestBodyTimeoutLayer::new(timeouts.upload_idle));
-    Router::new()
-        .merge(limited)
-        .merge(streamed)
-        // With a token: POST /api/v1/stats/daily, GET /api/v1/stats?from&to&format
-        .nest("/api/v1", api_stats::router())
-        // POST /webhooks/twilio/{voice,voice/meny,voice/recording,voice/transcription,sms,sms/status}
-        // (64 KiB) and POST /webhooks/email (the mail size limit): their own limits.
-        .merge(
-            webhooks::router(state.clone())
-                .layer(middleware::from_fn_with_state(
-                    (timeouts.body, MAX_TWILIO_BODY),
-                    read_body_within,
-                )),
+const HANDLER: Gate = Gate::Staff(Role::Handler);
+const MANAGER: Gate = Gate::Staff(Role::Manager);
+const ADMIN: Gate = Gate::Staff(Role::Admin);
+
+/// How a route's request body is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyClass {
+    /// Pages, forms and small JSON: read whole, at most [`MAX_BODY_BYTES`],
+    /// within the body timeout, before the handler runs.
+    Small,
+    /// A streamed upload in the back office with its own limit: no deadline
+    /// for the whole body, but a pause longer than the upload idle timeout
+    /// ends the request.
+    Upload(usize),
+    /// A streamed API body of any length (the handler bounds what it
+    /// keeps), under the upload idle timeout.
+    Stream,
+    /// A Twilio webhook: read whole, at most 64 KiB, within the body timeout.
+    Twilio,
+    /// A raw e-mail: read whole, at most the mail limit, within the body
+    /// timeout.
+    Mail,
+    /// No layer of ours: axum's own 2 MB limit on the extractors, no deadline.
+    AxumDefault,
+}
+
+/// A rate limit in front of a route, per client address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimit {
+    /// The lookup limit, answered with the 429 page.
+    Lookup,
+    /// The lookup limit, answered in JSON.
+    LookupJson,
+    /// The limit on public form posts (GETs pass).
+    Forms,
+}
+
+/// One URL with its methods, handler, gate, rate limit and body class.
+pub struct Route {
+    pub path: &'static str,
+    /// The methods it answers (GET answers HEAD too).
+    pub methods: Vec<Method>,
+    pub gate: Gate,
+    pub body: BodyClass,
+    pub limit: Option<RateLimit>,
+    handler: MethodRouter<AppState>,
+}
+
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("path", &self.path)
+            .field("methods", &self.methods)
+            .field("gate", &self.gate)
+            .field("body", &self.body)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A route at `path` behind `gate`, its body read as `body`; add its
+/// methods with [`Route::get`] and [`Route::post`].
+fn at(path: &'static str, gate: Gate, body: BodyClass) -> Route {
+    Route {
+        path,
+        methods: Vec::new(),
+        gate,
+        body,
+        limit: None,
+        handler: MethodRouter::new(),
+    }
+}
+
+impl Route {
+    fn get<H: Handler<T, AppState>, T: 'static>(mut self, handler: H) -> Self {
+        self.methods.push(Method::GET);
+        self.handler = self.handler.get(handler);
+        self
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(mut self, handler: H) -> Self {
+        self.methods.push(Method::POST);
+        self.handler = self.handler.post(handler);
+        self
+    }
+
+    fn limit(mut self, limit: RateLimit) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// Every route, grouped by audience.
+pub fn table() -> Vec<Route> {
+    use BodyClass::{AxumDefault, Mail, Small, Stream, Twilio, Upload};
+    use Gate::{ApiToken, MailSecret, Public, SignIn, TwilioSignature};
+    use RateLimit::{Forms, Lookup, LookupJson};
+    use admin::{
+        audit, cases, client_registers, login, numbers, privacy, reservations, settings, stats,
+        tokens, users, wash,
+    };
+    vec![
+        // ----- Health checks (load balancer, monitoring) -----
+        at("/healthz", Public, Small).get(health::healthz),
+        // 200 when the database answers, else 503.
+        at("/readyz", Public, Small).get(health::readyz),
+        // ----- Static files, compiled into the binary -----
+        at("/assets/{*path}", Public, Small).get(assets::serve),
+        // ----- The public site (norm 4.4.1, 4.4.4, 4.4.5) -----
+        at("/", Public, Small).get(public::home),
+        at("/oppdragsgivere", Public, Small).get(public::clients),
+        at("/personvern", Public, Small).get(public::privacy),
+        // Who called me? A number looked up, under the lookup limit.
+        at("/hvem-ringte", Public, Small)
+            .get(public::who_called)
+            .limit(Lookup),
+        // Reserve a number; complain. Posts under the form limit.
+        at("/reservasjon", Public, Small)
+            .get(public::reservation_page)
+            .post(public::reserve)
+            .limit(Forms),
+        at("/klage", Public, Small)
+            .get(public::complaint_page)
+            .post(public::complain)
+            .limit(Forms),
+        // ----- Open data: every active caller number -----
+        at("/api/v1/numbers", Public, Small).get(api::numbers),
+        // ----- Back office: sign-in -----
+        at("/admin/login", SignIn, Small)
+            .get(login::page)
+            .post(login::submit),
+        at("/admin/logout", SignIn, Small).post(login::logout),
+        // ----- Back office: handlers and up (cases on the 24-hour clock, norm 4.4.3) -----
+        at("/admin", HANDLER, Small).get(admin::start),
+        // A one-time password is replaced here before anything else
+        // (`auth::PASSWORD_PATH`).
+        at("/admin/passord", HANDLER, Small)
+            .get(login::password_page)
+            .post(login::password_submit),
+        at("/admin/saker", HANDLER, Small).get(cases::queue),
+        at("/admin/saker/{reference}", HANDLER, Small).get(cases::show),
+        at("/admin/saker/{reference}/svar", HANDLER, Small).post(cases::answer),
+        at("/admin/saker/{reference}/notat", HANDLER, Small).post(cases::note),
+        at("/admin/saker/{reference}/tildel", HANDLER, Small).post(cases::assign),
+        at("/admin/saker/{reference}/kategori", HANDLER, Small).post(cases::category),
+        at("/admin/saker/{reference}/lukk", HANDLER, Small).post(cases::close),
+        at("/admin/saker/{reference}/gjenapne", HANDLER, Small).post(cases::reopen),
+        at(
+            "/admin/saker/{reference}/meldinger/{id}/send-igjen",
+            HANDLER,
+            Small,
         )
+        .post(cases::retry),
+        at("/admin/saker/{reference}/opptak/{id}", HANDLER, Small).get(cases::play_recording),
+        at("/admin/saker/{reference}/opptak/{id}/slett", HANDLER, Small)
+            .post(cases::delete_recording),
+        at("/admin/saker/{reference}/vedlegg/{id}", HANDLER, Small).get(cases::attachment),
+        // ----- Back office: managers and up (statistics, norm 4.3, 4.6.2; the wash, 4.4.4, 4.6.3) -----
+        at("/admin/statistikk", MANAGER, Small).get(stats::page),
+        at("/admin/statistikk/eksport", MANAGER, Small).get(stats::export),
+        // A year of dialer figures.
+        at("/admin/statistikk/import", MANAGER, Upload(UPLOAD_LIMIT)).post(stats::import),
+        at("/admin/norm", MANAGER, Small).get(stats::norm),
+        at("/admin/vask", MANAGER, Small).get(wash::page),
+        // A calling list to wash, streamed to a temporary file.
+        at("/admin/vask/last-opp", MANAGER, Upload(WASH_UPLOAD_LIMIT)).post(wash::upload),
+        at("/admin/vask/{id}", MANAGER, Small).get(wash::job),
+        at("/admin/vask/{id}/resultat", MANAGER, Small).get(wash::download),
+        // ----- Back office: admins only (settings, users, numbers, registers, privacy) -----
+        at("/admin/innstillinger", ADMIN, Small)
+            .get(settings::centre_page)
+            .post(settings::centre_save),
+        at("/admin/oppdragsgivere", ADMIN, Small)
+            .get(settings::clients_page)
+            .post(settings::client_create),
+        at("/admin/oppdragsgivere/{id}", ADMIN, Small)
+            .get(settings::client_edit)
+            .post(settings::client_update),
+        at("/admin/kampanjer", ADMIN, Small)
+            .get(settings::campaigns_page)
+            .post(settings::campaign_create),
+        at("/admin/kampanjer/{id}", ADMIN, Small)
+            .get(settings::campaign_edit)
+            .post(settings::campaign_update),
+        at("/admin/brukere", ADMIN, Small)
+            .get(users::page)
+            .post(users::create),
+        at("/admin/brukere/{id}/deaktiver", ADMIN, Small).post(users::deactivate),
+        at("/admin/brukere/{id}/aktiver", ADMIN, Small).post(users::activate),
+        at("/admin/brukere/{id}/nytt-passord", ADMIN, Small).post(users::reset_password),
+        at("/admin/numre", ADMIN, Small)
+            .get(numbers::page)
+            .post(numbers::create),
+        at("/admin/numre/{id}", ADMIN, Small)
+            .get(numbers::edit)
+            .post(numbers::update),
+        // The centre's reservation register (norm 4.4.4).
+        at("/admin/reservasjoner", ADMIN, Small)
+            .get(reservations::page)
+            .post(reservations::add),
+        at("/admin/reservasjoner/{id}/fjern", ADMIN, Small).post(reservations::remove),
+        // A client's own register.
+        at("/admin/oppdragsgivere/{id}/reservasjoner", ADMIN, Small).get(client_registers::page),
+        at(
+            "/admin/oppdragsgivere/{id}/reservasjoner/last-opp",
+            ADMIN,
+            Upload(UPLOAD_LIMIT),
+        )
+        .post(client_registers::upload),
+        at("/admin/oppdragsgivere/{id}/reservasjoner/tom", ADMIN, Small)
+            .post(client_registers::empty),
+        at("/admin/api-nokler", ADMIN, Small)
+            .get(tokens::page)
+            .post(tokens::create),
+        at("/admin/api-nokler/{id}/tilbakekall", ADMIN, Small).post(tokens::revoke),
+        at("/admin/logg", ADMIN, Small).get(audit::page),
+        // Retention (norm 8.2.1), legal holds, access and erasure requests (norm 7, 8.2.1 d).
+        at("/admin/oppbevaring", ADMIN, Small)
+            .get(privacy::retention_page)
+            .post(privacy::retention_save),
+        at("/admin/saker/{reference}/hold", ADMIN, Small).post(privacy::hold),
+        at("/admin/saker/{reference}/slipp", ADMIN, Small).post(privacy::release),
+        at("/admin/personopplysninger", ADMIN, Small).get(privacy::subject_page),
+        at("/admin/personopplysninger/eksport", ADMIN, Small).get(privacy::subject_export),
+        at("/admin/personopplysninger/slett", ADMIN, Small).post(privacy::subject_erase),
+        // ----- The dialer's API (norm 4.2 i, 4.4.4, 4.6.3) -----
+        // May a private person be called at `at`? Open, under the lookup limit.
+        at("/api/v1/call-window", Public, Stream)
+            .get(dialer::call_window)
+            .limit(LookupJson),
+        // A calling list in, a verdict per number out, both streamed.
+        at("/api/v1/wash", ApiToken, Stream).post(dialer::wash),
+        // Abandoned calls (the handler reads at most 4 MiB).
+        at("/api/v1/abandoned", ApiToken, Stream).post(dialer::abandoned),
+        // ----- The statistics API -----
+        at("/api/v1/stats/daily", ApiToken, AxumDefault).post(api_stats::daily),
+        at("/api/v1/stats", ApiToken, AxumDefault).get(api_stats::export),
+        // ----- Provider webhooks: Twilio voice and SMS, inbound e-mail -----
+        at("/webhooks/twilio/voice", TwilioSignature, Twilio).post(webhooks::voice),
+        at("/webhooks/twilio/voice/meny", TwilioSignature, Twilio).post(webhooks::menu),
+        at("/webhooks/twilio/voice/recording", TwilioSignature, Twilio).post(webhooks::recording),
+        at(
+            "/webhooks/twilio/voice/transcription",
+            TwilioSignature,
+            Twilio,
+        )
+        .post(webhooks::transcription),
+        at("/webhooks/twilio/sms", TwilioSignature, Twilio).post(webhooks::sms),
+        // Delivery reports (`sms::STATUS_CALLBACK_PATH`).
+        at("/webhooks/twilio/sms/status", TwilioSignature, Twilio).post(webhooks::sms_status),
+        at("/webhooks/email", MailSecret, Mail).post(webhooks::email),
+    ]
+}
+
+/// The app: every route of [`table`] with its layers, then the layers every
+/// answer gets (outermost last).
+pub fn router(state: AppState) -> Router {
+    let sessions = auth::session_layer(&state);
+    let routes = table().into_iter().fold(Router::new(), |app, route| {
+        app.merge(wire(route, &state, &sessions))
+    });
+    routes
         .fallback(|| async { AppError::NotFound })
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(from_fn_with_state(state.clone(), csrf::protect))
         // Every error page, public or back office, drawn in one place.
-        .layer(middleware::from_fn_with_state(
+        .layer(from_fn_with_state(
             state.clone(),
             crate::error::render_errors,
         ))
-        .layer(middleware::from_fn(remember_lang))
+        .layer(axum::middleware::from_fn(mw::remember_lang))
         // A panic anywhere inside becomes a logged 500 page, not a dropped
         // connection.
         .layer(catch_panic())
-        .layer(middleware::from_fn(no_store))
-        .layer(middleware::from_fn_with_state(state.clone(), hsts))
+        .layer(axum::middleware::from_fn(mw::no_store))
+        .layer(from_fn_with_state(state.clone(), mw::hsts))
         .layer(security_header(
             HeaderName::from_static("permissions-policy"),
             PERMISSIONS_POLICY,
@@ -124,131 +361,139 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Turns a handler's panic into the 500 page (logged with its reference id).
-pub fn catch_panic() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> Response> {
-    CatchPanicLayer::custom(panic_page as fn(Box<dyn std::any::Any + Send>) -> Response)
-}
-
-fn panic_page(_panic: Box<dyn std::any::Any + Send>) -> Response {
-    // The panic's own message may quote input (personal data): the log
-    // gets the fact and the reference id; the panic hook has the location.
-    AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
-}
-
-/// Middleware: reads the whole request body (at most `limit` bytes) within
-/// `deadline` before the handler runs. A client that trickles a form or a
-/// webhook gets 408 and its connection closed, not a worker held for ever.
-async fn read_body_within(
-    State((deadline, limit)): State<(Duration, usize)>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    // The raw e-mail webhook takes whole messages (its handler checks the
-    // bearer secret and the mail limit).
-    let limit = if parts.uri.path() == "/webhooks/email" {
-        crate::domain::inbound::mail::MAX_MAIL_BYTES
-    } else {
-        limit
-    };
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
-        Err(_) => {
-            tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
-            (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response()
+/// One route with the layers its gate, rate limit and body class call for,
+/// innermost first: the gate, the rate limit, an upload's own limit, the
+/// staff session, then how the body is read.
+fn wire(
+    route: Route,
+    state: &AppState,
+    sessions: &SessionManagerLayer<DbSessionStore>,
+) -> Router<AppState> {
+    let timeouts = state.config.http;
+    let mut r = Router::new().route(route.path, route.handler);
+    // Gates and rate limits run for the methods the route has (`route_layer`:
+    // a 405 answers ungated, as a 404 does).
+    r = match route.gate {
+        Gate::Staff(Role::Handler) => {
+            r.route_layer(from_fn_with_state(state.clone(), auth::require_handler))
         }
-        Ok(Err(_)) => {
-            let message = format!("the request body is larger than {limit} bytes");
-            let path = parts.uri.path();
-            if path.starts_with("/webhooks/") || path.starts_with("/api/") {
-                let body = serde_json::json!({ "error": message });
-                (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
-            } else {
-                (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+        Gate::Staff(Role::Manager) => {
+            r.route_layer(from_fn_with_state(state.clone(), auth::require_manager))
+        }
+        Gate::Staff(Role::Admin) => {
+            r.route_layer(from_fn_with_state(state.clone(), auth::require_admin))
+        }
+        Gate::TwilioSignature => r.route_layer(from_fn_with_state(
+            state.clone(),
+            auth::twilio::verify_twilio,
+        )),
+        // The token and the mail secret are checked by the handlers.
+        Gate::Public | Gate::SignIn | Gate::ApiToken | Gate::MailSecret => r,
+    };
+    r = match route.limit {
+        Some(RateLimit::Lookup) => {
+            r.route_layer(from_fn_with_state(state.clone(), ratelimit::limit_lookup))
+        }
+        Some(RateLimit::LookupJson) => r.route_layer(from_fn_with_state(
+            state.clone(),
+            ratelimit::limit_lookup_json,
+        )),
+        Some(RateLimit::Forms) => {
+            r.route_layer(from_fn_with_state(state.clone(), ratelimit::limit_forms))
+        }
+        None => r,
+    };
+    let session = matches!(route.gate, Gate::SignIn | Gate::Staff(_));
+    match route.body {
+        BodyClass::Small => {
+            if session {
+                r = r.layer(sessions.clone());
+            }
+            r.layer(from_fn_with_state(
+                (timeouts.body, MAX_BODY_BYTES),
+                mw::read_body_within,
+            ))
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        }
+        BodyClass::Upload(limit) => {
+            r = r
+                .layer(RequestBodyLimitLayer::new(limit))
+                .layer(DefaultBodyLimit::disable());
+            if session {
+                r = r.layer(sessions.clone());
+            }
+            r.layer(RequestBodyTimeoutLayer::new(timeouts.upload_idle))
+        }
+        BodyClass::Stream => r.layer(RequestBodyTimeoutLayer::new(timeouts.upload_idle)),
+        BodyClass::Twilio => r.layer(from_fn_with_state(
+            (timeouts.body, auth::twilio::MAX_TWILIO_BODY),
+            mw::read_body_within,
+        )),
+        BodyClass::Mail => r.layer(from_fn_with_state(
+            (timeouts.body, crate::domain::inbound::mail::MAX_MAIL_BYTES),
+            mw::read_body_within,
+        )),
+        BodyClass::AxumDefault => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn each_method_and_path_is_declared_once_and_every_route_has_a_method() {
+        let mut seen = HashSet::new();
+        for r in table() {
+            assert!(!r.methods.is_empty(), "{} has no method", r.path);
+            for m in &r.methods {
+                assert!(seen.insert((m.clone(), r.path)), "{m} {} twice", r.path);
             }
         }
-        Ok(Ok(bytes)) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+    }
+
+    #[test]
+    fn the_gates_match_the_areas_the_other_layers_rely_on() {
+        for r in table() {
+            let p = r.path;
+            // CSRF is skipped under /api/ and /webhooks/, the back office's
+            // no-store and error pages key on /admin: each area keeps its gates.
+            if p == "/admin" || p.starts_with("/admin/") {
+                assert!(
+                    matches!(r.gate, Gate::SignIn | Gate::Staff(_)),
+                    "{p}: {:?}",
+                    r.gate
+                );
+            } else if p.starts_with("/api/") {
+                assert!(matches!(r.gate, Gate::Public | Gate::ApiToken), "{p}");
+            } else if p.starts_with("/webhooks/twilio/") {
+                assert_eq!(r.gate, Gate::TwilioSignature, "{p}");
+                assert_eq!(r.body, BodyClass::Twilio, "{p}");
+            } else if p.starts_with("/webhooks/") {
+                assert_eq!(r.gate, Gate::MailSecret, "{p}");
+            } else {
+                assert_eq!(r.gate, Gate::Public, "{p}");
+            }
+            if let BodyClass::Upload(_) = r.body {
+                assert!(
+                    matches!(r.gate, Gate::Staff(_)),
+                    "{p}: uploads are staff only"
+                );
+            }
         }
     }
-}
 
-/// `Cache-Control: no-store` on every back-office answer and every answer
-/// to an API call made with a token or a session: none of it may stay in a
-/// browser's or a proxy's cache. The public open data keeps its own.
-async fn no_store(req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let staff = path == "/admin" || path.starts_with("/admin/");
-    let authenticated_api = path.starts_with("/api/")
-        && (req.headers().contains_key(header::AUTHORIZATION)
-            || csrf::cookie(req.headers(), crate::auth::SESSION_COOKIE).is_some());
-    let mut resp = next.run(req).await;
-    if staff || authenticated_api {
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    #[test]
+    fn the_paths_named_elsewhere_are_in_the_table() {
+        let paths: Vec<&str> = table().iter().map(|r| r.path).collect();
+        for p in [
+            auth::PASSWORD_PATH,
+            crate::sms::STATUS_CALLBACK_PATH,
+            "/webhooks/twilio/voice",
+        ] {
+            assert!(paths.contains(&p), "{p}");
+        }
     }
-    resp
-}
-
-/// `Strict-Transport-Security` when the public address is https.
-async fn hsts(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
-    if s.config.secure_cookies() {
-        resp.headers_mut().insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
-    }
-    resp
-}
-
-fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-fn query_lang(query: Option<&str>) -> Option<Lang> {
-    query?
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == "lang")
-        .and_then(|(_, v)| Lang::parse(v))
-}
-
-fn lang_from(parts_uri: &axum::http::Uri, headers: &axum::http::HeaderMap) -> Lang {
-    query_lang(parts_uri.query())
-        .or_else(|| csrf::cookie(headers, "lang").and_then(|v| Lang::parse(&v)))
-        .unwrap_or_default()
-}
-
-/// The language of a request: `?lang=` first, then the remembered choice,
-/// then Norwegian bokmål.
-pub fn lang_of(req: &Request) -> Lang {
-    lang_from(req.uri(), req.headers())
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(lang_from(&parts.uri, &parts.headers))
-    }
-}
-
-/// Remembers a language chosen with the switch (`?lang=en`).
-async fn remember_lang(req: Request, next: Next) -> Response {
-    let chosen = query_lang(req.uri().query());
-    let mut resp = next.run(req).await;
-    if let Some(l) = chosen
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            l.code()
-        ))
-    {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
-}
-
-/// True for requests made by htmx, which get a fragment instead of a page.
-pub fn is_htmx(headers: &axum::http::HeaderMap) -> bool {
-    headers.get("hx-request").is_some_and(|v| v == "true")
 }

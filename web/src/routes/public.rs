@@ -5,12 +5,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Router, middleware};
 use entity::enums::ReservationSource;
 use serde::Deserialize;
 
-use super::is_htmx;
 use crate::csrf::CsrfToken;
 use crate::domain::cases::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, Receipt};
 use crate::domain::catalogue::lookup::{self, CallerInfo};
@@ -20,31 +17,9 @@ use crate::domain::time::{self, oslo_today};
 use crate::domain::{catalogue::centre, dialer::calling_hours, dialer::reservations, search};
 use crate::error::AppResult;
 use crate::i18n::Lang;
-use crate::ratelimit;
+use crate::request::is_htmx;
 use crate::state::AppState;
 use crate::views::PageCtx;
-
-pub fn router(state: AppState) -> Router<AppState> {
-    let lookup = Router::new()
-        .route("/hvem-ringte", get(who_called))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::limit_lookup,
-        ));
-    let forms = Router::new()
-        .route("/reservasjon", get(reservation_page).post(reserve))
-        .route("/klage", get(complaint_page).post(complain))
-        .route_layer(middleware::from_fn_with_state(
-            state,
-            ratelimit::limit_forms,
-        ));
-    Router::new()
-        .route("/", get(home))
-        .route("/oppdragsgivere", get(clients))
-        .route("/personvern", get(privacy))
-        .merge(lookup)
-        .merge(forms)
-}
 
 async fn ctx(state: &AppState, lang: Lang, csrf: CsrfToken, path: &str) -> AppResult<PageCtx> {
     Ok(PageCtx {
@@ -59,11 +34,11 @@ async fn ctx(state: &AppState, lang: Lang, csrf: CsrfToken, path: &str) -> AppRe
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/home.html")]
-struct HomePage {
+pub struct HomePage {
     ctx: PageCtx,
 }
 
-async fn home(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<HomePage> {
+pub async fn home(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<HomePage> {
     Ok(HomePage {
         ctx: ctx(&s, lang, csrf, "/").await?,
     })
@@ -73,7 +48,7 @@ async fn home(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResu
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/clients.html")]
-struct ClientsPage {
+pub struct ClientsPage {
     ctx: PageCtx,
     clients: Vec<PublicClient>,
     /// What the filter box holds.
@@ -83,7 +58,7 @@ struct ClientsPage {
 }
 
 #[derive(Deserialize)]
-struct ClientsQuery {
+pub struct ClientsQuery {
     #[serde(default)]
     q: String,
 }
@@ -104,7 +79,7 @@ fn period(lang: Lang, from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) ->
     }
 }
 
-async fn clients(
+pub async fn clients(
     State(s): State<AppState>,
     lang: Lang,
     csrf: CsrfToken,
@@ -130,11 +105,15 @@ async fn clients(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/privacy.html")]
-struct PrivacyPage {
+pub struct PrivacyPage {
     ctx: PageCtx,
 }
 
-async fn privacy(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<PrivacyPage> {
+pub async fn privacy(
+    State(s): State<AppState>,
+    lang: Lang,
+    csrf: CsrfToken,
+) -> AppResult<PrivacyPage> {
     Ok(PrivacyPage {
         ctx: ctx(&s, lang, csrf, "/personvern").await?,
     })
@@ -143,7 +122,7 @@ async fn privacy(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppR
 // ---------- who called me? (norm 4.4.5) ----------
 
 #[derive(Deserialize)]
-struct NumberQuery {
+pub struct NumberQuery {
     nummer: Option<String>,
 }
 
@@ -204,7 +183,7 @@ impl LookupView for LookupResult {
     }
 }
 
-async fn who_called(
+pub async fn who_called(
     State(s): State<AppState>,
     lang: Lang,
     csrf: CsrfToken,
@@ -255,7 +234,7 @@ async fn who_called(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/reservation.html")]
-struct ReservationPage {
+pub struct ReservationPage {
     ctx: PageCtx,
     nummer: String,
     error: Option<&'static str>,
@@ -271,12 +250,12 @@ struct ReservationReceipt {
 }
 
 #[derive(Deserialize)]
-struct ReserveForm {
+pub struct ReserveForm {
     #[serde(default)]
     nummer: String,
 }
 
-async fn reservation_page(
+pub async fn reservation_page(
     State(s): State<AppState>,
     lang: Lang,
     csrf: CsrfToken,
@@ -290,7 +269,7 @@ async fn reservation_page(
     })
 }
 
-async fn reserve(
+pub async fn reserve(
     State(s): State<AppState>,
     lang: Lang,
     csrf: CsrfToken,
@@ -326,7 +305,7 @@ async fn reserve(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/complaint.html")]
-struct ComplaintPage {
+pub struct ComplaintPage {
     ctx: PageCtx,
     form: ComplaintInput,
     errors: FieldErrors,
@@ -367,7 +346,7 @@ impl ComplaintReceipt {
     }
 }
 
-async fn complaint_page(
+pub async fn complaint_page(
     State(s): State<AppState>,
     lang: Lang,
     csrf: CsrfToken,
@@ -385,7 +364,7 @@ async fn complaint_page(
     })
 }
 
-async fn complain(
+pub async fn complain(
     State(s): State<AppState>,
     lang: Lang,
     csrf: CsrfToken,

@@ -3,76 +3,24 @@
 //! secret), then deduplicate, then act (`domain::inbound`).
 
 use askama::Template;
+use axum::Json;
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::domain::catalogue::centre::{self, CentreInfo};
-use crate::domain::inbound::mail::{self, MailError, MailOutcome};
+use crate::domain::inbound::mail::{self, MailError};
 use crate::domain::inbound::{self, NewVoicemail, SmsOutcome};
 use crate::domain::phone::E164;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::twilio_signature;
 
-/// Twilio's form posts are small.
-const MAX_TWILIO_BODY: usize = 64 * 1024;
+/// The voice webhook's own path, where the menu sends a caller back.
 const VOICE: &str = "/webhooks/twilio/voice";
-
-pub fn router(state: AppState) -> Router<AppState> {
-    let twilio = Router::new()
-        .route(VOICE, post(voice))
-        .route("/webhooks/twilio/voice/meny", post(menu))
-        .route("/webhooks/twilio/voice/recording", post(recording))
-        .route("/webhooks/twilio/voice/transcription", post(transcription))
-        .route("/webhooks/twilio/sms", post(sms))
-        .route(crate::sms::STATUS_CALLBACK_PATH, post(sms_status))
-        .route_layer(middleware::from_fn_with_state(state, verify_twilio));
-    // The whole message arrives in the body; `email` reads it with the mail limit.
-    let email = Router::new().route("/webhooks/email", post(email));
-    Router::new().merge(twilio).merge(email)
-}
-
-/// Middleware: the `X-Twilio-Signature` over the public URL and the raw
-/// form body, before anything else. Missing or wrong: 403, nothing stored.
-async fn verify_twilio(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(tw) = &s.config.twilio else {
-        tracing::warn!("Twilio webhook refused: TWILIO_AUTH_TOKEN is not set");
-        return StatusCode::FORBIDDEN.into_response();
-    };
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_TWILIO_BODY).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    // A proxy changes scheme and host: sign against the configured public address.
-    let url = format!(
-        "{}{}",
-        s.config.public_base_url,
-        parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let signature = parts
-        .headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !twilio_signature::verify(&tw.auth_token, &url, &bytes, signature) {
-        tracing::warn!(path = %parts.uri.path(), "Twilio webhook with a missing or wrong signature refused");
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
-}
 
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
@@ -203,7 +151,7 @@ async fn greeting_twiml(s: &AppState, to: &str) -> Result<String, AppError> {
 }
 
 /// norm 4.4.2: the dialled number's answering-machine message, then the menu.
-async fn voice(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn voice(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let call: Call = form(&body)?;
         require(&call.call_sid, "CallSid missing")?;
@@ -213,7 +161,7 @@ async fn voice(State(s): State<AppState>, body: Bytes) -> Response {
 }
 
 /// The keypad: 1 leave a message, 2 reserve (norm 4.4.4), 3 hear it again.
-async fn menu(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn menu(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let call: Call = form(&body)?;
         require(&call.call_sid, "CallSid missing")?;
@@ -268,7 +216,7 @@ struct RecordingDone {
 }
 
 /// `<Record>` calls back here: a voicemail case, due 24 hours after the call.
-async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let rec: RecordingDone = form(&body)?;
         require(&rec.recording_sid, "RecordingSid missing")?;
@@ -319,7 +267,7 @@ struct Transcribed {
     text: String,
 }
 
-async fn transcription(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn transcription(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let t: Transcribed = form(&body)?;
         require(&t.recording_sid, "RecordingSid missing")?;
@@ -355,7 +303,7 @@ struct Sms {
 }
 
 /// A stop word reserves and is confirmed; other text becomes (or joins) a case.
-async fn sms(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn sms(State(s): State<AppState>, body: Bytes) -> Response {
     let r = async {
         let m: Sms = form(&body)?;
         require(&m.message_sid, "MessageSid missing")?;
@@ -411,7 +359,7 @@ fn bearer_ok(headers: &HeaderMap, secret: &str) -> bool {
 }
 
 /// `POST /webhooks/email`: a raw RFC 822 message, bearer `INBOUND_EMAIL_TOKEN`.
-async fn email(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn email(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(secret) = &s.config.inbound_email_token else {
         return (
             StatusCode::FORBIDDEN,
@@ -430,17 +378,8 @@ async fn email(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Res
         return mail_error(MailError::TooLarge(mail::MAX_MAIL_BYTES));
     };
     match mail::ingest(&s.db, &s.config.case_reference_prefix, &body, s.clock.now()).await {
-        Ok(o) => Json(outcome_json(&o)).into_response(),
+        Ok(o) => Json(o.to_json()).into_response(),
         Err(e) => mail_error(e),
-    }
-}
-
-pub fn outcome_json(o: &MailOutcome) -> serde_json::Value {
-    match o {
-        MailOutcome::NewCase(r) => serde_json::json!({"outcome": "new_case", "reference": r}),
-        MailOutcome::Threaded(r) => serde_json::json!({"outcome": "threaded", "reference": r}),
-        MailOutcome::Duplicate => serde_json::json!({"outcome": "duplicate"}),
-        MailOutcome::Ignored(why) => serde_json::json!({"outcome": "ignored", "reason": why}),
     }
 }
 
@@ -469,7 +408,7 @@ struct SmsStatus {
 /// answer (the `StatusCallback` given on the send). Signed like every Twilio
 /// webhook; each (SID, status) is applied once, so a replay changes nothing.
 /// An SID we do not know (yet) is not recorded, so a later retry still counts.
-async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
     let r: Result<&'static str, AppError> = async {
         let st: SmsStatus = form(&body)?;
         if st.message_sid.is_empty() || st.message_status.is_empty() {

@@ -16,7 +16,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, Set,
 };
 
-use crate::domain::dialer::wash::{Layout, field_of, trim_line};
+use crate::domain::dialer::wash::{Layout, Registers, field_of, trim_line};
 use crate::domain::phone::{E164, e164_key, parse_common_norwegian};
 
 /// The name of the counter shared by every reservation register.
@@ -287,6 +287,31 @@ impl RegisterCache {
         let s = Arc::new(load_client(db, client_id).await?);
         c.clients.insert(client_id, s.clone());
         Ok(s)
+    }
+
+    /// The registers a wash reads: the centre's, the client's when the
+    /// campaign has one, and the numbers with a call abandoned in the last
+    /// `agent_required_days` days (norm 4.6.3). The dialer API and the back
+    /// office wash against the same.
+    pub async fn for_wash(
+        &self,
+        db: &DatabaseConnection,
+        client_id: Option<i32>,
+        agent_required_days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Registers, DbErr> {
+        let centre = self.centre(db).await?;
+        let client = match client_id {
+            Some(id) => Some(self.client(db, id).await?),
+            None => None,
+        };
+        let since = now - chrono::Duration::days(i64::from(agent_required_days));
+        let abandoned = abandoned_since(db, since).await?;
+        Ok(Registers {
+            centre,
+            client,
+            abandoned,
+        })
     }
 }
 

@@ -46,6 +46,19 @@ pub enum MailOutcome {
     Ignored(&'static str),
 }
 
+impl MailOutcome {
+    /// What the webhook answers and `innsyn ingest-mail` prints:
+    /// `{"outcome": "new_case" | "threaded" | "duplicate" | "ignored", ...}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            MailOutcome::NewCase(r) => serde_json::json!({"outcome": "new_case", "reference": r}),
+            MailOutcome::Threaded(r) => serde_json::json!({"outcome": "threaded", "reference": r}),
+            MailOutcome::Duplicate => serde_json::json!({"outcome": "duplicate"}),
+            MailOutcome::Ignored(why) => serde_json::json!({"outcome": "ignored", "reason": why}),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("the message is larger than {0} bytes")]

@@ -23,7 +23,7 @@ use crate::domain::privacy::audit::{self, Entry};
 use crate::domain::{catalogue::centre, catalogue::settings};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::routes::is_htmx;
+use crate::request::is_htmx;
 use crate::state::AppState;
 use crate::views::{AdminCtx, Errs};
 use entity::enums::Delivery;

@@ -32,7 +32,7 @@ use crate::domain::time::{oslo_datetime, parse_oslo_local};
 use crate::domain::{catalogue::settings, dialer::campaigns};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::routes::is_htmx;
+use crate::request::is_htmx;
 use crate::state::AppState;
 use crate::views::AdminCtx;
 
@@ -220,9 +220,9 @@ pub async fn upload(
     };
     let now = s.clock.now();
     let campaign = checked.campaign;
-    let registers =
-        super::super::dialer::load_registers(&s, campaign.as_ref().map(|c| c.client_id), now)
-            .await?;
+    let client_id = campaign.as_ref().map(|c| c.client_id);
+    let days = s.config.abandoned_agent_required_days;
+    let registers = s.registers.for_wash(&s.db, client_id, days, now).await?;
     let job = s.wash_jobs.start(
         id,
         staff.id(),
