@@ -1,13 +1,13 @@
-//! The `innsyn` command line.
+//! The `innsyn` command line: the commands and their flags, each command
+//! carried out by its module in `commands/`.
+
+mod commands;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use chrono::Utc;
 use clap::{Parser, Subcommand};
 use innsyn::config::Config;
-use innsyn::domain::{dialer::api_tokens, email::EmailAddress, staff::users};
-use migration::{Migrator, MigratorTrait};
 
 #[derive(Parser)]
 #[command(
@@ -155,19 +155,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The database, its schema checked (or migrated, on SQLite).
-async fn ready_db(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = innsyn::app::connect(config).await?;
-    innsyn::app::ensure_schema(&db, config).await?;
-    Ok(db)
-}
-
-/// What the jobs and commands that act like the server need.
-async fn ready_state(config: Config) -> anyhow::Result<innsyn::state::AppState> {
-    let db = ready_db(&config).await?;
-    innsyn::state::AppState::new(db, config, std::sync::Arc::new(innsyn::clock::SystemClock))
-}
-
 async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve {
         bind: "127.0.0.1:3000".parse()?,
@@ -175,109 +162,13 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     });
     match command {
         Command::Serve { bind, no_jobs } => innsyn::app::serve(config, bind, !no_jobs).await,
-        Command::Migrate => {
-            let db = innsyn::app::connect(&config).await?;
-            Migrator::up(&db, None).await?;
-            println!("migrations applied");
-            Ok(())
-        }
-        Command::IngestMail => {
-            use std::io::Read;
-            let db = ready_db(&config).await?;
-            let mut raw = Vec::new();
-            std::io::stdin()
-                .take(innsyn::domain::inbound::mail::MAX_MAIL_BYTES as u64 + 1)
-                .read_to_end(&mut raw)?;
-            use innsyn::domain::inbound::mail::{MailError, ingest};
-            match ingest(&db, &config.case_reference_prefix, &raw, Utc::now()).await {
-                Ok(o) => {
-                    println!("{}", o.to_json());
-                    Ok(())
-                }
-                Err(MailError::Db(e)) => {
-                    eprintln!("innsyn: database error, try again later: {e}");
-                    std::process::exit(75)
-                }
-                Err(e) => {
-                    eprintln!("innsyn: message refused: {e}");
-                    std::process::exit(65)
-                }
-            }
-        }
+        Command::Migrate => commands::migrate::run(config).await,
+        Command::IngestMail => commands::ingest_mail::run(config).await,
         Command::Retention {
             what: RetentionCommand::Run { dry_run, as_of },
-        } => {
-            use innsyn::domain::privacy::retention;
-            let db = ready_db(&config).await?;
-            let now = Utc::now();
-            let today = innsyn::domain::time::oslo_today(now);
-            let as_of = as_of.unwrap_or(today);
-            if !dry_run && as_of > today {
-                anyhow::bail!("--as-of in the future is only for --dry-run: nothing was deleted");
-            }
-            let (counts, failures) = if dry_run {
-                let p = retention::policy(&db).await?;
-                let days = config.abandoned_agent_required_days;
-                (
-                    retention::preview(&db, &p, as_of, days).await?,
-                    Default::default(),
-                )
-            } else {
-                let twilio = innsyn::sms::Twilio::new(&config)?;
-                let opts = retention::RunOptions::of(&config);
-                let r = retention::run(&db, &twilio, as_of, now, opts).await?;
-                (r.counts, r.failures)
-            };
-            println!(
-                "{} as of {as_of}:",
-                if dry_run { "would delete" } else { "deleted" }
-            );
-            for (kind, c) in &counts {
-                match c.oldest {
-                    Some(d) if dry_run => println!("  {kind:16} {:>8}  oldest {d}", c.count),
-                    _ => println!("  {kind:16} {:>8}", c.count),
-                }
-            }
-            if !failures.is_empty() {
-                for (kind, why) in &failures {
-                    eprintln!("  {kind}: not finished: {why}");
-                }
-                anyhow::bail!("some kinds were not purged; the next run retries them");
-            }
-            Ok(())
-        }
-        Command::Reindex => {
-            if config.meili.is_none() {
-                println!(
-                    "MEILI_URL is not set: search runs on the database, there is no index to rebuild"
-                );
-                return Ok(());
-            }
-            let state = ready_state(config).await?;
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg} [{bar:40}] {pos}/{len} ({eta} left)",
-                )?
-                .progress_chars("=> "),
-            );
-            bar.set_message("cases");
-            let (cases, clients) = innsyn::jobs::search_index::reindex(&state, |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await?;
-            bar.finish_and_clear();
-            println!("reindexed {cases} case(s) and {clients} public client(s); settings applied");
-            Ok(())
-        }
-        Command::Worker => {
-            let state = ready_state(config).await?;
-            innsyn::jobs::spawn_all(state);
-            println!("innsyn worker running; Ctrl-C stops it");
-            tokio::signal::ctrl_c().await?;
-            Ok(())
-        }
+        } => commands::retention::run(config, dry_run, as_of).await,
+        Command::Reindex => commands::reindex::run(config).await,
+        Command::Worker => commands::worker::run(config).await,
         Command::Bench { what } => match what {
             BenchCommand::Queue { cases, rounds } => {
                 innsyn::bench::queue::run(config, cases, rounds.max(1)).await
@@ -290,93 +181,16 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 reservations,
             } => innsyn::bench::wash::run(numbers, reservations).await,
         },
-        Command::SeedDemo => {
-            let db = ready_db(&config).await?;
-            let created = innsyn::seed::seed_demo(&db, Utc::now()).await?;
-            println!(
-                "{}",
-                if created {
-                    "demo data created"
-                } else {
-                    "demo data already present"
-                }
-            );
-            Ok(())
-        }
+        Command::SeedDemo => commands::seed_demo::run(config).await,
         Command::CreateUser {
             email,
             role,
             password,
-        } => {
-            let db = ready_db(&config).await?;
-            let email = EmailAddress::parse(&email)
-                .map_err(|_| anyhow::anyhow!("--email: not an e-mail address"))?;
-            let role = users::parse_role(&role)
-                .ok_or_else(|| anyhow::anyhow!("--role: admin, manager or handler"))?;
-            let (u, pw) =
-                users::create_user(&db, &email, role, password.as_deref(), Utc::now()).await?;
-            match pw {
-                Some(pw) => println!("created {} ({role:?}); one-time password: {pw}", u.email),
-                None => println!("created {} ({role:?})", u.email),
-            }
-            Ok(())
-        }
-        Command::CreateToken { name } => {
-            if name.trim().is_empty() {
-                anyhow::bail!("--name: give the token a name, e.g. dialer-prod");
-            }
-            let db = ready_db(&config).await?;
-            let (row, token) = api_tokens::create(&db, &name, Utc::now()).await?;
-            println!(
-                "created API token {} ({}); it is shown only now:",
-                row.id, row.name
-            );
-            println!("{token}");
-            Ok(())
-        }
-        Command::RevokeToken { id } => {
-            let db = ready_db(&config).await?;
-            if api_tokens::revoke(&db, id, Utc::now()).await? {
-                println!("revoked API token {id}");
-                Ok(())
-            } else {
-                anyhow::bail!("no live API token with id {id}")
-            }
-        }
+        } => commands::create_user::run(config, email, role, password).await,
+        Command::CreateToken { name } => commands::tokens::create(config, name).await,
+        Command::RevokeToken { id } => commands::tokens::revoke(config, id).await,
         Command::ImportClientRegister { client } => {
-            let db = ready_db(&config).await?;
-            let stdin = std::io::stdin().lock();
-            let r = innsyn::domain::dialer::registers::import_client_register(
-                &db,
-                client,
-                stdin,
-                Utc::now(),
-            )
-            .await?;
-            println!(
-                "client {client}: {} added, {} already present, {} invalid line(s)",
-                r.added,
-                r.already_present,
-                r.invalid_lines.len()
-            );
-            if !r.invalid_lines.is_empty() {
-                let shown: Vec<String> = r
-                    .invalid_lines
-                    .iter()
-                    .take(20)
-                    .map(u64::to_string)
-                    .collect();
-                println!(
-                    "invalid lines: {}{}",
-                    shown.join(", "),
-                    if r.invalid_lines.len() > 20 {
-                        ", ..."
-                    } else {
-                        ""
-                    }
-                );
-            }
-            Ok(())
+            commands::import_client_register::run(config, client).await
         }
     }
 }
