@@ -110,7 +110,6 @@ async fn seed_ids(app: &TestApp) -> Ids {
     )
     .await
     .unwrap();
-    let first = |what: &str| format!("{what}: seed_demo makes one");
     Ids {
         reference,
         message: message.id,
@@ -120,19 +119,19 @@ async fn seed_ids(app: &TestApp) -> Ids {
             .one(&app.db)
             .await
             .unwrap()
-            .expect(&first("client"))
+            .expect("seed_demo makes one")
             .id,
         campaign: campaign::Entity::find()
             .one(&app.db)
             .await
             .unwrap()
-            .expect(&first("campaign"))
+            .expect("seed_demo makes one")
             .id,
         number: caller_number::Entity::find()
             .one(&app.db)
             .await
             .unwrap()
-            .expect(&first("caller number"))
+            .expect("seed_demo makes one")
             .id,
         reservation: reservation::Entity::find()
             .one(&app.db)
