@@ -9,10 +9,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::admin::stats_api::{ExportQuery, respond_export};
-use super::api_auth::{ApiToken, json_error};
-use crate::domain::privacy::audit::{self, Actor, Entry};
-use crate::domain::stats::{self, DialerDay};
+use super::api_auth::ApiToken;
+use crate::domain::privacy::audit::Actor;
+use crate::domain::stats::{self, DialerDay, ExportQuery, ImportError, Source};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -36,40 +36,34 @@ enum Days {
     One(DialerDay),
 }
 
-async fn daily(token: ApiToken, State(s): State<AppState>, body: axum::body::Bytes) -> Response {
+async fn daily(
+    token: ApiToken,
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     let days = match serde_json::from_slice::<Days>(&body) {
         Ok(Days::Many(v)) => v,
         Ok(Days::One(d)) => vec![d],
         Err(e) => {
-            return json_error(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_json",
-                &format!(
+                format!(
                     "expected {{date, campaign, attempted, answered, connected, transferred, abandoned}} or a list of them: {e}"
                 ),
-            );
+            ));
         }
     };
-    let now = s.clock.now();
-    match stats::store(&s.db, &days, 1, now).await {
-        Ok(Ok(n)) => {
-            let _ = audit::record(
-                &s.db,
-                now,
-                &actor(&token),
-                Entry::new("api.stats_daily")
-                    .object("api_token", token.id)
-                    .detail(format!("rows={n}")),
-            )
-            .await;
-            Json(serde_json::json!({"stored": n})).into_response()
-        }
-        Ok(Err(errors)) => (
+    let source = Source::Api { token_id: token.id };
+    match stats::store(&s.db, &days, source, &actor(&token), s.clock.now()).await {
+        Ok(n) => Ok(Json(serde_json::json!({"stored": n})).into_response()),
+        Err(ImportError::Lines(errors)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": "invalid", "message": "nothing was stored", "errors": errors})),
+            "invalid",
+            "nothing was stored",
         )
-            .into_response(),
-        Err(e) => crate::error::AppError::from(e).into_json_response(),
+        .with("errors", errors)),
+        Err(ImportError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -77,9 +71,8 @@ async fn export(
     token: ApiToken,
     State(s): State<AppState>,
     Query(q): Query<ExportQuery>,
-) -> Response {
-    match respond_export(&s, &actor(&token), &q).await {
-        Ok(r) => r,
-        Err(e) => e.into_json_response(),
-    }
+) -> Result<Response, ApiError> {
+    let limit = s.config.abandoned_rate_limit_percent;
+    let d = stats::export(&s.db, &q.f, &q.format, limit, &actor(&token), s.clock.now()).await?;
+    Ok(crate::views::download(d))
 }

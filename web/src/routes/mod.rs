@@ -94,7 +94,7 @@ pub fn router(state: AppState) -> Router {
                     read_body_within,
                 )),
         )
-        .fallback(|| async { AppError::NotFound })
+        .fallback(crate::error::fallback)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         // Every error page, public or back office, drawn in one place.
         .layer(middleware::from_fn_with_state(

@@ -11,11 +11,6 @@ mod privacy;
 mod reservations;
 mod settings;
 mod stats;
-
-/// The export shared with the statistics API.
-pub mod stats_api {
-    pub use super::stats::{ExportQuery, respond_export};
-}
 mod tokens;
 mod users;
 mod wash;
@@ -28,11 +23,8 @@ use time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::auth::{self, SESSION_COOKIE, Staff, store::DbSessionStore};
-use crate::csrf::CsrfToken;
-use crate::i18n::Lang;
+use crate::auth::{self, SESSION_COOKIE, store::DbSessionStore};
 use crate::state::AppState;
-use crate::views::AdminCtx;
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Signed out: the sign-in page.
@@ -223,16 +215,6 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
         .with_secure(state.config.secure_cookies())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)))
-}
-
-/// The page context of a signed-in user.
-fn actx(lang: Lang, csrf: CsrfToken, staff: &Staff, path: impl Into<String>) -> AdminCtx {
-    AdminCtx {
-        lang,
-        csrf: csrf.0,
-        path: path.into(),
-        me: staff.0.clone(),
-    }
 }
 
 /// A form that failed validation answers 422 with the page re-rendered.

@@ -3,23 +3,23 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Body;
 use axum::extract::{Multipart, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entity::{campaign, client};
 
-use super::actx;
 use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::domain::privacy::audit::{self, Actor, Entry};
-use crate::domain::stats::{self, DayRow, LineError, Period, SlaReport, StatsFilter, Totals};
+use crate::domain::stats::{
+    self, DayRow, ExportQuery, ImportError, LineError, Period, SlaReport, Source, StatsFilter,
+    Totals,
+};
 use crate::domain::time::oslo_today;
-use crate::domain::{catalogue::settings, stats::charts, stats::export};
+use crate::domain::{catalogue::settings, stats::charts};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::views::AdminCtx;
+
+const PATH: &str = "/admin/statistikk";
 
 /// Rows shown per page of the daily table (the export has them all).
 const SHOWN: usize = 500;
@@ -72,6 +72,7 @@ async fn build(
     f: StatsFilter,
     import: Option<Result<usize, Vec<LineError>>>,
 ) -> AppResult<StatsPage> {
+    let ctx = ctx.at(PATH);
     let now = s.clock.now();
     let limit = s.config.abandoned_rate_limit_percent;
     let (period, error) = match f.period(oslo_today(now)) {
@@ -137,12 +138,9 @@ async fn build(
 
 pub async fn page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(f): Query<StatsFilter>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, "/admin/statistikk");
     let page = build(&s, ctx, f, None).await?;
     let status = if page.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -155,9 +153,7 @@ pub async fn page(
 /// The CSV upload: all lines checked before anything is stored.
 pub async fn import(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     mut form: Multipart,
 ) -> AppResult<Response> {
     let mut text = None;
@@ -173,37 +169,23 @@ pub async fn import(
     let text = text.ok_or(AppError::BadRequest("no file (field fil)"))?;
     let now = s.clock.now();
     let outcome = match stats::parse_csv(&text) {
-        Ok(rows) => stats::store(&s.db, &rows, 2, now).await?,
-        Err(e) => Err(e),
+        Ok(rows) => match stats::store(&s.db, &rows, Source::Upload, &ctx.actor(), now).await {
+            Ok(n) => Ok(n),
+            Err(ImportError::Lines(lines)) => Err(lines),
+            Err(ImportError::Db(e)) => return Err(e.into()),
+        },
+        Err(lines) => Err(lines),
     };
-    if let Ok(n) = &outcome {
-        audit::record(
-            &s.db,
-            now,
-            &staff.actor(),
-            Entry::new("stats.import").detail(format!("rows={n}")),
-        )
-        .await?;
-    }
     let status = if outcome.is_ok() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let ctx = actx(lang, csrf, &staff, "/admin/statistikk");
     Ok((
         status,
         build(&s, ctx, StatsFilter::default(), Some(outcome)).await?,
     )
         .into_response())
-}
-
-#[derive(serde::Deserialize, Default)]
-pub struct ExportQuery {
-    #[serde(flatten)]
-    pub f: StatsFilter,
-    #[serde(default)]
-    pub format: String,
 }
 
 /// Export exactly what the page shows, every row; audited.
@@ -212,84 +194,9 @@ pub async fn export(
     staff: Staff,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    respond_export(&s, &staff.actor(), &q).await
-}
-
-/// Shared by the back office and `GET /api/v1/stats`.
-pub async fn respond_export(s: &AppState, by: &Actor, q: &ExportQuery) -> AppResult<Response> {
-    let now = s.clock.now();
-    let p =
-        q.f.period(oslo_today(now))
-            .map_err(|_| AppError::BadRequest("from/to: dates as YYYY-MM-DD, from before to"))?;
     let limit = s.config.abandoned_rate_limit_percent;
-    let rows = stats::daily(&s.db, &p, limit).await?;
-    audit::record(
-        &s.db,
-        now,
-        by,
-        Entry::new("stats.export").detail(format!(
-            "format={} from={} to={} rows={}",
-            if q.format.is_empty() {
-                "csv"
-            } else {
-                q.format.as_str()
-            },
-            p.from,
-            p.to,
-            rows.len()
-        )),
-    )
-    .await?;
-    let name = format!("statistikk-{}-{}", p.from, p.to);
-    match q.format.as_str() {
-        "json" => Ok(axum::Json(serde_json::json!({
-            "from": p.from, "to": p.to, "abandoned_limit_percent": limit,
-            "totals": stats::totals(&rows), "days": rows,
-        }))
-        .into_response()),
-        "xlsx" => {
-            let bytes = export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), limit)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}.xlsx\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
-        "" | "csv" => {
-            // Streamed in chunks: the response never holds the whole file.
-            const CHUNK: usize = 2_000;
-            let n = rows.len();
-            let chunks =
-                std::iter::once(export::csv_header())
-                    .chain((0..n.div_ceil(CHUNK)).map(move |i| {
-                        export::csv_rows(&rows[i * CHUNK..((i + 1) * CHUNK).min(n)])
-                    }));
-            let stream = futures_util::stream::iter(chunks.map(Ok::<_, std::io::Error>));
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}.csv\""),
-                    ),
-                ],
-                Body::from_stream(stream),
-            )
-                .into_response())
-        }
-        _ => Err(AppError::BadRequest("format: csv, xlsx or json")),
-    }
+    let d = stats::export(&s.db, &q.f, &q.format, limit, &staff.actor(), s.clock.now()).await?;
+    Ok(crate::views::download(d))
 }
 
 #[derive(Template, WebTemplate)]
@@ -299,14 +206,9 @@ pub struct NormPage {
     checks: Vec<crate::domain::stats::norm_overview::Check>,
 }
 
-pub async fn norm(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<NormPage> {
+pub async fn norm(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<NormPage> {
     Ok(NormPage {
-        ctx: actx(lang, csrf, &staff, "/admin/norm"),
+        ctx,
         checks: crate::domain::stats::norm_overview::checks(
             &s.db,
             s.clock.now(),
