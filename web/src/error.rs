@@ -53,9 +53,16 @@ pub enum AppError {
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error(transparent)]
-    Db(#[from] sea_orm::DbErr),
+    Db(sea_orm::DbErr),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    /// A row sea-orm could not find is a missing thing (404), not a failure.
+    fn from(e: sea_orm::DbErr) -> Self {
+        domain::Error::from(e).into()
+    }
 }
 
 #[derive(Template)]
@@ -536,3 +543,89 @@ fn blank_centre() -> CentreInfo {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn json_of(e: impl Into<ApiError>) -> (StatusCode, Value) {
+        json_of_response(e.into().into_response()).await
+    }
+
+    #[test]
+    fn each_domain_error_has_its_status() {
+        let cases = [
+            (domain::Error::NotFound, 404),
+            (domain::Error::invalid("navn", "form-error-required"), 422),
+            (domain::Error::Refused("users-error-own-access"), 400),
+            (domain::Error::Conflict("retry-error-sent"), 409),
+            (domain::Error::Forbidden, 403),
+            (domain::Error::internal("boom"), 500),
+            (sea_orm::DbErr::RecordNotFound("x".into()).into(), 404),
+            (sea_orm::DbErr::Custom("x".into()).into(), 500),
+        ];
+        for (e, status) in cases {
+            let shown = format!("{e:?}");
+            assert_eq!(AppError::from(e).status().as_u16(), status, "{shown}");
+        }
+    }
+
+    #[tokio::test]
+    async fn api_errors_share_one_shape_with_their_own_fields() {
+        let (status, j) = json_of(domain::Error::Conflict("retry-error-sent")).await;
+        assert_eq!(status, 409);
+        assert_eq!(j["error"], "conflict");
+        assert_eq!(
+            j["message"],
+            "That message went out already; there is nothing to send again."
+        );
+        let (status, j) = json_of(domain::Error::invalid("navn", "form-error-required")).await;
+        assert_eq!(status, 422);
+        assert_eq!(j["error"], "invalid");
+        assert_eq!(j["errors"][0]["field"], "navn");
+        let (status, j) = json_of(AppError::NotFound).await;
+        assert_eq!(
+            (status.as_u16(), j["error"].as_str()),
+            (404, Some("notfound"))
+        );
+        let (status, j) = json_of(domain::Error::internal("secret cause")).await;
+        assert_eq!(status, 500);
+        assert_eq!(j["error"], "internal");
+        assert!(j["error_id"].as_str().is_some_and(|id| id.len() == 10));
+        assert!(!j.to_string().contains("secret cause"), "{j}");
+        let (status, j) = json_of(
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_at", "at: RFC 3339").with("extra", 1),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            (j["error"].as_str(), j["extra"].as_i64()),
+            (Some("bad_at"), Some(1))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_made_outside_the_handlers_gets_the_shape() {
+        let resp = (StatusCode::METHOD_NOT_ALLOWED, "").into_response();
+        let (status, j) = json_of_response(api_shape(resp).await).await;
+        assert_eq!(status, 405);
+        assert_eq!(j["error"], "method_not_allowed");
+        let resp = (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(serde_json::json!({"error": "the request body is larger than 9 bytes"})),
+        )
+            .into_response();
+        let (status, j) = json_of_response(api_shape(resp).await).await;
+        assert_eq!(status, 413);
+        assert_eq!(j["error"], "too_large");
+        assert_eq!(j["message"], "the request body is larger than 9 bytes");
+    }
+
+    async fn json_of_response(resp: Response) -> (StatusCode, Value) {
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+}
