@@ -20,7 +20,6 @@ pub mod routes;
 pub mod seed;
 pub mod sms;
 pub mod state;
-pub mod stats_export;
 pub mod twilio_ids;
 pub mod twilio_signature;
 pub mod views;

@@ -1,7 +1,18 @@
-//! What every page template gets: the language, the CSRF token, the centre.
+//! What every page template gets: the language, the CSRF token, the centre
+//! (public pages) or the signed-in staff member (back office). Both are
+//! extractors: a handler names `ctx: PageCtx` or `ctx: AdminCtx` and gets
+//! it filled from the request.
 
-use crate::domain::catalogue::centre::CentreInfo;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::auth::Staff;
+use crate::csrf::CsrfToken;
+use crate::domain::catalogue::centre::{self, CentreInfo};
+use crate::domain::privacy::audit::Actor;
+use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::state::AppState;
 
 pub struct PageCtx {
     pub lang: Lang,
@@ -26,6 +37,28 @@ impl PageCtx {
     }
 }
 
+async fn lang_of(parts: &mut Parts, state: &AppState) -> Lang {
+    match <Lang as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+        Ok(lang) => lang,
+        Err(never) => match never {},
+    }
+}
+
+/// The request's language and CSRF token, the path asked for, and the
+/// centre's details.
+impl FromRequestParts<AppState> for PageCtx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        Ok(PageCtx {
+            lang: lang_of(parts, state).await,
+            csrf,
+            path: parts.uri.path().to_string(),
+            centre: centre::get(&state.db).await?,
+        })
+    }
+}
+
 /// What every back-office page gets.
 pub struct AdminCtx {
     pub lang: Lang,
@@ -42,7 +75,40 @@ impl std::ops::Deref for AdminCtx {
     }
 }
 
+/// The signed-in staff member (behind a role gate), the request's language
+/// and CSRF token, and the path asked for.
+impl FromRequestParts<AppState> for AdminCtx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Staff(me) = Staff::from_request_parts(parts, state).await?;
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        Ok(AdminCtx {
+            lang: lang_of(parts, state).await,
+            csrf,
+            path: parts.uri.path().to_string(),
+            me,
+        })
+    }
+}
+
 impl AdminCtx {
+    /// The same context for the page at `path` (a form posted elsewhere is
+    /// drawn as its page; the language switch and the menu follow `path`).
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+    /// The signed-in user's id.
+    pub fn id(&self) -> i32 {
+        self.me.id
+    }
+    /// Who acts, for the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.me.id),
+            email: Some(self.me.email.clone()),
+        }
+    }
     /// The current section, for `aria-current` in the menu.
     pub fn is(&self, prefix: &str) -> bool {
         self.path.starts_with(prefix)
@@ -59,22 +125,23 @@ impl AdminCtx {
     }
 }
 
-/// Field → translation key of what is wrong, for back-office forms.
-#[derive(Clone, Debug, Default)]
-pub struct Errs(pub Vec<(&'static str, &'static str)>);
-
-impl Errs {
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|(f, _)| *f == field)
+/// A statistics export as an answer: a download (`Content-Disposition:
+/// attachment`) when it has a file name, the CSV streamed in pieces.
+pub fn download(d: crate::domain::stats::export::Download) -> axum::response::Response {
+    use crate::domain::stats::export::DownloadBody;
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let body = match d.body {
+        DownloadBody::Whole(bytes) => axum::body::Body::from(bytes),
+        DownloadBody::Pieces(pieces) => axum::body::Body::from_stream(futures_util::stream::iter(
+            pieces.map(Ok::<_, std::io::Error>),
+        )),
+    };
+    let mut resp = ([(header::CONTENT_TYPE, d.content_type)], body).into_response();
+    if let Some(name) = d.filename
+        && let Ok(v) = header::HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
-    pub fn key(&self, field: &str) -> &'static str {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, k)| *k)
-            .unwrap_or("")
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
+    resp
 }

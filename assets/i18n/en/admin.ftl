@@ -537,3 +537,10 @@ held-delivery-transcription = Voicemail transcription received
 held-recording-deleted = deleted
 held-recording-kept = kept until the retention period ends
 held-kept-until = kept until
+
+# Rules that refuse a request (shown on the error page)
+users-error-own-access = You cannot change your own access. Ask another administrator.
+retry-error-sent = That message went out already; there is nothing to send again.
+case-error-assignee = Choose an active user to assign the case to.
+case-error-category = Choose one of the listed categories.
+stats-error-format = The export format must be csv, xlsx or json.

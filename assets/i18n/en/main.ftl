@@ -166,6 +166,9 @@ error-badrequest-title = Something was wrong with the request
 error-badrequest-body = We did not understand the request. Go back and try again.
 error-internal-title = Something went wrong on our side
 error-internal-body = Sorry, an error occurred. Please try again shortly. Quote the error reference if you contact us.
+error-invalid-title = Some of what was sent is not right
+error-invalid-body = Go back, correct the marked fields and try again.
+error-conflict-title = That cannot be done now
 
 # search (issue 7)
 clients-filter-label = Search our clients

@@ -537,3 +537,10 @@ held-delivery-transcription = Utskrift av talemelding mottatt
 held-recording-deleted = slettet
 held-recording-kept = beholdes til oppbevaringstiden er ute
 held-kept-until = beholdes til
+
+# Regler som avviser en forespørsel (vises på feilsiden)
+users-error-own-access = Du kan ikke endre din egen tilgang. Be en annen administrator.
+retry-error-sent = Meldingen er allerede sendt; det er ingenting å sende på nytt.
+case-error-assignee = Velg en aktiv bruker å tildele saken til.
+case-error-category = Velg en av kategoriene i listen.
+stats-error-format = Eksportformatet må være csv, xlsx eller json.

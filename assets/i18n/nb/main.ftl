@@ -166,6 +166,9 @@ error-badrequest-title = Noe var galt med forespørselen
 error-badrequest-body = Vi forsto ikke forespørselen. Gå tilbake og prøv igjen.
 error-internal-title = Noe gikk galt hos oss
 error-internal-body = Beklager, det oppsto en feil. Prøv igjen om litt. Oppgi feilreferansen hvis du kontakter oss.
+error-invalid-title = Noe av det som ble sendt, er ikke riktig
+error-invalid-body = Gå tilbake, rett feltene som er merket, og prøv igjen.
+error-conflict-title = Det kan ikke gjøres nå
 
 # search (issue 7)
 clients-filter-label = Søk blant oppdragsgiverne

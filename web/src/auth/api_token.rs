@@ -5,10 +5,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 
 use crate::domain::dialer::api_tokens;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The token a request authenticated with. Every API call is attributed to
@@ -19,28 +18,17 @@ pub struct ApiToken {
     pub name: String,
 }
 
-/// A JSON error body: `{"error": code, "message": message}`.
-pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(serde_json::json!({ "error": code, "message": message })),
-    )
-        .into_response()
-}
-
-fn unauthorized(message: &str) -> Response {
-    let mut r = json_error(StatusCode::UNAUTHORIZED, "unauthorized", message);
-    r.headers_mut().insert(
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).header(
         header::WWW_AUTHENTICATE,
         header::HeaderValue::from_static("Bearer realm=\"innsyn\""),
-    );
-    r
+    )
 }
 
 impl FromRequestParts<AppState> for ApiToken {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(value) = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -58,7 +46,7 @@ impl FromRequestParts<AppState> for ApiToken {
                 name: t.name,
             }),
             Ok(None) => Err(unauthorized("unknown or revoked token")),
-            Err(e) => Err(AppError::from(e).into_json_response()),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -11,11 +11,13 @@
 //! - [`staff`]: users and sign-in.
 //! - [`search`]: finding cases and clients.
 //! - Value types: [`phone`], [`email`], [`time`].
+//! - [`error`]: the one error every service returns, with a form's field errors.
 
 pub mod cases;
 pub mod catalogue;
 pub mod dialer;
 pub mod email;
+pub mod error;
 pub mod inbound;
 pub mod phone;
 pub mod privacy;
@@ -23,3 +25,5 @@ pub mod search;
 pub mod staff;
 pub mod stats;
 pub mod time;
+
+pub use error::{Error, FieldErrors};

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::domain::catalogue::{self, OpenNumber};
 use crate::domain::time::oslo_today;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -18,17 +19,15 @@ struct NumbersDoc {
 
 /// Every active caller number with centre, client and purpose, so caller-ID
 /// services can show who is calling.
-pub async fn numbers(State(state): State<AppState>) -> Response {
+pub async fn numbers(State(state): State<AppState>) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    match catalogue::open_numbers(&state.db, oslo_today(now)).await {
-        Ok(numbers) => (
-            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
-            Json(NumbersDoc {
-                generated_at: now,
-                numbers,
-            }),
-        )
-            .into_response(),
-        Err(e) => crate::error::AppError::from(e).into_json_response(),
-    }
+    let numbers = catalogue::open_numbers(&state.db, oslo_today(now)).await?;
+    Ok((
+        [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        Json(NumbersDoc {
+            generated_at: now,
+            numbers,
+        }),
+    )
+        .into_response())
 }

@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::auth::api_token::{ApiToken, json_error};
-use crate::domain::privacy::audit::{self, Actor, Entry};
-use crate::domain::stats::{self, DialerDay};
+use crate::auth::api_token::ApiToken;
+use crate::domain::privacy::audit::Actor;
+use crate::domain::stats::{self, DialerDay, ExportQuery, ImportError, Source};
+use crate::error::ApiError;
 use crate::state::AppState;
-use crate::stats_export::{ExportQuery, respond_export};
 
 fn actor(t: &ApiToken) -> Actor {
     Actor {
@@ -33,40 +33,30 @@ pub async fn daily(
     token: ApiToken,
     State(s): State<AppState>,
     body: axum::body::Bytes,
-) -> Response {
+) -> Result<Response, ApiError> {
     let days = match serde_json::from_slice::<Days>(&body) {
         Ok(Days::Many(v)) => v,
         Ok(Days::One(d)) => vec![d],
         Err(e) => {
-            return json_error(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_json",
-                &format!(
+                format!(
                     "expected {{date, campaign, attempted, answered, connected, transferred, abandoned}} or a list of them: {e}"
                 ),
-            );
+            ));
         }
     };
-    let now = s.clock.now();
-    match stats::store(&s.db, &days, 1, now).await {
-        Ok(Ok(n)) => {
-            let _ = audit::record(
-                &s.db,
-                now,
-                &actor(&token),
-                Entry::new("api.stats_daily")
-                    .object("api_token", token.id)
-                    .detail(format!("rows={n}")),
-            )
-            .await;
-            Json(serde_json::json!({"stored": n})).into_response()
-        }
-        Ok(Err(errors)) => (
+    let source = Source::Api { token_id: token.id };
+    match stats::store(&s.db, &days, source, &actor(&token), s.clock.now()).await {
+        Ok(n) => Ok(Json(serde_json::json!({"stored": n})).into_response()),
+        Err(ImportError::Lines(errors)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": "invalid", "message": "nothing was stored", "errors": errors})),
+            "invalid",
+            "nothing was stored",
         )
-            .into_response(),
-        Err(e) => crate::error::AppError::from(e).into_json_response(),
+        .with("errors", errors)),
+        Err(ImportError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -74,9 +64,8 @@ pub async fn export(
     token: ApiToken,
     State(s): State<AppState>,
     Query(q): Query<ExportQuery>,
-) -> Response {
-    match respond_export(&s, &actor(&token), &q).await {
-        Ok(r) => r,
-        Err(e) => e.into_json_response(),
-    }
+) -> Result<Response, ApiError> {
+    let limit = s.config.abandoned_rate_limit_percent;
+    let d = stats::export(&s.db, &q.f, &q.format, limit, &actor(&token), s.clock.now()).await?;
+    Ok(crate::views::download(d))
 }

@@ -9,12 +9,13 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::api_token::{ApiToken, json_error};
+use crate::auth::api_token::ApiToken;
 use crate::domain::dialer::calling_hours::{self, CallWindow};
-use crate::domain::dialer::registers::{self, parse_key};
 use crate::domain::dialer::wash::Washer;
-use crate::domain::{dialer::campaigns, privacy::audit};
-use crate::error::AppError;
+use crate::domain::dialer::wash_runs::{self, WashedBy};
+use crate::domain::dialer::{abandoned, campaigns};
+use crate::domain::privacy::audit::Actor;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Largest body of `POST /api/v1/abandoned`.
@@ -23,7 +24,7 @@ const MAX_ABANDONED_BYTES: usize = 4 * 1024 * 1024;
 const OUT_CHUNK: usize = 64 * 1024;
 
 #[derive(Serialize)]
-struct CallWindowDoc {
+pub struct CallWindowDoc {
     allowed: bool,
     reason: Option<&'static str>,
     holiday: Option<&'static str>,
@@ -49,8 +50,8 @@ fn parse_at(at: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
 }
 
-fn bad_at() -> Response {
-    json_error(
+fn bad_at() -> ApiError {
+    ApiError::new(
         StatusCode::BAD_REQUEST,
         "bad_at",
         "at: expected an RFC 3339 time with offset in the years 1900-2200, e.g. 2026-11-18T10:00:00+01:00",
@@ -64,11 +65,12 @@ pub struct CallWindowParams {
 
 /// `GET /api/v1/call-window?at=RFC3339`: may a private person be called then
 /// (norm 4.2 i)? Without `at`: now.
-pub async fn call_window(State(s): State<AppState>, Query(p): Query<CallWindowParams>) -> Response {
-    match parse_at(p.at.as_deref(), s.clock.now()) {
-        Some(at) => Json(CallWindowDoc::from(calling_hours::call_window(at))).into_response(),
-        None => bad_at(),
-    }
+pub async fn call_window(
+    State(s): State<AppState>,
+    Query(p): Query<CallWindowParams>,
+) -> Result<Json<CallWindowDoc>, ApiError> {
+    let at = parse_at(p.at.as_deref(), s.clock.now()).ok_or_else(bad_at)?;
+    Ok(Json(CallWindowDoc::from(calling_hours::call_window(at))))
 }
 
 #[derive(Deserialize)]
@@ -88,37 +90,32 @@ pub async fn wash(
     State(s): State<AppState>,
     Query(p): Query<WashParams>,
     body: Body,
-) -> Response {
+) -> Result<Response, ApiError> {
     let now = s.clock.now();
     let only_callable = match p.only.as_deref() {
         None | Some("") => false,
         Some("callable") => true,
         Some(_) => {
-            return json_error(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_only",
                 "only: the one accepted value is `callable`",
-            );
+            ));
         }
     };
     if p.at.is_some() {
-        let Some(at) = parse_at(p.at.as_deref(), now) else {
-            return bad_at();
-        };
+        let at = parse_at(p.at.as_deref(), now).ok_or_else(bad_at)?;
         let w = calling_hours::call_window(at);
         if !w.allowed {
             let doc = CallWindowDoc::from(w);
-            return (
+            return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(serde_json::json!({
-                    "error": "outside_calling_hours",
-                    "message": "private persons may only be called on weekdays 09:00-21:00 Europe/Oslo, not on public holidays (norm 4.2 i); nothing was washed",
-                    "reason": doc.reason,
-                    "holiday": doc.holiday,
-                    "next_allowed_at": doc.next_allowed_at,
-                })),
+                "outside_calling_hours",
+                "private persons may only be called on weekdays 09:00-21:00 Europe/Oslo, not on public holidays (norm 4.2 i); nothing was washed",
             )
-                .into_response();
+            .with("reason", doc.reason)
+            .with("holiday", doc.holiday)
+            .with("next_allowed_at", doc.next_allowed_at));
         }
     }
     let campaign = match p
@@ -128,24 +125,17 @@ pub async fn wash(
         .filter(|c| !c.is_empty())
     {
         None => None,
-        Some(code) => match campaigns::by_code(&s.db, code).await {
-            Ok(Some(c)) => Some(c),
-            Ok(None) => {
-                return json_error(
-                    StatusCode::NOT_FOUND,
-                    "unknown_campaign",
-                    "campaign: no campaign has this code",
-                );
-            }
-            Err(e) => return AppError::from(e).into_json_response(),
-        },
+        Some(code) => Some(campaigns::by_code(&s.db, code).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_campaign",
+                "campaign: no campaign has this code",
+            )
+        })?),
     };
     let client_id = campaign.as_ref().map(|c| c.client_id);
     let days = s.config.abandoned_agent_required_days;
-    let registers = match s.registers.for_wash(&s.db, client_id, days, now).await {
-        Ok(r) => r,
-        Err(e) => return AppError::from(e).into_json_response(),
-    };
+    let registers = s.registers.for_wash(&s.db, client_id, days, now).await?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let campaign_id = campaign.as_ref().map(|c| c.id);
@@ -174,9 +164,11 @@ pub async fn wash(
         washer.finish(&mut out);
         // Record before the last bytes go out, so the run is on file by the
         // time the dialer has the whole answer.
-        let recorded = record_wash(
-            &s,
-            &token,
+        let recorded = wash_runs::record_run(
+            &s.db,
+            s.clock.now(),
+            WashedBy::Token(token.id),
+            &Actor::default(),
             campaign_id,
             washer.count_in,
             washer.count_callable,
@@ -199,45 +191,14 @@ pub async fn wash(
     } else {
         "text/csv; charset=utf-8"
     };
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-store"),
         ],
         Body::from_stream(stream),
     )
-        .into_response()
-}
-
-async fn record_wash(
-    s: &AppState,
-    token: &ApiToken,
-    campaign_id: Option<i32>,
-    count_in: u64,
-    count_callable: u64,
-) -> Result<(), sea_orm::DbErr> {
-    let now = s.clock.now();
-    crate::domain::dialer::wash_runs::record(
-        &s.db,
-        now,
-        crate::domain::dialer::wash_runs::WashedBy::Token(token.id),
-        campaign_id,
-        count_in,
-        count_callable,
-    )
-    .await?;
-    audit::record(
-        &s.db,
-        now,
-        &audit::Actor::default(),
-        audit::Entry::new("api.wash")
-            .object("api_token", token.id)
-            .detail(format!(
-                "campaign_id={} in={count_in} callable={count_callable}",
-                campaign_id.map_or("none".to_string(), |c| c.to_string())
-            )),
-    )
-    .await
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -249,28 +210,30 @@ struct AbandonedJson {
 /// 4.6.3), one per line or `{"numbers": [...]}`. Recorded at the time of the
 /// request; the wash answers `agent-required` for them for
 /// `ABANDONED_AGENT_REQUIRED_DAYS`.
-pub async fn abandoned(token: ApiToken, State(s): State<AppState>, body: Body) -> Response {
-    let bytes = match axum::body::to_bytes(body, MAX_ABANDONED_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            return json_error(
+pub async fn abandoned(
+    token: ApiToken,
+    State(s): State<AppState>,
+    body: Body,
+) -> Result<Json<abandoned::Recorded>, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_ABANDONED_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 "at most 4 MiB per request; send the numbers in several requests",
-            );
-        }
-    };
-    let texts: Vec<String> = if bytes.trim_ascii_start().first() == Some(&b'{') {
-        match serde_json::from_slice::<AbandonedJson>(&bytes) {
-            Ok(j) => j.numbers,
-            Err(_) => {
-                return json_error(
+            )
+        })?;
+    let entries: Vec<String> = if bytes.trim_ascii_start().first() == Some(&b'{') {
+        serde_json::from_slice::<AbandonedJson>(&bytes)
+            .map_err(|_| {
+                ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "bad_json",
                     "expected {\"numbers\": [\"...\", ...]} or one number per line",
-                );
-            }
-        }
+                )
+            })?
+            .numbers
     } else {
         String::from_utf8_lossy(&bytes)
             .lines()
@@ -278,35 +241,7 @@ pub async fn abandoned(token: ApiToken, State(s): State<AppState>, body: Body) -
             .filter(|l| !l.trim().is_empty())
             .collect()
     };
-    let mut keys = Vec::with_capacity(texts.len());
-    let mut invalid = Vec::new();
-    for (i, t) in texts.iter().enumerate() {
-        match parse_key(t) {
-            Some(k) => keys.push(k),
-            None => invalid.push(i + 1),
-        }
-    }
-    let now = s.clock.now();
-    let result = async {
-        registers::record_abandoned(&s.db, &keys, now).await?;
-        audit::record(
-            &s.db,
-            now,
-            &audit::Actor::default(),
-            audit::Entry::new("api.abandoned")
-                .object("api_token", token.id)
-                .detail(format!("recorded={} invalid={}", keys.len(), invalid.len())),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(()) => Json(serde_json::json!({
-            "recorded": keys.len(),
-            "invalid": invalid.len(),
-            "invalid_entries": invalid,
-        }))
-        .into_response(),
-        Err(e) => AppError::from(e).into_json_response(),
-    }
+    Ok(Json(
+        abandoned::record(&s.db, &entries, token.id, s.clock.now()).await?,
+    ))
 }

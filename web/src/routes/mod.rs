@@ -28,7 +28,6 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::SessionManagerLayer;
 
 use crate::auth::{self, store::DbSessionStore};
-use crate::error::AppError;
 use crate::middleware::{self as mw, CSP, PERMISSIONS_POLICY, security_header};
 use crate::state::AppState;
 use crate::{csrf, ratelimit};
@@ -331,7 +330,7 @@ pub fn router(state: AppState) -> Router {
         app.merge(wire(route, &state, &sessions))
     });
     routes
-        .fallback(|| async { AppError::NotFound })
+        .fallback(crate::error::fallback)
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         // Every error page, public or back office, drawn in one place.
         .layer(from_fn_with_state(

@@ -8,27 +8,18 @@ use axum::response::{IntoResponse, Response};
 use entity::enums::ReservationSource;
 use serde::Deserialize;
 
-use crate::csrf::CsrfToken;
-use crate::domain::cases::complaints::{self, CATEGORIES, ComplaintInput, FieldErrors, Receipt};
+use crate::domain::FieldErrors;
+use crate::domain::cases::complaints::{self, CATEGORIES, ComplaintInput, Receipt};
 use crate::domain::catalogue::lookup::{self, CallerInfo};
 use crate::domain::catalogue::{self, PublicClient};
 use crate::domain::phone::E164;
 use crate::domain::time::{self, oslo_today};
-use crate::domain::{catalogue::centre, dialer::calling_hours, dialer::reservations, search};
+use crate::domain::{dialer::calling_hours, dialer::reservations, search};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::request::is_htmx;
 use crate::state::AppState;
 use crate::views::PageCtx;
-
-async fn ctx(state: &AppState, lang: Lang, csrf: CsrfToken, path: &str) -> AppResult<PageCtx> {
-    Ok(PageCtx {
-        lang,
-        csrf: csrf.0,
-        path: path.to_string(),
-        centre: centre::get(&state.db).await?,
-    })
-}
 
 // ---------- home ----------
 
@@ -38,10 +29,8 @@ pub struct HomePage {
     ctx: PageCtx,
 }
 
-pub async fn home(State(s): State<AppState>, lang: Lang, csrf: CsrfToken) -> AppResult<HomePage> {
-    Ok(HomePage {
-        ctx: ctx(&s, lang, csrf, "/").await?,
-    })
+pub async fn home(ctx: PageCtx) -> HomePage {
+    HomePage { ctx }
 }
 
 // ---------- clients (norm 4.4.1 a) ----------
@@ -81,8 +70,7 @@ fn period(lang: Lang, from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) ->
 
 pub async fn clients(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
+    ctx: PageCtx,
     Query(query): Query<ClientsQuery>,
 ) -> AppResult<ClientsPage> {
     let today = oslo_today(s.clock.now());
@@ -94,7 +82,7 @@ pub async fn clients(
         None => clients.retain(|c| search::db::client_matches(c, &q)),
     }
     Ok(ClientsPage {
-        ctx: ctx(&s, lang, csrf, "/oppdragsgivere").await?,
+        ctx,
         clients,
         q,
         degraded: hits.degraded,
@@ -109,14 +97,8 @@ pub struct PrivacyPage {
     ctx: PageCtx,
 }
 
-pub async fn privacy(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-) -> AppResult<PrivacyPage> {
-    Ok(PrivacyPage {
-        ctx: ctx(&s, lang, csrf, "/personvern").await?,
-    })
+pub async fn privacy(ctx: PageCtx) -> PrivacyPage {
+    PrivacyPage { ctx }
 }
 
 // ---------- who called me? (norm 4.4.5) ----------
@@ -185,8 +167,7 @@ impl LookupView for LookupResult {
 
 pub async fn who_called(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
+    ctx: PageCtx,
     headers: HeaderMap,
     Query(q): Query<NumberQuery>,
 ) -> AppResult<Response> {
@@ -206,7 +187,6 @@ pub async fn who_called(
         LookupOutcome::Invalid(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let ctx = ctx(&s, lang, csrf, "/hvem-ringte").await?;
     Ok(if is_htmx(&headers) {
         (
             status,
@@ -257,25 +237,22 @@ pub struct ReserveForm {
 
 pub async fn reservation_page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
+    ctx: PageCtx,
     Query(q): Query<NumberQuery>,
-) -> AppResult<ReservationPage> {
-    Ok(ReservationPage {
-        ctx: ctx(&s, lang, csrf, "/reservasjon").await?,
+) -> ReservationPage {
+    ReservationPage {
+        ctx,
         nummer: q.nummer.unwrap_or_default(),
         error: None,
         hours: calling_hours::public_notice(s.clock.now()),
-    })
+    }
 }
 
 pub async fn reserve(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
+    ctx: PageCtx,
     Form(f): Form<ReserveForm>,
 ) -> AppResult<Response> {
-    let ctx = ctx(&s, lang, csrf, "/reservasjon").await?;
     match E164::parse(&f.nummer) {
         Err(e) => Ok((
             StatusCode::BAD_REQUEST,
@@ -346,14 +323,9 @@ impl ComplaintReceipt {
     }
 }
 
-pub async fn complaint_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    Query(q): Query<NumberQuery>,
-) -> AppResult<ComplaintPage> {
-    Ok(ComplaintPage {
-        ctx: ctx(&s, lang, csrf, "/klage").await?,
+pub async fn complaint_page(ctx: PageCtx, Query(q): Query<NumberQuery>) -> ComplaintPage {
+    ComplaintPage {
+        ctx,
         form: ComplaintInput {
             nummer: q.nummer.unwrap_or_default(),
             kategori: String::new(),
@@ -361,16 +333,15 @@ pub async fn complaint_page(
             ..Default::default()
         },
         errors: FieldErrors::default(),
-    })
+    }
 }
 
 pub async fn complain(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
+    ctx: PageCtx,
     Form(form): Form<ComplaintInput>,
 ) -> AppResult<Response> {
-    let ctx = ctx(&s, lang, csrf, "/klage").await?;
+    let lang = ctx.lang;
     let complaint = match complaints::validate(&form) {
         Ok(c) => c,
         Err(errors) => {

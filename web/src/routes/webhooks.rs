@@ -12,6 +12,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::domain::catalogue::centre::{self, CentreInfo};
+use crate::domain::inbound::deliveries::{self, Handled};
 use crate::domain::inbound::mail::{self, MailError};
 use crate::domain::inbound::{self, NewVoicemail, SmsOutcome};
 use crate::domain::phone::E164;
@@ -179,21 +180,21 @@ pub async fn menu(State(s): State<AppState>, body: Bytes) -> Response {
                         text: Lang::Nb.t("voice-reserve-no-number"),
                     });
                 };
-                let now = s.clock.now();
-                let key = format!("keypad:{}", call.call_sid);
-                let (txn, _write) = crate::db::begin_write(&s.db).await?;
-                if let Some(previous) = inbound::claim(&txn, &key, now).await? {
-                    txn.rollback().await?;
-                    return Ok(previous);
-                }
-                inbound::reserve_caller(&txn, &from, now).await?;
-                let out = render(Say {
+                let reply = render(Say {
                     text: Lang::Nb.t("voice-reserved"),
                 })?;
-                inbound::answer(&txn, &key, &out).await?;
-                txn.commit().await?;
-                tracing::info!("reservation by keypad");
-                Ok(out)
+                let handled = deliveries::keypad_reservation(
+                    &s.db,
+                    &call.call_sid,
+                    &from,
+                    &reply,
+                    s.clock.now(),
+                )
+                .await?;
+                if let Handled::New(..) = handled {
+                    tracing::info!("reservation by keypad");
+                }
+                Ok(handled.reply().to_string())
             }
             _ => render(Redirect { url: VOICE }),
         }
@@ -226,15 +227,11 @@ pub async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
                 "RecordingSid is not a Twilio recording id",
             ));
         }
-        let now = s.clock.now();
-        let key = format!("rec:{}", rec.recording_sid);
-        let (txn, _write) = crate::db::begin_write(&s.db).await?;
-        if let Some(previous) = inbound::claim(&txn, &key, now).await? {
-            txn.rollback().await?;
-            return Ok(previous);
-        }
-        let c = inbound::voicemail(
-            &txn,
+        let reply = render(Say {
+            text: Lang::Nb.t("voice-thanks"),
+        })?;
+        let handled = deliveries::voicemail(
+            &s.db,
             &s.config.case_reference_prefix,
             NewVoicemail {
                 from: number(&rec.from),
@@ -243,16 +240,14 @@ pub async fn recording(State(s): State<AppState>, body: Bytes) -> Response {
                 recording_url: rec.recording_url,
                 duration_secs: rec.duration.trim().parse().unwrap_or(0),
             },
-            now,
+            &reply,
+            s.clock.now(),
         )
         .await?;
-        let out = render(Say {
-            text: Lang::Nb.t("voice-thanks"),
-        })?;
-        inbound::answer(&txn, &key, &out).await?;
-        txn.commit().await?;
-        tracing::info!(case = %c.reference, "voicemail case opened");
-        Ok(out)
+        if let Handled::New(c, _) = &handled {
+            tracing::info!(case = %c.reference, "voicemail case opened");
+        }
+        Ok(handled.reply().to_string())
     };
     twiml(r.await)
 }
@@ -272,20 +267,17 @@ pub async fn transcription(State(s): State<AppState>, body: Bytes) -> Response {
         let t: Transcribed = form(&body)?;
         require(&t.recording_sid, "RecordingSid missing")?;
         require(&t.transcription_sid, "TranscriptionSid missing")?;
-        let now = s.clock.now();
-        let key = format!("tr:{}:{}", t.recording_sid, t.transcription_sid);
-        let (txn, _write) = crate::db::begin_write(&s.db).await?;
-        if let Some(previous) = inbound::claim(&txn, &key, now).await? {
-            txn.rollback().await?;
-            return Ok(previous);
-        }
-        if !t.text.trim().is_empty() {
-            inbound::transcription(&txn, &t.recording_sid, t.text.trim(), now).await?;
-        }
-        let out = render(Message { text: None })?;
-        inbound::answer(&txn, &key, &out).await?;
-        txn.commit().await?;
-        Ok(out)
+        let reply = render(Message { text: None })?;
+        let handled = deliveries::transcription(
+            &s.db,
+            &t.recording_sid,
+            &t.transcription_sid,
+            &t.text,
+            &reply,
+            s.clock.now(),
+        )
+        .await?;
+        Ok(handled.reply().to_string())
     };
     twiml(r.await)
 }
@@ -310,40 +302,38 @@ pub async fn sms(State(s): State<AppState>, body: Bytes) -> Response {
         let Some(from) = number(&m.from) else {
             return render(Message { text: None });
         };
-        let now = s.clock.now();
-        let key = format!("sms:{}", m.message_sid);
-        let (txn, _write) = crate::db::begin_write(&s.db).await?;
-        if let Some(previous) = inbound::claim(&txn, &key, now).await? {
-            txn.rollback().await?;
-            return Ok(previous);
-        }
-        let outcome = inbound::inbound_sms(
-            &txn,
+        let reply = |outcome: &SmsOutcome| {
+            let text = match outcome {
+                SmsOutcome::Reserved => Some(Lang::Nb.t("sms-reserved")),
+                SmsOutcome::NewCase(r) => {
+                    Some(Lang::Nb.ta("sms-received", &[("reference", r.clone())]))
+                }
+                SmsOutcome::AddedTo(_) => None,
+            };
+            Message { text }
+                .render()
+                .map_err(crate::domain::Error::internal)
+        };
+        let handled = deliveries::sms(
+            &s.db,
             &s.config.case_reference_prefix,
             &from,
             number(&m.to),
             m.body.trim(),
             &m.message_sid,
-            now,
+            s.clock.now(),
+            reply,
         )
         .await?;
-        let text = match &outcome {
-            SmsOutcome::Reserved => Some(Lang::Nb.t("sms-reserved")),
-            SmsOutcome::NewCase(r) => {
-                Some(Lang::Nb.ta("sms-received", &[("reference", r.clone())]))
-            }
-            SmsOutcome::AddedTo(_) => None,
-        };
-        let out = render(Message { text })?;
-        inbound::answer(&txn, &key, &out).await?;
-        txn.commit().await?;
-        let kind = match outcome {
-            SmsOutcome::Reserved => "reserved",
-            SmsOutcome::NewCase(_) => "new_case",
-            SmsOutcome::AddedTo(_) => "added_to_case",
-        };
-        tracing::info!(outcome = kind, "inbound SMS filed");
-        Ok(out)
+        if let Handled::New(outcome, _) = &handled {
+            let kind = match outcome {
+                SmsOutcome::Reserved => "reserved",
+                SmsOutcome::NewCase(_) => "new_case",
+                SmsOutcome::AddedTo(_) => "added_to_case",
+            };
+            tracing::info!(outcome = kind, "inbound SMS filed");
+        }
+        Ok(handled.reply().to_string())
     };
     twiml(r.await)
 }
@@ -414,30 +404,15 @@ pub async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
         if st.message_sid.is_empty() || st.message_status.is_empty() {
             return Err(AppError::BadRequest("MessageSid or MessageStatus missing"));
         }
-        let Some(_) = crate::domain::cases::delivery::reported(&st.message_status) else {
-            return Ok("ignored");
-        };
-        let now = s.clock.now();
-        let key = format!("sms-status:{}:{}", st.message_sid, st.message_status);
-        let (txn, _write) = crate::db::begin_write(&s.db).await?;
-        if inbound::claim(&txn, &key, now).await?.is_some() {
-            txn.rollback().await?;
-            return Ok("duplicate");
-        }
-        let outcome = crate::domain::cases::delivery::report(
-            &txn,
+        let report = deliveries::sms_status(
+            &s.db,
             &st.message_sid,
             &st.message_status,
-            Some(st.error_code.as_str()),
+            &st.error_code,
+            s.clock.now(),
         )
         .await?;
-        if outcome == crate::domain::cases::delivery::ReportOutcome::Ignored {
-            txn.rollback().await?;
-            return Ok("ignored");
-        }
-        inbound::answer(&txn, &key, "applied").await?;
-        txn.commit().await?;
-        Ok("applied")
+        Ok(report.as_str())
     }
     .await;
     match r {

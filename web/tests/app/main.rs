@@ -11,6 +11,7 @@ mod delivery;
 mod dialer;
 mod dialer_screens;
 mod email_addresses;
+mod errors;
 mod hardening;
 mod inbound_mail;
 mod inbound_twilio;

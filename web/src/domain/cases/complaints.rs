@@ -6,6 +6,7 @@ use entity::enums::Channel;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Deserialize;
 
+use crate::domain::FieldErrors;
 use crate::domain::cases::{self, NewCase};
 use crate::domain::email::EmailAddress;
 use crate::domain::phone::E164;
@@ -44,19 +45,6 @@ pub struct ComplaintInput {
     /// One id per rendered form, so a double submit makes one case.
     #[serde(default)]
     pub skjema_id: String,
-}
-
-/// Field name → translation key of what is wrong with it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub Vec<(&'static str, &'static str)>);
-
-impl FieldErrors {
-    pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// A complaint that passed every check.

@@ -181,9 +181,45 @@ pub enum RetryError {
     Db(#[from] DbErr),
 }
 
+impl From<RetryError> for crate::domain::Error {
+    fn from(e: RetryError) -> Self {
+        match e {
+            RetryError::NotFound => crate::domain::Error::NotFound,
+            RetryError::NotRetryable => crate::domain::Error::Refused("retry-error-sent"),
+            RetryError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// A staff member sends message `message_id` of case `c` again (`send-igjen`):
+/// [`requeue`] and the audit entry, in one transaction. A message of another
+/// case is not found; one that went out is refused.
+pub async fn retry(
+    db: &sea_orm::DatabaseConnection,
+    c: &case::Model,
+    message_id: i32,
+    by: &crate::domain::privacy::audit::Actor,
+    now: DateTime<Utc>,
+) -> Result<message::Model, crate::domain::Error> {
+    use crate::domain::privacy::audit::{self, Entry};
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    let m = requeue(&txn, c, message_id, now).await?;
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("case.answer.retry")
+            .object("case", &c.reference)
+            .detail(message_id.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
 /// Sends a failed or undelivered message again: its outbox row is due now
 /// (or a new one is written when the old one is gone).
-pub async fn retry(
+pub async fn requeue(
     conn: &impl ConnectionTrait,
     c: &case::Model,
     message_id: i32,

@@ -35,6 +35,16 @@ pub enum RecordingError {
     Db(#[from] DbErr),
 }
 
+impl From<RecordingError> for crate::domain::Error {
+    fn from(e: RecordingError) -> Self {
+        match e {
+            RecordingError::NotFound | RecordingError::Deleted => crate::domain::Error::NotFound,
+            RecordingError::Twilio(e) => crate::domain::Error::internal(e),
+            RecordingError::Db(e) => e.into(),
+        }
+    }
+}
+
 async fn find(
     conn: &impl ConnectionTrait,
     case_id: i32,
@@ -60,7 +70,7 @@ pub async fn play(
     id: i32,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Vec<u8>, RecordingError> {
+) -> Result<Vec<u8>, crate::domain::Error> {
     let r = find(db, case_id, id).await?;
     audit::record(
         db,
@@ -71,7 +81,10 @@ pub async fn play(
             .detail(format!("case {reference}")),
     )
     .await?;
-    Ok(twilio.fetch_recording(&r.sid).await?)
+    Ok(twilio
+        .fetch_recording(&r.sid)
+        .await
+        .map_err(RecordingError::from)?)
 }
 
 /// Deletes at Twilio, then marks the row (so a failed call at Twilio leaves
@@ -83,20 +96,25 @@ pub async fn delete(
     id: i32,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<(), RecordingError> {
+) -> Result<(), crate::domain::Error> {
     let r = find(db, case_id, id).await?;
-    twilio.delete_recording(&r.sid).await?;
+    twilio
+        .delete_recording(&r.sid)
+        .await
+        .map_err(RecordingError::from)?;
     let rid = r.id;
+    let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = r.into_active_model();
     am.deleted_at = Set(Some(now));
-    am.update(db).await?;
+    am.update(&txn).await?;
     audit::record(
-        db,
+        &txn,
         now,
         by,
         Entry::new("recording.delete").object("recording", rid),
     )
     .await?;
+    txn.commit().await?;
     Ok(())
 }
 

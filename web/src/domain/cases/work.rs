@@ -10,8 +10,9 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 
+use crate::domain::Error;
 use crate::domain::cases::ANSWER_WITHIN;
-
+use crate::domain::cases::complaints::CATEGORIES;
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::mail::{self, NewMail};
 use crate::sms::{SmsError, Twilio};
@@ -36,6 +37,32 @@ pub async fn find(
         .filter(case::Column::Reference.eq(reference.trim().to_uppercase()))
         .one(conn)
         .await
+}
+
+/// Case `reference` with everything its page shows; an unknown reference
+/// is not found.
+pub async fn load(conn: &impl ConnectionTrait, reference: &str) -> Result<CaseView, Error> {
+    let c = find(conn, reference).await?.ok_or(Error::NotFound)?;
+    Ok(view(conn, c).await?)
+}
+
+/// A staff member opens case `reference`: its view, and the opening in the
+/// audit log (who read which case, norm 8.2).
+pub async fn open_for(
+    conn: &impl ConnectionTrait,
+    reference: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<CaseView, Error> {
+    let v = load(conn, reference).await?;
+    audit::record(
+        conn,
+        now,
+        by,
+        Entry::new("case.open").object("case", &v.case.reference),
+    )
+    .await?;
+    Ok(v)
 }
 
 pub async fn view(conn: &impl ConnectionTrait, c: case::Model) -> Result<CaseView, DbErr> {
@@ -105,6 +132,22 @@ impl AnswerError {
             AnswerError::Db(_) => "answer-error-internal",
         }
     }
+    /// The form field to mark.
+    pub fn field(&self) -> &'static str {
+        match self {
+            AnswerError::Empty | AnswerError::TooLong => "tekst",
+            _ => "kanal",
+        }
+    }
+}
+
+impl From<AnswerError> for Error {
+    fn from(e: AnswerError) -> Self {
+        match e {
+            AnswerError::Db(e) => e.into(),
+            e => Error::invalid(e.field(), e.message_key()),
+        }
+    }
 }
 
 /// The subject of every e-mail answer carries the reference, so a reply
@@ -168,8 +211,23 @@ pub struct Outbound<'a> {
 }
 
 /// Queues one individual answer for one case (e-mail or SMS: both leave
-/// through the outbox job, never inside the request).
+/// through the outbox job, never inside the request), by the channel named
+/// in the form (`kanal`: `email` or `sms`).
 pub async fn answer(
+    db: &DatabaseConnection,
+    out: &Outbound<'_>,
+    view: &CaseView,
+    by: &Actor,
+    channel: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<message::Model, Error> {
+    let channel =
+        AnswerChannel::parse(channel).ok_or(Error::invalid("kanal", "answer-error-channel"))?;
+    Ok(queue_answer(db, out, view, by, channel, body, now).await?)
+}
+
+async fn queue_answer(
     db: &DatabaseConnection,
     out: &Outbound<'_>,
     view: &CaseView,
@@ -246,13 +304,13 @@ pub async fn add_note(
     by: &Actor,
     body: &str,
     now: DateTime<Utc>,
-) -> Result<(), AnswerError> {
+) -> Result<(), Error> {
     let body = body.trim();
     if body.is_empty() {
-        return Err(AnswerError::Empty);
+        return Err(AnswerError::Empty.into());
     }
     if body.chars().count() > MAX_ANSWER_CHARS {
-        return Err(AnswerError::TooLong);
+        return Err(AnswerError::TooLong.into());
     }
     let (txn, _write) = crate::db::begin_write(db).await?;
     message::ActiveModel {
@@ -285,13 +343,47 @@ pub enum Change {
     Reopen,
 }
 
+impl Change {
+    /// Assignment as the form names it (`til`): a user id, `me` (`me_id`),
+    /// or empty for nobody.
+    pub fn assign(til: &str, me_id: i32) -> Result<Change, Error> {
+        Ok(Change::Assign(match til {
+            "" => None,
+            "me" => Some(me_id),
+            other => Some(
+                other
+                    .parse()
+                    .map_err(|_| Error::Refused("case-error-assignee"))?,
+            ),
+        }))
+    }
+}
+
+/// Changes case `c`'s assignee, category or status; audited in the same
+/// transaction. An assignee must be an active user, a category one of
+/// [`CATEGORIES`]; anything else is refused.
 pub async fn change(
     db: &DatabaseConnection,
     c: &case::Model,
     by: &Actor,
     what: Change,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), Error> {
+    match &what {
+        Change::Assign(Some(id)) => {
+            let active = entity::user::Entity::find_by_id(*id)
+                .one(db)
+                .await?
+                .is_some_and(|u| u.active);
+            if !active {
+                return Err(Error::Refused("case-error-assignee"));
+            }
+        }
+        Change::Category(cat) if !CATEGORIES.contains(&cat.as_str()) => {
+            return Err(Error::Refused("case-error-category"));
+        }
+        _ => {}
+    }
     let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = c.clone().into_active_model();
     let (action, detail) = match what {
@@ -321,7 +413,8 @@ pub async fn change(
     let mut e = Entry::new(action).object("case", &c.reference);
     e.detail = detail;
     audit::record(&txn, now, by, e).await?;
-    txn.commit().await
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Why a case with no sent answer is closed (`lukkegrunn`).
@@ -403,12 +496,21 @@ impl CloseError {
     }
 }
 
+impl From<CloseError> for Error {
+    fn from(e: CloseError) -> Self {
+        match e {
+            CloseError::Db(e) => e.into(),
+            e => Error::invalid(e.field(), e.message_key()),
+        }
+    }
+}
+
 /// Parses the close form: `lukkegrunn` with `duplikat_av` or `notat`.
 pub fn parse_close_reason(
     code: &str,
     duplicate_of: &str,
     note: &str,
-) -> Result<Option<CloseReason>, CloseError> {
+) -> Result<Option<CloseReason>, Error> {
     Ok(Some(match code.trim() {
         "" => return Ok(None),
         "ingen-kontaktinfo" => CloseReason::NoContact,
@@ -416,21 +518,21 @@ pub fn parse_close_reason(
         "duplikat" => {
             let r = duplicate_of.trim().to_uppercase();
             if r.is_empty() {
-                return Err(CloseError::DuplicateMissing);
+                return Err(CloseError::DuplicateMissing.into());
             }
             CloseReason::Duplicate(r)
         }
         "besvart-per-telefon" => {
             let n = note.trim();
             if n.is_empty() {
-                return Err(CloseError::NoteMissing);
+                return Err(CloseError::NoteMissing.into());
             }
             if n.chars().count() > MAX_ANSWER_CHARS {
-                return Err(CloseError::NoteMissing);
+                return Err(CloseError::NoteMissing.into());
             }
             CloseReason::AnsweredByPhone(n.to_string())
         }
-        _ => return Err(CloseError::ReasonMissing),
+        _ => return Err(CloseError::ReasonMissing.into()),
     }))
 }
 
@@ -443,17 +545,17 @@ pub async fn close(
     by: &Actor,
     reason: Option<CloseReason>,
     now: DateTime<Utc>,
-) -> Result<(), CloseError> {
+) -> Result<(), Error> {
     let answered = c.first_response_at.is_some();
     let reason = match (answered, reason) {
         (true, _) => None,
-        (false, None) => return Err(CloseError::ReasonMissing),
+        (false, None) => return Err(CloseError::ReasonMissing.into()),
         (false, Some(r)) => Some(r),
     };
     if let Some(CloseReason::Duplicate(other)) = &reason {
         let found = find(db, other).await?;
         if found.is_none_or(|o| o.id == c.id) {
-            return Err(CloseError::DuplicateUnknown);
+            return Err(CloseError::DuplicateUnknown.into());
         }
     }
     let (txn, _write) = crate::db::begin_write(db).await?;

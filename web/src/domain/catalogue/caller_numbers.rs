@@ -4,12 +4,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{caller_number, campaign, client};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryOrder, Set,
-    TryIntoModel,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryOrder, Set, TryIntoModel,
 };
 
-use crate::domain::catalogue::centre::CentreInfo;
+use crate::domain::catalogue::centre::{self, CentreInfo};
 use crate::domain::phone::E164;
+use crate::domain::privacy::audit::{self, Actor, Entry};
+use crate::domain::{Error, FieldErrors};
 
 /// A fact the answering-machine message must give (norm 4.4.2 a-c).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,9 +101,6 @@ pub struct NumberInput {
     pub melding: String,
 }
 
-/// Field → translation key of what is wrong.
-pub type FieldErrors = Vec<(&'static str, &'static str)>;
-
 pub struct ValidNumber {
     pub e164: E164,
     pub campaign_id: i32,
@@ -114,20 +113,22 @@ fn date(s: &str) -> Option<NaiveDate> {
     crate::domain::time::parse_date(s)
 }
 
+/// Checks the form against the norm's rules (the three facts of norm
+/// 4.4.2 in the message, no mobile number, a known campaign, dates in order).
 pub async fn validate(
     conn: &impl ConnectionTrait,
     input: &NumberInput,
     centre: &CentreInfo,
-) -> Result<Result<ValidNumber, FieldErrors>, DbErr> {
-    let mut errors: FieldErrors = Vec::new();
+) -> Result<ValidNumber, Error> {
+    let mut errors = FieldErrors::default();
     let e164 = match E164::parse(&input.nummer) {
         Ok(n) if is_norwegian_mobile(&n) => {
-            errors.push(("nummer", "number-error-mobile"));
+            errors.push("nummer", "number-error-mobile");
             None
         }
         Ok(n) => Some(n),
         Err(e) => {
-            errors.push(("nummer", e.message_key()));
+            errors.push("nummer", e.message_key());
             None
         }
     };
@@ -141,23 +142,23 @@ pub async fn validate(
         Err(_) => None,
     };
     if camp.is_none() {
-        errors.push(("kampanje", "number-error-campaign"));
+        errors.push("kampanje", "number-error-campaign");
     }
     let valid_from = date(&input.gyldig_fra);
     if valid_from.is_none() {
-        errors.push(("gyldig_fra", "number-error-date"));
+        errors.push("gyldig_fra", "number-error-date");
     }
     let valid_to = if input.gyldig_til.trim().is_empty() {
         None
     } else {
         match date(&input.gyldig_til) {
             Some(d) if valid_from.is_some_and(|f| d < f) => {
-                errors.push(("gyldig_til", "number-error-date-order"));
+                errors.push("gyldig_til", "number-error-date-order");
                 None
             }
             Some(d) => Some(d),
             None => {
-                errors.push(("gyldig_til", "number-error-date"));
+                errors.push("gyldig_til", "number-error-date");
                 None
             }
         }
@@ -169,23 +170,21 @@ pub async fn validate(
         .collect();
     let message = input.melding.trim().to_string();
     if message.is_empty() {
-        errors.push(("melding", "number-error-message-empty"));
+        errors.push("melding", "number-error-message-empty");
     } else if let Some(first) = missing_facts(&message, centre, &clients).first() {
         // One field, one message: the first missing fact (all are listed on the page).
-        errors.push(("melding", first.message_key()));
+        errors.push("melding", first.message_key());
     }
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
+    errors.into_result()?;
     match (e164, camp, valid_from) {
-        (Some(e164), Some((camp, _)), Some(valid_from)) => Ok(Ok(ValidNumber {
+        (Some(e164), Some((camp, _)), Some(valid_from)) => Ok(ValidNumber {
             e164,
             campaign_id: camp.id,
             valid_from,
             valid_to,
             message,
-        })),
-        _ => Ok(Err(vec![("nummer", "number-error-campaign")])),
+        }),
+        _ => Err(Error::invalid("nummer", "number-error-campaign")),
     }
 }
 
@@ -194,13 +193,13 @@ pub async fn validate(
 pub async fn missing_for_form(
     conn: &impl ConnectionTrait,
     input: &NumberInput,
-    centre: &CentreInfo,
 ) -> Result<Vec<&'static str>, DbErr> {
     if input.melding.trim().is_empty() {
         return Ok(vec![]);
     }
+    let centre = centre::get(conn).await?;
     let clients = clients_of(conn, &input.kampanje).await?;
-    Ok(missing_facts(&input.melding, centre, &clients)
+    Ok(missing_facts(&input.melding, &centre, &clients)
         .into_iter()
         .map(MissingFact::message_key)
         .collect())
@@ -219,18 +218,49 @@ async fn clients_of(conn: &impl ConnectionTrait, campaign_id: &str) -> Result<Ve
         .collect())
 }
 
+/// Creates a caller number (`id` None) or updates number `id` from the
+/// form, checked by [`validate`] against the centre's details; audited in
+/// the same transaction. An unknown id is not found.
 pub async fn save(
+    db: &DatabaseConnection,
+    id: Option<i32>,
+    input: &NumberInput,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<caller_number::Model, Error> {
+    if let Some(id) = id {
+        caller_number::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound)?;
+    }
+    let centre = centre::get(db).await?;
+    let valid = validate(db, input, &centre).await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    let saved = write(&txn, id, valid, now).await?;
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("settings.number").object("caller_number", saved.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn write(
     conn: &impl ConnectionTrait,
     id: Option<i32>,
     v: ValidNumber,
     now: DateTime<Utc>,
-) -> Result<caller_number::Model, DbErr> {
+) -> Result<caller_number::Model, Error> {
     let mut am = match id {
         Some(id) => {
             let old = caller_number::Entity::find_by_id(id)
                 .one(conn)
                 .await?
-                .ok_or(DbErr::RecordNotFound("caller number".into()))?;
+                .ok_or(Error::NotFound)?;
             // The public client document lists its numbers.
             enqueue_client_of_campaign(conn, old.campaign_id).await?;
             old.into_active_model()

@@ -1,27 +1,24 @@
-//! The centre's settings kept by admins: its own details, clients and
-//! campaigns, staff users, and the internal reservation register.
+//! The centre's settings kept by admins (norm 4.4.1 a): its own details,
+//! its clients and their campaigns.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{CampaignKind, DialerMode, ReservationSource, Role};
-use entity::{campaign, centre, client, reservation, user};
+use entity::enums::{CampaignKind, DialerMode};
+use entity::{campaign, centre, client};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TryIntoModel,
 };
 use serde::Deserialize;
 
-use crate::domain::dialer::reservations;
 use crate::domain::email::EmailAddress;
 use crate::domain::phone::E164;
 use crate::domain::privacy::audit::{self, Actor, Entry};
-use crate::domain::staff::users;
-
-pub type FieldErrors = Vec<(&'static str, &'static str)>;
+use crate::domain::{Error, FieldErrors};
 
 fn required(errors: &mut FieldErrors, field: &'static str, v: &str) -> String {
     let v = v.trim();
     if v.is_empty() {
-        errors.push((field, "form-error-required"));
+        errors.push(field, "form-error-required");
     }
     v.to_string()
 }
@@ -47,28 +44,26 @@ pub async fn save_centre(
     input: &CentreInput,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Result<(), FieldErrors>, DbErr> {
-    let mut errors = Vec::new();
+) -> Result<(), Error> {
+    let mut errors = FieldErrors::default();
     let name = required(&mut errors, "navn", &input.navn);
     let org = required(&mut errors, "orgnr", &input.orgnr);
     let phone = match E164::parse(&input.telefon) {
         Ok(p) => p.into_string(),
         Err(e) => {
-            errors.push(("telefon", e.message_key()));
+            errors.push("telefon", e.message_key());
             String::new()
         }
     };
     let email = match EmailAddress::parse(&input.epost) {
         Ok(e) => e.as_str().to_string(),
         Err(_) => {
-            errors.push(("epost", "form-error-email"));
+            errors.push("epost", "form-error-email");
             String::new()
         }
     };
     let address = required(&mut errors, "adresse", &input.adresse);
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
+    errors.into_result()?;
     let (txn, _write) = crate::db::begin_write(db).await?;
     let existing = centre::Entity::find().one(&txn).await?;
     let is_new = existing.is_none();
@@ -92,7 +87,7 @@ pub async fn save_centre(
     }
     audit::record(&txn, now, by, Entry::new("settings.centre")).await?;
     txn.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 // ---------- clients ----------
@@ -111,29 +106,32 @@ pub struct ClientInput {
     pub aktiv: Option<String>,
 }
 
+/// Creates a client (`id` None) or updates client `id` (not found: an
+/// unknown id, nothing written).
 pub async fn save_client(
     db: &DatabaseConnection,
     id: Option<i32>,
     input: &ClientInput,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Result<client::Model, FieldErrors>, DbErr> {
-    let mut errors = Vec::new();
+) -> Result<client::Model, Error> {
+    if let Some(id) = id {
+        client_by_id(db, id).await?;
+    }
+    let mut errors = FieldErrors::default();
     let name = required(&mut errors, "navn", &input.navn);
     let org = required(&mut errors, "orgnr", &input.orgnr);
     let website = input.nettsted.trim();
     if !website.is_empty() && !website.starts_with("https://") && !website.starts_with("http://") {
-        errors.push(("nettsted", "form-error-url"));
+        errors.push("nettsted", "form-error-url");
     }
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
+    errors.into_result()?;
     let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = match id {
         Some(id) => client::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or(DbErr::RecordNotFound("client".into()))?
+            .ok_or(Error::NotFound)?
             .into_active_model(),
         None => client::ActiveModel {
             created_at: Set(now),
@@ -155,7 +153,7 @@ pub async fn save_client(
     )
     .await?;
     txn.commit().await?;
-    Ok(Ok(saved))
+    Ok(saved)
 }
 
 pub async fn clients(conn: &impl ConnectionTrait) -> Result<Vec<client::Model>, DbErr> {
@@ -163,6 +161,14 @@ pub async fn clients(conn: &impl ConnectionTrait) -> Result<Vec<client::Model>, 
         .order_by_asc(client::Column::Name)
         .all(conn)
         .await
+}
+
+/// Client `id`; not found for an unknown id.
+pub async fn client_by_id(conn: &impl ConnectionTrait, id: i32) -> Result<client::Model, Error> {
+    client::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 // ---------- campaigns ----------
@@ -194,52 +200,57 @@ pub const KINDS: &[CampaignKind] = &[
     CampaignKind::CustomerService,
 ];
 
+/// Creates a campaign (`id` None) or updates campaign `id` (not found: an
+/// unknown id, nothing written).
 pub async fn save_campaign(
     db: &DatabaseConnection,
     id: Option<i32>,
     input: &CampaignInput,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Result<campaign::Model, FieldErrors>, DbErr> {
-    let mut errors = Vec::new();
+) -> Result<campaign::Model, Error> {
+    if let Some(id) = id {
+        campaign_by_id(db, id).await?;
+    }
+    let mut errors = FieldErrors::default();
     let client_id = input.oppdragsgiver.parse::<i32>().ok();
     let client_ok = match client_id {
         Some(cid) => client::Entity::find_by_id(cid).one(db).await?.is_some(),
         None => false,
     };
     if !client_ok {
-        errors.push(("oppdragsgiver", "form-error-required"));
+        errors.push("oppdragsgiver", "form-error-required");
     }
     let code = required(&mut errors, "kode", &input.kode).to_uppercase();
     let name = required(&mut errors, "navn", &input.navn);
     let purpose = required(&mut errors, "formal", &input.formal);
     let kind = KINDS.iter().copied().find(|k| k.as_str() == input.type_);
     if kind.is_none() {
-        errors.push(("type_", "form-error-required"));
+        errors.push("type_", "form-error-required");
     }
     let mode = match input.modus.as_str() {
         "power" => Some(DialerMode::Power),
         "predictive" => Some(DialerMode::Predictive),
         _ => {
-            errors.push(("modus", "form-error-required"));
+            errors.push("modus", "form-error-required");
             None
         }
     };
     let start = crate::domain::time::parse_date(&input.start);
     if start.is_none() {
-        errors.push(("start", "number-error-date"));
+        errors.push("start", "number-error-date");
     }
     let end = if input.slutt.trim().is_empty() {
         None
     } else {
         match crate::domain::time::parse_date(&input.slutt) {
             Some(d) if start.is_some_and(|s| d < s) => {
-                errors.push(("slutt", "number-error-date-order"));
+                errors.push("slutt", "number-error-date-order");
                 None
             }
             Some(d) => Some(d),
             None => {
-                errors.push(("slutt", "number-error-date"));
+                errors.push("slutt", "number-error-date");
                 None
             }
         }
@@ -251,13 +262,13 @@ pub async fn save_campaign(
             .await?
             .is_some_and(|c| Some(c.id) != id);
         if taken {
-            errors.push(("kode", "form-error-code-taken"));
+            errors.push("kode", "form-error-code-taken");
         }
     }
     let (Some(client_id), Some(kind), Some(mode), Some(start), true) =
         (client_id, kind, mode, start, errors.is_empty())
     else {
-        return Ok(Err(errors));
+        return Err(Error::Invalid(errors));
     };
     let (txn, _write) = crate::db::begin_write(db).await?;
     let mut moved_from = None;
@@ -266,7 +277,7 @@ pub async fn save_campaign(
             let old = campaign::Entity::find_by_id(id)
                 .one(&txn)
                 .await?
-                .ok_or(DbErr::RecordNotFound("campaign".into()))?;
+                .ok_or(Error::NotFound)?;
             moved_from = (old.client_id != client_id).then_some(old.client_id);
             old.into_active_model()
         }
@@ -296,7 +307,7 @@ pub async fn save_campaign(
     )
     .await?;
     txn.commit().await?;
-    Ok(Ok(saved))
+    Ok(saved)
 }
 
 pub async fn campaigns(conn: &impl ConnectionTrait) -> Result<Vec<campaign::Model>, DbErr> {
@@ -306,125 +317,13 @@ pub async fn campaigns(conn: &impl ConnectionTrait) -> Result<Vec<campaign::Mode
         .await
 }
 
-// ---------- staff users ----------
-
-pub async fn users(conn: &impl ConnectionTrait) -> Result<Vec<user::Model>, DbErr> {
-    user::Entity::find()
-        .order_by_asc(user::Column::Email)
-        .all(conn)
-        .await
-}
-
-/// Creates a user with a one-time password, returned once.
-pub async fn create_user(
-    db: &DatabaseConnection,
-    email: &str,
-    role: &str,
-    by: &Actor,
-    now: DateTime<Utc>,
-) -> Result<Result<(user::Model, String), FieldErrors>, DbErr> {
-    let mut errors = Vec::new();
-    let email = EmailAddress::parse(email).ok();
-    if email.is_none() {
-        errors.push(("epost", "form-error-email"));
-    }
-    let role = users::parse_role(role);
-    if role.is_none() {
-        errors.push(("rolle", "form-error-required"));
-    }
-    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
-        return Ok(Err(errors));
-    };
-    let (txn, _write) = crate::db::begin_write(db).await?;
-    match users::create_user(&txn, &email, role, None, now).await {
-        Ok((u, Some(pw))) => {
-            audit::record(
-                &txn,
-                now,
-                by,
-                Entry::new("user.create")
-                    .object("user", u.id)
-                    .detail(role_name(role)),
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(Ok((u, pw)))
-        }
-        Ok((_, None)) => Err(DbErr::Custom("no one-time password made".into())),
-        Err(users::CreateUserError::Exists) => Ok(Err(vec![("epost", "form-error-user-exists")])),
-        Err(users::CreateUserError::Db(e)) => Err(e),
-        Err(e) => Err(DbErr::Custom(e.to_string())),
-    }
-}
-
-pub fn role_name(r: Role) -> &'static str {
-    match r {
-        Role::Handler => "handler",
-        Role::Manager => "manager",
-        Role::Admin => "admin",
-    }
-}
-
-// ---------- the internal reservation register (norm 4.4.4) ----------
-
-pub async fn search_reservations(
+/// Campaign `id`; not found for an unknown id.
+pub async fn campaign_by_id(
     conn: &impl ConnectionTrait,
-    q: &str,
-) -> Result<Vec<reservation::Model>, DbErr> {
-    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    let mut find = reservation::Entity::find().order_by_desc(reservation::Column::CreatedAt);
-    if let Ok(n) = E164::parse(q) {
-        find = find.filter(reservation::Column::E164.eq(n.as_str()));
-    } else if !digits.is_empty() {
-        find = find.filter(reservation::Column::E164.contains(digits));
-    }
-    find.limit(200).all(conn).await
-}
-
-pub async fn add_reservation(
-    db: &DatabaseConnection,
-    number: &str,
-    by: &Actor,
-    now: DateTime<Utc>,
-) -> Result<Result<bool, FieldErrors>, DbErr> {
-    let n = match E164::parse(number) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(vec![("nummer", e.message_key())])),
-    };
-    let (txn, _write) = crate::db::begin_write(db).await?;
-    let r = reservations::reserve(&txn, &n, ReservationSource::Staff, now).await?;
-    audit::record(&txn, now, by, Entry::new("reservation.add")).await?;
-    txn.commit().await?;
-    Ok(Ok(r.newly_added))
-}
-
-/// Removing a reservation needs a reason, which is kept in the audit log.
-pub async fn remove_reservation(
-    db: &DatabaseConnection,
     id: i32,
-    reason: &str,
-    by: &Actor,
-    now: DateTime<Utc>,
-) -> Result<Result<(), FieldErrors>, DbErr> {
-    let reason = reason.trim();
-    if reason.chars().count() < 5 {
-        return Ok(Err(vec![("grunn", "reservation-error-reason")]));
-    }
-    let (txn, _write) = crate::db::begin_write(db).await?;
-    let gone = reservation::Entity::delete_by_id(id).exec(&txn).await?;
-    if gone.rows_affected == 1 {
-        // The wash's copy of the register must notice the removal.
-        crate::domain::dialer::registers::bump(&txn).await?;
-        audit::record(
-            &txn,
-            now,
-            by,
-            Entry::new("reservation.remove")
-                .object("reservation", id)
-                .detail(reason.chars().take(500).collect::<String>()),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(Ok(()))
+) -> Result<campaign::Model, Error> {
+    campaign::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)
 }

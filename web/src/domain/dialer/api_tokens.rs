@@ -9,10 +9,13 @@ use entity::api_token;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
+
+use crate::domain::Error;
+use crate::domain::privacy::audit::{self, Actor, Entry};
 
 /// Every token starts with this, so a leaked one is easy to recognise (and
 /// secret scanners can be taught to find it).
@@ -46,6 +49,53 @@ pub async fn create(
     .insert(conn)
     .await?;
     Ok((row, token))
+}
+
+/// An admin issues a token named as typed (`navn`); audited in the same
+/// transaction. Returns the row and the token, shown once.
+pub async fn issue(
+    db: &DatabaseConnection,
+    name: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(api_token::Model, String), Error> {
+    let name = parse_name(name).map_err(|key| Error::invalid("navn", key))?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    let (row, token) = create(&txn, &name, now).await?;
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("api_token.create")
+            .object("api_token", row.id)
+            .detail(format!("name={}", row.name)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((row, token))
+}
+
+/// An admin revokes token `id`; audited in the same transaction. An
+/// unknown or already revoked token is not found.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    id: i32,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    if !revoke(&txn, id, now).await? {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("api_token.revoke").object("api_token", id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Longest token name.

@@ -2,9 +2,11 @@
 //! reservation registers, washing a calling list against them, calling
 //! hours, abandoned calls, and the API tokens the dialer signs in with.
 
+pub mod abandoned;
 pub mod api_tokens;
 pub mod calling_hours;
 pub mod campaigns;
+pub mod client_registers;
 pub mod registers;
 pub mod reservations;
 pub mod wash;

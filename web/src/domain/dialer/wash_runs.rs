@@ -1,14 +1,64 @@
-//! The record of each wash: the campaign's documentation that its list was
+//! A wash around its work (norm 4.4.4, 4.6.3): the record of each run, the campaign's documentation that its list was
 //! washed, when, by which token or user, and how many numbers went in and
-//! came out.
+//! came out; each run and each download of a result is audited.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{api_token, campaign, user, wash_run};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
+
+use crate::domain::privacy::audit::{self, Actor, Entry};
+
+fn campaign_detail(campaign_id: Option<i32>, count_in: u64, count_callable: u64) -> String {
+    format!(
+        "campaign_id={} in={count_in} callable={count_callable}",
+        campaign_id.map_or("none".to_string(), |c| c.to_string())
+    )
+}
+
+/// Records a finished wash and audits it, in one transaction: `api.wash`
+/// for a token, `wash.run` by `actor` for a user.
+pub async fn record_run(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    by: WashedBy,
+    actor: &Actor,
+    campaign_id: Option<i32>,
+    count_in: u64,
+    count_callable: u64,
+) -> Result<(), DbErr> {
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    record(&txn, now, by, campaign_id, count_in, count_callable).await?;
+    let detail = campaign_detail(campaign_id, count_in, count_callable);
+    let entry = match by {
+        WashedBy::Token(t) => Entry::new("api.wash").object("api_token", t),
+        WashedBy::User(_) => Entry::new("wash.run"),
+    };
+    audit::record(&txn, now, actor, entry.detail(detail)).await?;
+    txn.commit().await
+}
+
+/// Audits the download of a back-office wash's result (it holds phone numbers).
+pub async fn record_download(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    by: &Actor,
+    campaign_id: Option<i32>,
+    count_in: u64,
+    count_callable: u64,
+) -> Result<(), DbErr> {
+    audit::record(
+        conn,
+        now,
+        by,
+        Entry::new("wash.download").detail(campaign_detail(campaign_id, count_in, count_callable)),
+    )
+    .await
+}
 
 /// Who washed: a dialer through the API, or a user in the back office.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

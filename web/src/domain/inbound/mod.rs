@@ -5,6 +5,7 @@
 //! Every provider delivery is claimed under its id first ([`claim`]), so a
 //! retried webhook changes nothing and gets the same answer.
 
+pub mod deliveries;
 pub mod mail;
 
 use chrono::{DateTime, Utc};

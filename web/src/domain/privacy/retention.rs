@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::domain::cases::ANSWER_WITHIN;
 use crate::domain::privacy::audit::{self, Actor, Entry};
+use crate::domain::{Error, FieldErrors};
 
 mod purge;
 pub use purge::{
@@ -76,9 +77,6 @@ pub async fn policy(conn: &impl ConnectionTrait) -> Result<Policy, DbErr> {
         .unwrap_or_default())
 }
 
-/// Field → translation key of what is wrong.
-pub type FieldErrors = Vec<(&'static str, &'static str)>;
-
 /// Checks a policy against the legal floors.
 pub fn validate(p: &Policy) -> FieldErrors {
     let mut e = Vec::new();
@@ -97,19 +95,63 @@ pub fn validate(p: &Policy) -> FieldErrors {
     if p.dialogue_months > 120 || p.stats_months > 120 {
         e.push(("dialog_maaneder", "retention-error-too-long"));
     }
-    e
+    FieldErrors(e)
 }
 
+/// The policy form as typed, field names as on the page.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct PolicyInput {
+    #[serde(default)]
+    pub dialog_maaneder: String,
+    #[serde(default)]
+    pub opptak_dager: String,
+    #[serde(default)]
+    pub statistikk_maaneder: String,
+    #[serde(default)]
+    pub logg_maaneder: String,
+}
+
+impl PolicyInput {
+    /// The form filled with policy `p`.
+    pub fn of(p: &Policy) -> Self {
+        PolicyInput {
+            dialog_maaneder: p.dialogue_months.to_string(),
+            opptak_dager: p.recording_days.to_string(),
+            statistikk_maaneder: p.stats_months.to_string(),
+            logg_maaneder: p.audit_months.to_string(),
+        }
+    }
+    /// The policy typed, each field a whole number, checked against the
+    /// legal floors by [`validate`].
+    pub fn parse(&self) -> Result<Policy, Error> {
+        let mut e = FieldErrors::default();
+        let mut num = |field: &'static str, v: &str| {
+            v.trim().parse::<i32>().unwrap_or_else(|_| {
+                e.push(field, "form-error-number");
+                0
+            })
+        };
+        let p = Policy {
+            dialogue_months: num("dialog_maaneder", &self.dialog_maaneder),
+            recording_days: num("opptak_dager", &self.opptak_dager),
+            stats_months: num("statistikk_maaneder", &self.statistikk_maaneder),
+            audit_months: num("logg_maaneder", &self.logg_maaneder),
+        };
+        e.into_result()?;
+        validate(&p).into_result()?;
+        Ok(p)
+    }
+}
+
+/// Saves the retention policy typed in the form, audited in the same
+/// transaction.
 pub async fn save_policy(
     db: &DatabaseConnection,
-    p: Policy,
+    input: &PolicyInput,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Result<(), FieldErrors>, DbErr> {
-    let errors = validate(&p);
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
+) -> Result<Policy, Error> {
+    let p = input.parse()?;
     let (txn, _write) = crate::db::begin_write(db).await?;
     let existing = retention_settings::Entity::find().one(&txn).await?;
     let mut am: retention_settings::ActiveModel = match existing.clone() {
@@ -137,7 +179,7 @@ pub async fn save_policy(
     )
     .await?;
     txn.commit().await?;
-    Ok(Ok(()))
+    Ok(p)
 }
 
 /// The instant the policy date starts (Oslo midnight), in UTC.
@@ -446,17 +488,22 @@ pub async fn ran_recently(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Re
         > 0)
 }
 
-/// Places a legal hold on a case (or lifts it with `None`), audited.
+/// Places a legal hold on case `reference` (or lifts it with `None`), with
+/// a reason (`grunn`) of at least 5 characters; audited in the same
+/// transaction. Returns the case; an unknown reference is not found.
 pub async fn set_hold(
     db: &DatabaseConnection,
-    c: &case::Model,
+    reference: &str,
     reason: Option<&str>,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Result<(), &'static str>, DbErr> {
+) -> Result<case::Model, Error> {
+    let c = crate::domain::cases::work::find(db, reference)
+        .await?
+        .ok_or(Error::NotFound)?;
     let reason = reason.map(str::trim);
     if reason.is_some_and(|r| r.chars().count() < 5) {
-        return Ok(Err("hold-error-reason"));
+        return Err(Error::invalid("grunn", "hold-error-reason"));
     }
     let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am: case::ActiveModel = c.clone().into();
@@ -471,5 +518,5 @@ pub async fn set_hold(
     };
     audit::record(&txn, now, by, e).await?;
     txn.commit().await?;
-    Ok(Ok(()))
+    Ok(c)
 }

@@ -476,6 +476,24 @@ pub async fn find(
     })
 }
 
+/// A staff member looks up everything held about the person in `query` (a
+/// phone number or an e-mail address), audited as `action`
+/// (`subject.search`, `subject.export`; counts only, never the subject).
+pub async fn look_up(
+    conn: &impl ConnectionTrait,
+    query: &str,
+    places: &Places<'_>,
+    action: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(Subject, Held), crate::domain::Error> {
+    let subject =
+        Subject::parse(query).ok_or(crate::domain::Error::invalid("q", "subject-error-query"))?;
+    let held = find(conn, &subject, places, now).await?;
+    audit_access(conn, action, &held, by, now).await?;
+    Ok((subject, held))
+}
+
 /// Audits a search or an export: counts only, never the subject.
 pub async fn audit_access(
     conn: &impl ConnectionTrait,

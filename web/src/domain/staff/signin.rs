@@ -256,7 +256,8 @@ async fn remember(
 /// Verified against for unknown addresses, so timing tells nothing.
 const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000";
 
-/// Checks a sign-in attempt from client address `addr`.
+/// Checks a sign-in attempt from client address `addr`, and audits it:
+/// `auth.signin`, or `auth.failed` / `auth.locked` without the typed address.
 pub async fn sign_in(
     conn: &impl ConnectionTrait,
     checks: &PasswordChecks,
@@ -299,6 +300,7 @@ pub async fn sign_in(
                 for (key, limit) in taken {
                     refund(conn, key, *limit).await?;
                 }
+                record_failure(conn, now, &attempted, "auth.locked").await?;
                 return Ok(SignIn::Locked { until, attempted });
             }
         }
@@ -321,18 +323,41 @@ pub async fn sign_in(
                 }
             }
             remember(conn, known_hash, now).await?;
+            audit::record(conn, now, &actor_of(&u), Entry::new("auth.signin")).await?;
             Ok(SignIn::Ok(u))
         }
         _ => Ok(match lock {
-            Some(until) => SignIn::Locked { until, attempted },
-            None => SignIn::Wrong(attempted),
+            Some(until) => {
+                record_failure(conn, now, &attempted, "auth.locked").await?;
+                SignIn::Locked { until, attempted }
+            }
+            None => {
+                record_failure(conn, now, &attempted, "auth.failed").await?;
+                SignIn::Wrong(attempted)
+            }
         }),
     }
 }
 
+fn actor_of(u: &user::Model) -> Actor {
+    Actor {
+        id: Some(u.id),
+        email: Some(u.email.clone()),
+    }
+}
+
+/// Audits a sign-out by `u`.
+pub async fn sign_out(
+    conn: &impl ConnectionTrait,
+    u: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit::record(conn, now, &actor_of(u), Entry::new("auth.signout")).await
+}
+
 /// Audits a failed or refused attempt (`auth.failed`, `auth.locked`)
 /// without the typed address.
-pub async fn record_failure(
+async fn record_failure(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     attempted: &Attempted,

@@ -17,12 +17,13 @@ use entity::{session, user};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use tokio::sync::Semaphore;
 
 use crate::domain::email::EmailAddress;
 use crate::domain::privacy::audit::{self, Actor, Entry};
+use crate::domain::{Error, FieldErrors};
 
 /// How many argon2 computations run at once in this process: one per core.
 static ARGON2_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
@@ -118,6 +119,23 @@ pub fn parse_role(s: &str) -> Option<Role> {
     }
 }
 
+/// A role as the forms and the audit log name it.
+pub fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Handler => "handler",
+        Role::Manager => "manager",
+        Role::Admin => "admin",
+    }
+}
+
+/// Every staff user, by e-mail address.
+pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(conn)
+        .await
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
     #[error("a user with that e-mail address exists already")]
@@ -130,8 +148,20 @@ pub enum CreateUserError {
     Other(#[from] anyhow::Error),
 }
 
-/// Creates a staff user. Without a password, a one-time password is made,
-/// returned once, and must be changed at first sign-in.
+impl From<CreateUserError> for Error {
+    fn from(e: CreateUserError) -> Self {
+        match e {
+            CreateUserError::Exists => Error::invalid("epost", "form-error-user-exists"),
+            CreateUserError::WeakPassword => Error::invalid("passord", "password-error-short"),
+            CreateUserError::Db(e) => e.into(),
+            CreateUserError::Other(e) => Error::Internal(e),
+        }
+    }
+}
+
+/// Creates a staff user (the command line, the first admin, tests). Without
+/// a password, a one-time password is made, returned once, and must be
+/// changed at first sign-in. Admins add staff with [`add_staff`].
 pub async fn create_user(
     conn: &impl ConnectionTrait,
     email: &EmailAddress,
@@ -139,11 +169,7 @@ pub async fn create_user(
     password: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(user::Model, Option<String>), CreateUserError> {
-    let exists = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str().to_lowercase()))
-        .count(conn)
-        .await?;
-    if exists > 0 {
+    if exists(conn, email).await? {
         return Err(CreateUserError::Exists);
     }
     let (pw, one_time) = match password {
@@ -154,18 +180,82 @@ pub async fn create_user(
             (p.clone(), Some(p))
         }
     };
-    let u = user::ActiveModel {
+    let hash = hash_password(&pw).await?;
+    let u = insert_user(conn, email, role, hash, one_time.is_some(), now).await?;
+    Ok((u, one_time))
+}
+
+async fn exists(conn: &impl ConnectionTrait, email: &EmailAddress) -> Result<bool, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str().to_lowercase()))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// The one place a user row is made.
+async fn insert_user(
+    conn: &impl ConnectionTrait,
+    email: &EmailAddress,
+    role: Role,
+    password_hash: String,
+    must_change_password: bool,
+    now: DateTime<Utc>,
+) -> Result<user::Model, DbErr> {
+    user::ActiveModel {
         email: Set(email.as_str().to_lowercase()),
-        password_hash: Set(hash_password(&pw).await?),
+        password_hash: Set(password_hash),
         role: Set(role),
         active: Set(true),
-        must_change_password: Set(one_time.is_some()),
+        must_change_password: Set(must_change_password),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(conn)
+    .await
+}
+
+/// An admin adds a staff member from the form (`epost`, `rolle` as typed):
+/// the user gets a one-time password, returned once, and the addition is
+/// audited in the same transaction.
+pub async fn add_staff(
+    db: &DatabaseConnection,
+    email: &str,
+    role: &str,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(user::Model, String), Error> {
+    let mut errors = FieldErrors::default();
+    let email = EmailAddress::parse(email).ok();
+    if email.is_none() {
+        errors.push("epost", "form-error-email");
+    }
+    let role = parse_role(role);
+    if role.is_none() {
+        errors.push("rolle", "form-error-required");
+    }
+    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
+    // Hash before the write transaction: argon2 must not hold the write lock.
+    let pw = one_time_password();
+    let hash = hash_password(&pw).await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    if exists(&txn, &email).await? {
+        return Err(CreateUserError::Exists.into());
+    }
+    let u = insert_user(&txn, &email, role, hash, true, now).await?;
+    audit::record(
+        &txn,
+        now,
+        by,
+        Entry::new("user.create")
+            .object("user", u.id)
+            .detail(role_name(role)),
+    )
     .await?;
-    Ok((u, one_time))
+    txn.commit().await?;
+    Ok((u, pw))
 }
 
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
@@ -181,10 +271,6 @@ pub async fn end_sessions(conn: &impl ConnectionTrait, id: i32) -> Result<u64, D
         .rows_affected)
 }
 
-fn internal(e: impl std::fmt::Display) -> DbErr {
-    DbErr::Custom(e.to_string())
-}
-
 pub enum UserChange {
     Deactivate,
     Activate,
@@ -196,18 +282,24 @@ pub enum UserChange {
 /// the new one-time password for a reset. Deactivation and a reset end all
 /// the user's sessions in the same transaction, so reactivation finds none
 /// to bring back and the old password's sessions cannot choose the new one.
+/// An admin cannot change their own access (refused); an unknown id is not
+/// found.
 pub async fn change_user(
     db: &DatabaseConnection,
     id: i32,
     what: UserChange,
     by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<String>, Error> {
+    if by.id == Some(id) && !matches!(what, UserChange::ResetPassword) {
+        // An admin cannot lock themselves out.
+        return Err(Error::Refused("users-error-own-access"));
+    }
     // Hash before the write transaction: argon2 must not hold the write lock.
     let one_time = match what {
         UserChange::ResetPassword => {
             let pw = one_time_password();
-            let hash = hash_password(&pw).await.map_err(internal)?;
+            let hash = hash_password(&pw).await?;
             Some((pw, hash))
         }
         _ => None,
@@ -216,7 +308,7 @@ pub async fn change_user(
     let u = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(DbErr::RecordNotFound("user".into()))?;
+        .ok_or(Error::NotFound)?;
     let mut am = u.into_active_model();
     let (action, pw) = match (what, one_time) {
         (UserChange::Deactivate, _) => {
@@ -232,7 +324,9 @@ pub async fn change_user(
             am.must_change_password = Set(true);
             ("user.reset_password", Some(pw))
         }
-        (UserChange::ResetPassword, None) => return Err(internal("no one-time password made")),
+        (UserChange::ResetPassword, None) => {
+            return Err(Error::internal("no one-time password made"));
+        }
     };
     am.update(&txn).await?;
     let ended = if action == "user.activate" {
@@ -249,6 +343,15 @@ pub async fn change_user(
     Ok(pw)
 }
 
+/// The e-mail address of user `id`.
+pub async fn email_of(conn: &impl ConnectionTrait, id: i32) -> Result<String, Error> {
+    Ok(user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?
+        .email)
+}
+
 /// Sets a user's own new password, given the current (or one-time) one.
 /// Every session of the user ends; the caller renews its own session's id
 /// so the changer stays signed in on a fresh session.
@@ -259,32 +362,35 @@ pub async fn change_own_password(
     new: &str,
     repeat: &str,
     now: DateTime<Utc>,
-) -> Result<Result<(), crate::domain::catalogue::settings::FieldErrors>, DbErr> {
+) -> Result<(), Error> {
     if new.chars().count() < 12 {
-        return Ok(Err(vec![("passord", "password-error-short")]));
+        return Err(Error::invalid("passord", "password-error-short"));
     }
     if new != repeat {
-        return Ok(Err(vec![("gjenta", "password-error-mismatch")]));
+        return Err(Error::invalid("gjenta", "password-error-mismatch"));
     }
-    if !verify_password(current, &u.password_hash)
-        .await
-        .map_err(internal)?
-    {
-        return Ok(Err(vec![("navarende_passord", "password-error-current")]));
+    if !verify_password(current, &u.password_hash).await? {
+        return Err(Error::invalid(
+            "navarende_passord",
+            "password-error-current",
+        ));
     }
     if new == current {
-        return Ok(Err(vec![("passord", "password-error-same")]));
+        return Err(Error::invalid("passord", "password-error-same"));
     }
-    let hash = hash_password(new).await.map_err(internal)?;
+    let hash = hash_password(new).await?;
     let (txn, _write) = crate::db::begin_write(db).await?;
     // The hash the current password was checked against must still be the
     // stored one: two changes at once cannot both win.
     let fresh = user::Entity::find_by_id(u.id)
         .one(&txn)
         .await?
-        .ok_or(DbErr::RecordNotFound("user".into()))?;
+        .ok_or(Error::NotFound)?;
     if fresh.password_hash != u.password_hash || !fresh.active {
-        return Ok(Err(vec![("navarende_passord", "password-error-current")]));
+        return Err(Error::invalid(
+            "navarende_passord",
+            "password-error-current",
+        ));
     }
     let mut am = fresh.into_active_model();
     am.password_hash = Set(hash);
@@ -305,7 +411,7 @@ pub async fn change_own_password(
     )
     .await?;
     txn.commit().await?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 #[cfg(test)]

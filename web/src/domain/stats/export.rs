@@ -4,7 +4,97 @@
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::domain::stats::{DayRow, Totals, WeekRow};
+use crate::domain::stats::{self, DayRow, Period, Totals, WeekRow};
+
+/// The formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+impl FileFormat {
+    /// `csv` (also empty), `xlsx` or `json`.
+    pub fn parse(s: &str) -> Option<FileFormat> {
+        match s {
+            "" | "csv" => Some(FileFormat::Csv),
+            "xlsx" => Some(FileFormat::Xlsx),
+            "json" => Some(FileFormat::Json),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Json => "json",
+        }
+    }
+}
+
+/// An export ready to send: its type, the file name offered, its bytes.
+pub struct Download {
+    pub content_type: &'static str,
+    /// The file name to save as; `None` for JSON, which is read, not saved.
+    pub filename: Option<String>,
+    pub body: DownloadBody,
+}
+
+pub enum DownloadBody {
+    Whole(Vec<u8>),
+    /// In pieces, so the answer never holds the whole file (the CSV).
+    Pieces(Box<dyn Iterator<Item = Vec<u8>> + Send>),
+}
+
+/// Rows per piece of a streamed CSV.
+const CSV_PIECE: usize = 2_000;
+
+/// The export of `rows` (the period `p`) in format `fmt`.
+pub fn download(
+    fmt: FileFormat,
+    p: &Period,
+    rows: Vec<DayRow>,
+    limit_percent: f64,
+) -> Result<Download, XlsxError> {
+    let name = format!("statistikk-{}-{}", p.from, p.to);
+    Ok(match fmt {
+        FileFormat::Json => {
+            let doc = serde_json::json!({
+                "from": p.from, "to": p.to, "abandoned_limit_percent": limit_percent,
+                "totals": stats::totals(&rows), "days": rows,
+            });
+            Download {
+                content_type: "application/json",
+                filename: None,
+                body: DownloadBody::Whole(serde_json::to_vec(&doc).unwrap_or_default()),
+            }
+        }
+        FileFormat::Xlsx => Download {
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename: Some(format!("{name}.xlsx")),
+            body: DownloadBody::Whole(xlsx(
+                &rows,
+                &stats::totals(&rows),
+                &stats::weekly(&rows),
+                limit_percent,
+            )?),
+        },
+        FileFormat::Csv => {
+            let n = rows.len();
+            let pieces =
+                std::iter::once(csv_header())
+                    .chain((0..n.div_ceil(CSV_PIECE)).map(move |i| {
+                        csv_rows(&rows[i * CSV_PIECE..((i + 1) * CSV_PIECE).min(n)])
+                    }));
+            Download {
+                content_type: "text/csv; charset=utf-8",
+                filename: Some(format!("{name}.csv")),
+                body: DownloadBody::Pieces(Box::new(pieces)),
+            }
+        }
+    })
+}
 
 pub const COLUMNS: [&str; 13] = [
     "date",

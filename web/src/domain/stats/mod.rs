@@ -21,7 +21,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::privacy::retention::day_start;
+use crate::domain::{Error, FieldErrors};
 
 /// Abandoned calls ÷ answered (established) calls (norm 4.6.2). No answered
 /// calls: no rate, not a division error.
@@ -178,14 +180,51 @@ pub fn parse_csv(text: &str) -> Result<Vec<DialerDay>, Vec<LineError>> {
     }
 }
 
-/// Stores the days, all or nothing; a day already there is replaced.
-/// Lines are numbered from `first_line` in errors (2 for a CSV, 1 for JSON).
+/// Where imported figures came from, for the audit log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A CSV file uploaded in the back office (lines numbered from 2).
+    Upload,
+    /// `POST /api/v1/stats/daily` with API token `token_id` (lines from 1).
+    Api { token_id: i32 },
+}
+
+/// Why an import stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// What is wrong with each line.
+    #[error("{} lines are wrong", .0.len())]
+    Lines(Vec<LineError>),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<ImportError> for Error {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Lines(_) => {
+                Error::Invalid(FieldErrors::one("fil", "stats-import-refused"))
+            }
+            ImportError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Stores the days, all or nothing; a day already there is replaced. The
+/// import is audited (the number of rows) in the same transaction. Lines
+/// are numbered from 2 for an upload (after the CSV header), from 1 for
+/// the API.
 pub async fn store(
     db: &DatabaseConnection,
     rows: &[DialerDay],
-    first_line: usize,
+    source: Source,
+    by: &Actor,
     now: DateTime<Utc>,
-) -> Result<Result<usize, Vec<LineError>>, DbErr> {
+) -> Result<usize, ImportError> {
+    let first_line = match source {
+        Source::Upload => 2,
+        Source::Api { .. } => 1,
+    };
     let codes: HashMap<String, i32> = campaign::Entity::find()
         .all(db)
         .await?
@@ -207,7 +246,7 @@ pub async fn store(
         }
     }
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Err(ImportError::Lines(errors));
     }
     let (txn, _write) = crate::db::begin_write(db).await?;
     for chunk in rows.chunks(500) {
@@ -238,8 +277,46 @@ pub async fn store(
             .exec_without_returning(&txn)
             .await?;
     }
+    let n = rows.len();
+    let entry = match source {
+        Source::Upload => Entry::new("stats.import"),
+        Source::Api { token_id } => Entry::new("api.stats_daily").object("api_token", token_id),
+    };
+    audit::record(&txn, now, by, entry.detail(format!("rows={n}"))).await?;
     txn.commit().await?;
-    Ok(Ok(rows.len()))
+    Ok(n)
+}
+
+/// The figures of an export (`format`: `csv` (or empty), `xlsx`, `json`),
+/// every row of the period the filter gives; the export is audited.
+/// A period or format the export cannot give is refused.
+pub async fn export(
+    db: &DatabaseConnection,
+    f: &StatsFilter,
+    format: &str,
+    limit_percent: f64,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<export::Download, Error> {
+    let fmt = export::FileFormat::parse(format).ok_or(Error::Refused("stats-error-format"))?;
+    let p = f
+        .period(crate::domain::time::oslo_today(now))
+        .map_err(Error::Refused)?;
+    let rows = daily(db, &p, limit_percent).await?;
+    audit::record(
+        db,
+        now,
+        by,
+        Entry::new("stats.export").detail(format!(
+            "format={} from={} to={} rows={}",
+            fmt.name(),
+            p.from,
+            p.to,
+            rows.len()
+        )),
+    )
+    .await?;
+    export::download(fmt, &p, rows, limit_percent).map_err(Error::internal)
 }
 
 /// Which figures to show.
@@ -253,6 +330,15 @@ pub struct StatsFilter {
     pub oppdragsgiver: String,
     #[serde(default)]
     pub kampanje: String,
+}
+
+/// An export asked for: the filter and the format (`csv`, `xlsx`, `json`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    pub f: StatsFilter,
+    #[serde(default)]
+    pub format: String,
 }
 
 /// The filter with its dates settled (default: the last 30 days).

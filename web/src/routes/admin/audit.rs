@@ -5,12 +5,8 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use entity::audit_log;
 
-use super::actx;
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
 use crate::domain::privacy::audit::{self, AuditFilter};
 use crate::error::AppResult;
-use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::views::AdminCtx;
 
@@ -40,14 +36,12 @@ impl AuditPage {
 
 pub async fn page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(f): Query<AuditFilter>,
 ) -> AppResult<AuditPage> {
     let (rows, pages) = audit::search(&s.db, &f).await?;
     Ok(AuditPage {
-        ctx: actx(lang, csrf, &staff, "/admin/logg"),
+        ctx,
         f,
         rows,
         pages,

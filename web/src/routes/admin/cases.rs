@@ -9,23 +9,19 @@ use chrono::{DateTime, Utc};
 use entity::{campaign, client, user};
 use serde::Deserialize;
 
-use super::{actx, see_other};
+use super::see_other;
 use crate::auth::Staff;
-use crate::csrf::CsrfToken;
 use crate::domain::cases::complaints::CATEGORIES;
-use crate::domain::cases::delivery::{self, RetryError};
+use crate::domain::cases::delivery;
 use crate::domain::cases::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
-use crate::domain::cases::recordings::{self, RecordingError};
-use crate::domain::cases::work::{
-    self, AnswerChannel, AnswerError, CaseView, Change, CloseError, Outbound,
-};
-use crate::domain::privacy::audit::{self, Entry};
-use crate::domain::{catalogue::centre, catalogue::settings};
+use crate::domain::cases::recordings;
+use crate::domain::cases::work::{self, CaseView, Change, Outbound};
+use crate::domain::{Error, FieldErrors};
+use crate::domain::{catalogue::centre, catalogue::settings, staff::users};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
 use crate::request::is_htmx;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
 use entity::enums::Delivery;
 
 // ---------- the queue ----------
@@ -135,20 +131,18 @@ impl QueueView for QueueResults {
 
 pub async fn queue(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     headers: HeaderMap,
     Query(f): Query<QueueFilter>,
 ) -> AppResult<Response> {
     let now = s.clock.now();
     let names = queue::names(&s.db).await?;
     let counters = queue::counters(&s.db, now).await?;
-    let hits = s.search.cases(&f, staff.id(), now).await;
+    let hits = s.search.cases(&f, ctx.id(), now).await;
     let page = queue::page(
         &s.db,
         &f,
-        staff.id(),
+        ctx.id(),
         now,
         &names,
         hits.ids.as_deref(),
@@ -156,7 +150,6 @@ pub async fn queue(
     )
     .await?;
     let degraded = hits.degraded;
-    let ctx = actx(lang, csrf, &staff, "/admin/saker");
     if is_htmx(&headers) {
         return Ok(QueueResults {
             ctx,
@@ -176,7 +169,7 @@ pub async fn queue(
         page,
         clients: settings::clients(&s.db).await?,
         campaigns: settings::campaigns(&s.db).await?,
-        users: settings::users(&s.db).await?,
+        users: users::list(&s.db).await?,
         now,
     }
     .into_response())
@@ -199,7 +192,7 @@ pub struct CaseScreen {
     /// A message above the answer form (translated), and whether it is an error.
     notice: Option<(bool, String)>,
     /// Form fields the handler must correct, with what is wrong.
-    errs: Errs,
+    errs: FieldErrors,
     /// What the close form held when it was refused.
     close_draft: CloseForm,
     /// A mail server is configured (`SMTP_URL`): e-mail answers can leave.
@@ -309,13 +302,7 @@ impl CaseScreen {
     }
 }
 
-async fn load(s: &AppState, reference: &str) -> AppResult<CaseView> {
-    let c = work::find(&s.db, reference)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(work::view(&s.db, c).await?)
-}
-
+/// The case page of `v`, under its own path.
 async fn screen(
     s: &AppState,
     ctx: AdminCtx,
@@ -330,20 +317,36 @@ async fn screen(
     Ok(CaseScreen {
         recordings,
         attachments,
-        ctx,
+        ctx: ctx.at(format!("/admin/saker/{}", v.case.reference)),
         view: v,
-        users: settings::users(&s.db).await?,
+        users: users::list(&s.db).await?,
         categories: CATEGORIES,
         close_reasons: work::CLOSE_REASONS,
         now: s.clock.now(),
         draft,
         draft_channel,
         notice,
-        errs: Errs::default(),
+        errs: FieldErrors::default(),
         close_draft: CloseForm::default(),
         mail_ready: s.mailer.is_configured(),
         sms_ready: s.twilio.sms_configured(),
     })
+}
+
+/// The case page again (422 once wrapped) with what was refused: the first
+/// error as the message above the forms, the fields marked.
+async fn refused(
+    s: &AppState,
+    ctx: AdminCtx,
+    v: CaseView,
+    draft: String,
+    draft_channel: String,
+    errs: FieldErrors,
+) -> AppResult<CaseScreen> {
+    let msg = ctx.t(errs.first().map_or("", |(_, key)| key));
+    let mut page = screen(s, ctx, v, draft, draft_channel, Some((true, msg))).await?;
+    page.errs = errs;
+    Ok(page)
 }
 
 #[derive(Deserialize, Default)]
@@ -354,35 +357,17 @@ pub struct Flash {
 
 pub async fn show(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(reference): Path<String>,
     Query(flash): Query<Flash>,
 ) -> AppResult<CaseScreen> {
-    let v = load(&s, &reference).await?;
-    audit::record(
-        &s.db,
-        s.clock.now(),
-        &staff.actor(),
-        Entry::new("case.open").object("case", &v.case.reference),
-    )
-    .await?;
-    let path = format!("/admin/saker/{}", v.case.reference);
+    let v = work::open_for(&s.db, &reference, &ctx.actor(), s.clock.now()).await?;
     let notice = flash
         .ok
         .filter(|k| ["queued", "retry", "note", "saved"].contains(&k.as_str()))
-        .map(|k| (false, lang.t(&format!("case-flash-{k}"))));
+        .map(|k| (false, ctx.t(&format!("case-flash-{k}"))));
     let channel = default_channel(&v);
-    screen(
-        &s,
-        actx(lang, csrf, &staff, path),
-        v,
-        String::new(),
-        channel,
-        notice,
-    )
-    .await
+    screen(&s, ctx, v, String::new(), channel, notice).await
 }
 
 fn default_channel(v: &CaseView) -> String {
@@ -395,6 +380,10 @@ fn default_channel(v: &CaseView) -> String {
     }
 }
 
+fn case_path(v: &CaseView, flash: &str) -> String {
+    format!("/admin/saker/{}?ok={flash}", v.case.reference)
+}
+
 #[derive(Deserialize)]
 pub struct AnswerForm {
     #[serde(default)]
@@ -405,57 +394,28 @@ pub struct AnswerForm {
 
 pub async fn answer(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(reference): Path<String>,
     Form(f): Form<AnswerForm>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
-    let path = format!("/admin/saker/{}", v.case.reference);
-    let refuse = |key: &'static str, field: &'static str| (key, field);
-    let result = match AnswerChannel::parse(&f.kanal) {
-        None => Err(refuse("answer-error-channel", "kanal")),
-        Some(channel) => {
-            let centre = centre::get(&s.db).await?;
-            let out = Outbound {
-                twilio: &s.twilio,
-                mail_from: &s.config.mail_from,
-                centre_name: &centre.name,
-            };
-            let now = s.clock.now();
-            match work::answer(&s.db, &out, &v, &staff.actor(), channel, &f.tekst, now).await {
-                Ok(_) => Ok(()),
-                Err(AnswerError::Db(e)) => return Err(e.into()),
-                Err(e) => {
-                    let field = match e {
-                        AnswerError::Empty | AnswerError::TooLong => "tekst",
-                        _ => "kanal",
-                    };
-                    Err(refuse(e.message_key(), field))
-                }
-            }
-        }
+    let v = work::load(&s.db, &reference).await?;
+    let centre = centre::get(&s.db).await?;
+    let out = Outbound {
+        twilio: &s.twilio,
+        mail_from: &s.config.mail_from,
+        centre_name: &centre.name,
     };
-    match result {
-        Ok(()) => {
+    let now = s.clock.now();
+    match work::answer(&s.db, &out, &v, &ctx.actor(), &f.kanal, &f.tekst, now).await {
+        Ok(_) => {
             s.kick_outbox();
-            Ok(see_other(&format!("{path}?ok=queued")))
+            Ok(see_other(&case_path(&v, "queued")))
         }
-        Err((key, field)) => {
-            let msg = lang.t(key);
-            let mut page = screen(
-                &s,
-                actx(lang, csrf, &staff, path),
-                v,
-                f.tekst,
-                f.kanal,
-                Some((true, msg)),
-            )
-            .await?;
-            page.errs = Errs(vec![(field, key)]);
+        Err(Error::Invalid(errs)) => {
+            let page = refused(&s, ctx, v, f.tekst, f.kanal, errs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -467,41 +427,26 @@ pub struct NoteForm {
 
 pub async fn note(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(reference): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
-    let path = format!("/admin/saker/{}", v.case.reference);
-    match work::add_note(&s.db, &v.case, &staff.actor(), &f.notat, s.clock.now()).await {
-        Ok(()) => Ok(see_other(&format!("{path}?ok=note"))),
-        Err(AnswerError::Db(e)) => Err(e.into()),
-        Err(e) => {
-            let msg = lang.t(e.message_key());
+    let v = work::load(&s.db, &reference).await?;
+    match work::add_note(&s.db, &v.case, &ctx.actor(), &f.notat, s.clock.now()).await {
+        Ok(()) => Ok(see_other(&case_path(&v, "note"))),
+        Err(Error::Invalid(errs)) => {
             let channel = default_channel(&v);
-            let page = screen(
-                &s,
-                actx(lang, csrf, &staff, path),
-                v,
-                String::new(),
-                channel,
-                Some((true, msg)),
-            )
-            .await?;
+            let page = refused(&s, ctx, v, String::new(), channel, errs).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn apply(s: &AppState, staff: &Staff, reference: &str, what: Change) -> AppResult<Response> {
-    let v = load(s, reference).await?;
+    let v = work::load(&s.db, reference).await?;
     work::change(&s.db, &v.case, &staff.actor(), what, s.clock.now()).await?;
-    Ok(see_other(&format!(
-        "/admin/saker/{}?ok=saved",
-        v.case.reference
-    )))
+    Ok(see_other(&case_path(&v, "saved")))
 }
 
 #[derive(Deserialize)]
@@ -517,22 +462,8 @@ pub async fn assign(
     Path(reference): Path<String>,
     Form(f): Form<AssignForm>,
 ) -> AppResult<Response> {
-    let to = match f.til.as_str() {
-        "" => None,
-        "me" => Some(staff.id()),
-        other => {
-            let id: i32 = other.parse().map_err(|_| AppError::BadRequest("til"))?;
-            let ok = settings::users(&s.db)
-                .await?
-                .iter()
-                .any(|u| u.id == id && u.active);
-            if !ok {
-                return Err(AppError::BadRequest("til: no such active user"));
-            }
-            Some(id)
-        }
-    };
-    apply(&s, &staff, &reference, Change::Assign(to)).await
+    let what = Change::assign(&f.til, staff.id())?;
+    apply(&s, &staff, &reference, what).await
 }
 
 #[derive(Deserialize)]
@@ -547,9 +478,6 @@ pub async fn category(
     Path(reference): Path<String>,
     Form(f): Form<CategoryForm>,
 ) -> AppResult<Response> {
-    if !CATEGORIES.contains(&f.kategori.as_str()) {
-        return Err(AppError::BadRequest("kategori"));
-    }
     apply(&s, &staff, &reference, Change::Category(f.kategori)).await
 }
 
@@ -576,37 +504,24 @@ impl CloseForm {
 
 pub async fn close(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(reference): Path<String>,
     Form(f): Form<CloseForm>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
-    let path = format!("/admin/saker/{}", v.case.reference);
+    let v = work::load(&s.db, &reference).await?;
     let result = match work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
-        Ok(reason) => work::close(&s.db, &v.case, &staff.actor(), reason, s.clock.now()).await,
+        Ok(reason) => work::close(&s.db, &v.case, &ctx.actor(), reason, s.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("{path}?ok=saved"))),
-        Err(CloseError::Db(e)) => Err(e.into()),
-        Err(e) => {
-            let key = e.message_key();
+        Ok(()) => Ok(see_other(&case_path(&v, "saved"))),
+        Err(Error::Invalid(errs)) => {
             let channel = default_channel(&v);
-            let mut page = screen(
-                &s,
-                actx(lang, csrf, &staff, path),
-                v,
-                String::new(),
-                channel,
-                Some((true, lang.t(key))),
-            )
-            .await?;
-            page.errs = Errs(vec![(e.field(), key)]);
+            let mut page = refused(&s, ctx, v, String::new(), channel, errs).await?;
             page.close_draft = f;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -616,33 +531,10 @@ pub async fn retry(
     staff: Staff,
     Path((reference, id)): Path<(String, i32)>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
-    let now = s.clock.now();
-    let (txn, _write) = crate::db::begin_write(&s.db).await?;
-    match delivery::retry(&txn, &v.case, id, now).await {
-        Ok(_) => {}
-        Err(RetryError::NotFound) => return Err(AppError::NotFound),
-        Err(RetryError::NotRetryable) => {
-            return Err(AppError::BadRequest("that message went out already"));
-        }
-        Err(RetryError::Db(e)) => return Err(e.into()),
-    }
-    audit::record(
-        &txn,
-        now,
-        &staff.actor(),
-        Entry::new("case.answer.retry")
-            .object("case", &v.case.reference)
-            .detail(id.to_string()),
-    )
-    .await?;
-    txn.commit().await?;
-    drop(_write);
+    let v = work::load(&s.db, &reference).await?;
+    delivery::retry(&s.db, &v.case, id, &staff.actor(), s.clock.now()).await?;
     s.kick_outbox();
-    Ok(see_other(&format!(
-        "/admin/saker/{}?ok=retry",
-        v.case.reference
-    )))
+    Ok(see_other(&case_path(&v, "retry")))
 }
 
 pub async fn reopen(
@@ -659,37 +551,25 @@ pub async fn play_recording(
     staff: Staff,
     Path((reference, id)): Path<(String, i32)>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
-    let now = s.clock.now();
-    match recordings::play(
+    let v = work::load(&s.db, &reference).await?;
+    let audio = recordings::play(
         &s.db,
         &s.twilio,
         v.case.id,
         &v.case.reference,
         id,
         &staff.actor(),
-        now,
+        s.clock.now(),
     )
-    .await
-    {
-        Ok(audio) => Ok((
-            [
-                (axum::http::header::CONTENT_TYPE, "audio/mpeg"),
-                (axum::http::header::CACHE_CONTROL, "no-store"),
-            ],
-            audio,
-        )
-            .into_response()),
-        Err(e) => Err(recording_error(e)),
-    }
-}
-
-fn recording_error(e: RecordingError) -> AppError {
-    match e {
-        RecordingError::NotFound | RecordingError::Deleted => AppError::NotFound,
-        RecordingError::Db(e) => e.into(),
-        RecordingError::Twilio(e) => AppError::Internal(anyhow::anyhow!(e)),
-    }
+    .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "audio/mpeg"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        audio,
+    )
+        .into_response())
 }
 
 pub async fn delete_recording(
@@ -697,7 +577,7 @@ pub async fn delete_recording(
     staff: Staff,
     Path((reference, id)): Path<(String, i32)>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
+    let v = work::load(&s.db, &reference).await?;
     recordings::delete(
         &s.db,
         &s.twilio,
@@ -706,12 +586,8 @@ pub async fn delete_recording(
         &staff.actor(),
         s.clock.now(),
     )
-    .await
-    .map_err(recording_error)?;
-    Ok(see_other(&format!(
-        "/admin/saker/{}?ok=saved",
-        v.case.reference
-    )))
+    .await?;
+    Ok(see_other(&case_path(&v, "saved")))
 }
 
 pub async fn attachment(
@@ -719,7 +595,7 @@ pub async fn attachment(
     staff: Staff,
     Path((reference, id)): Path<(String, i32)>,
 ) -> AppResult<Response> {
-    let v = load(&s, &reference).await?;
+    let v = work::load(&s.db, &reference).await?;
     let ids = v.messages.iter().map(|m| m.id).collect();
     let a = recordings::attachment_file(&s.db, ids, id, &staff.actor(), s.clock.now())
         .await?

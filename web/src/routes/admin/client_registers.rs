@@ -8,16 +8,12 @@ use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entity::client;
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 
-use super::{actx, see_other, unprocessable};
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::domain::dialer::registers::{self, ImportReport};
-use crate::domain::privacy::audit::{self, Entry};
-use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use super::{see_other, unprocessable};
+use crate::domain::dialer::client_registers;
+use crate::domain::dialer::registers::ImportReport;
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::views::AdminCtx;
 
@@ -57,32 +53,15 @@ fn path(id: i32) -> String {
     format!("/admin/oppdragsgivere/{id}/reservasjoner")
 }
 
-async fn client_or_404(s: &AppState, id: i32) -> AppResult<client::Model> {
-    client::Entity::find_by_id(id)
-        .one(&s.db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-async fn size_of(s: &AppState, id: i32) -> AppResult<u64> {
-    Ok(registers::client_register_sizes(&s.db)
-        .await?
-        .get(&id)
-        .copied()
-        .unwrap_or(0))
-}
-
 pub async fn page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
 ) -> AppResult<RegisterPage> {
-    let client = client_or_404(&s, id).await?;
+    let (client, size) = client_registers::of(&s.db, id).await?;
     Ok(RegisterPage {
-        ctx: actx(lang, csrf, &staff, path(id)),
-        size: size_of(&s, id).await?,
+        ctx: ctx.at(path(id)),
+        size,
         client,
         report: None,
         error: None,
@@ -94,13 +73,11 @@ pub async fn page(
 /// Everything in one transaction: a failed upload leaves the register as it was.
 pub async fn upload(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     mut form: Multipart,
 ) -> AppResult<Response> {
-    let client = client_or_404(&s, id).await?;
+    let (client, size) = client_registers::of(&s.db, id).await?;
     let mut erstatt = false;
     let mut file: Option<bytes::Bytes> = None;
     let mut error = None;
@@ -126,11 +103,11 @@ pub async fn upload(
     }
     let file = file.filter(|f| !f.trim_ascii().is_empty());
     let error = error.or(file.is_none().then_some("registers-error-no-file"));
-    let ctx = actx(lang, csrf, &staff, path(id));
+    let ctx = ctx.at(path(id));
     if let Some(key) = error {
         let page = RegisterPage {
             ctx,
-            size: size_of(&s, id).await?,
+            size,
             client,
             report: None,
             error: Some(key),
@@ -140,34 +117,11 @@ pub async fn upload(
     }
     let file = file.unwrap_or_default();
     let now = s.clock.now();
-    let (txn, _write) = crate::db::begin_write(&s.db).await?;
-    let replaced = if erstatt {
-        Some(registers::clear_client_register(&txn, id).await?)
-    } else {
-        None
-    };
-    let report = registers::import_client_register(&txn, id, file.as_ref(), now)
-        .await
-        .map_err(AppError::Internal)?;
-    audit::record(
-        &txn,
-        now,
-        &staff.actor(),
-        Entry::new("client_register.import")
-            .object("client", id)
-            .detail(format!(
-                "added={} already_present={} invalid={} replaced={}",
-                report.added,
-                report.already_present,
-                report.invalid_lines.len(),
-                replaced.map_or("no".to_string(), |n| n.to_string())
-            )),
-    )
-    .await?;
-    txn.commit().await?;
+    let (report, replaced) =
+        client_registers::upload(&s.db, id, file.as_ref(), erstatt, &ctx.actor(), now).await?;
     let page = RegisterPage {
         ctx,
-        size: size_of(&s, id).await?,
+        size: client_registers::size(&s.db, id).await?,
         client,
         report: Some((report, replaced)),
         error: None,
@@ -185,35 +139,21 @@ pub struct EmptyForm {
 /// Empties the client's register (confirmed by a tick box).
 pub async fn empty(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     Form(f): Form<EmptyForm>,
 ) -> AppResult<Response> {
-    let client = client_or_404(&s, id).await?;
     if f.bekreft.is_none() {
+        let (client, size) = client_registers::of(&s.db, id).await?;
         return Ok(unprocessable(RegisterPage {
-            ctx: actx(lang, csrf, &staff, path(id)),
-            size: size_of(&s, id).await?,
+            ctx: ctx.at(path(id)),
+            size,
             client,
             report: None,
             error: Some("registers-error-confirm"),
             erstatt: false,
         }));
     }
-    let now = s.clock.now();
-    let (txn, _write) = crate::db::begin_write(&s.db).await?;
-    let n = registers::clear_client_register(&txn, id).await?;
-    audit::record(
-        &txn,
-        now,
-        &staff.actor(),
-        Entry::new("client_register.empty")
-            .object("client", id)
-            .detail(format!("removed={n}")),
-    )
-    .await?;
-    txn.commit().await?;
+    client_registers::empty(&s.db, id, &ctx.actor(), s.clock.now()).await?;
     Ok(see_other(&path(id)))
 }

@@ -8,17 +8,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{actx, see_other, unprocessable};
-use crate::auth::{self, Staff, USER_KEY};
+use super::{see_other, unprocessable};
+use crate::auth::{self, USER_KEY};
 use crate::csrf::CsrfToken;
-use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::staff::signin::{self, SignIn};
 use crate::domain::staff::users;
+use crate::domain::{Error, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::ratelimit::ClientAddr;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/login.html")]
@@ -115,11 +115,6 @@ pub async fn submit(
                 .insert(USER_KEY, u.id)
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
-            let actor = Actor {
-                id: Some(u.id),
-                email: Some(u.email.clone()),
-            };
-            audit::record(&s.db, now, &actor, Entry::new("auth.signin")).await?;
             if u.must_change_password {
                 return Ok(crate::csrf::rotated(
                     &s.config,
@@ -131,12 +126,10 @@ pub async fn submit(
                 see_other(&safe_next(&f.neste)),
             ))
         }
-        SignIn::Wrong(who) => {
-            signin::record_failure(&s.db, now, &who, "auth.failed").await?;
+        SignIn::Wrong(_) => {
             Ok((StatusCode::UNAUTHORIZED, page(lang.t("login-error-wrong"))).into_response())
         }
-        SignIn::Locked { until, attempted } => {
-            signin::record_failure(&s.db, now, &attempted, "auth.locked").await?;
+        SignIn::Locked { until, .. } => {
             let at = until
                 .with_timezone(&chrono_tz::Europe::Oslo)
                 .format("%H:%M:%S")
@@ -157,11 +150,7 @@ pub async fn submit(
 
 pub async fn logout(State(s): State<AppState>, session: Session) -> AppResult<Response> {
     if let Some(u) = auth::current_user(&s, &session).await {
-        let actor = Actor {
-            id: Some(u.id),
-            email: Some(u.email),
-        };
-        audit::record(&s.db, s.clock.now(), &actor, Entry::new("auth.signout")).await?;
+        signin::sign_out(&s.db, &u, s.clock.now()).await?;
     }
     session
         .flush()
@@ -174,13 +163,13 @@ pub async fn logout(State(s): State<AppState>, session: Session) -> AppResult<Re
 #[template(path = "admin/password.html")]
 pub struct PasswordPage {
     ctx: AdminCtx,
-    errors: Errs,
+    errors: FieldErrors,
 }
 
-pub async fn password_page(lang: Lang, csrf: CsrfToken, staff: Staff) -> PasswordPage {
+pub async fn password_page(ctx: AdminCtx) -> PasswordPage {
     PasswordPage {
-        ctx: actx(lang, csrf, &staff, auth::PASSWORD_PATH),
-        errors: Errs::default(),
+        ctx,
+        errors: FieldErrors::default(),
     }
 }
 
@@ -197,22 +186,19 @@ pub struct PasswordForm {
 
 pub async fn password_submit(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     session: Session,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    let now = s.clock.now();
     let changed = users::change_own_password(
         &s.db,
-        &staff.0,
+        &ctx.me,
         &f.navarende_passord,
         &f.passord,
         &f.gjenta,
-        now,
+        s.clock.now(),
     )
-    .await?;
+    .await;
     match changed {
         Ok(()) => {
             // Every session of the user ended with the change; this one
@@ -223,9 +209,7 @@ pub async fn password_submit(
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
             Ok(see_other("/admin/saker"))
         }
-        Err(errors) => Ok(unprocessable(PasswordPage {
-            ctx: actx(lang, csrf, &staff, auth::PASSWORD_PATH),
-            errors: Errs(errors),
-        })),
+        Err(Error::Invalid(errors)) => Ok(unprocessable(PasswordPage { ctx, errors })),
+        Err(e) => Err(e.into()),
     }
 }

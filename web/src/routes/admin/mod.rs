@@ -19,24 +19,9 @@ pub(super) mod wash;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::i18n::Lang;
-use crate::views::AdminCtx;
-
 /// `/admin`: the start of the back office is the case queue.
 pub async fn start() -> Redirect {
     Redirect::to("/admin/saker")
-}
-
-/// The page context of a signed-in user.
-fn actx(lang: Lang, csrf: CsrfToken, staff: &Staff, path: impl Into<String>) -> AdminCtx {
-    AdminCtx {
-        lang,
-        csrf: csrf.0,
-        path: path.into(),
-        me: staff.0.clone(),
-    }
 }
 
 /// A form that failed validation answers 422 with the page re-rendered.

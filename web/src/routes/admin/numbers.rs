@@ -6,16 +6,15 @@ use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use entity::{caller_number, campaign, client};
 
-use super::{actx, see_other, unprocessable};
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
+use super::{see_other, unprocessable};
 use crate::domain::catalogue::caller_numbers::{self, NumberInput};
-use crate::domain::privacy::audit::{self, Entry};
-use crate::domain::{catalogue::centre, catalogue::settings};
+use crate::domain::catalogue::settings;
+use crate::domain::{Error, FieldErrors};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
+
+const PATH: &str = "/admin/numre";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/numbers.html")]
@@ -26,7 +25,7 @@ pub struct NumbersPage {
     clients: Vec<client::Model>,
     editing: Option<i32>,
     form: NumberInput,
-    errors: Errs,
+    errors: FieldErrors,
     /// Every fact the message in the form lacks (norm 4.4.2 a-c).
     missing: Vec<&'static str>,
 }
@@ -54,11 +53,11 @@ async fn screen(
     ctx: AdminCtx,
     editing: Option<i32>,
     form: NumberInput,
-    errors: Errs,
+    errors: FieldErrors,
     missing: Vec<&'static str>,
 ) -> AppResult<NumbersPage> {
     Ok(NumbersPage {
-        ctx,
+        ctx: ctx.at(PATH),
         numbers: caller_numbers::all(&s.db).await?,
         campaigns: settings::campaigns(&s.db).await?,
         clients: settings::clients(&s.db).await?,
@@ -69,25 +68,17 @@ async fn screen(
     })
 }
 
-pub async fn page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<NumbersPage> {
+pub async fn page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<NumbersPage> {
     let form = NumberInput {
         gyldig_fra: crate::domain::time::oslo_today(s.clock.now()).to_string(),
         ..Default::default()
     };
-    let ctx = actx(lang, csrf, &staff, "/admin/numre");
-    screen(&s, ctx, None, form, Errs::default(), vec![]).await
+    screen(&s, ctx, None, form, FieldErrors::default(), vec![]).await
 }
 
 pub async fn edit(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
 ) -> AppResult<NumbersPage> {
     let n = caller_numbers::all(&s.db)
@@ -102,59 +93,40 @@ pub async fn edit(
         gyldig_til: n.valid_to.map(|d| d.to_string()).unwrap_or_default(),
         melding: n.message,
     };
-    let ctx = actx(lang, csrf, &staff, "/admin/numre");
-    screen(&s, ctx, Some(id), form, Errs::default(), vec![]).await
+    screen(&s, ctx, Some(id), form, FieldErrors::default(), vec![]).await
 }
 
 async fn save(
     s: AppState,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     id: Option<i32>,
     form: NumberInput,
 ) -> AppResult<Response> {
-    let centre = centre::get(&s.db).await?;
-    match caller_numbers::validate(&s.db, &form, &centre).await? {
-        Ok(valid) => {
-            let now = s.clock.now();
-            let saved = caller_numbers::save(&s.db, id, valid, now).await?;
-            audit::record(
-                &s.db,
-                now,
-                &staff.actor(),
-                Entry::new("settings.number").object("caller_number", saved.id),
-            )
-            .await?;
-            Ok(see_other("/admin/numre"))
-        }
-        Err(errors) => {
-            let missing = caller_numbers::missing_for_form(&s.db, &form, &centre).await?;
-            let ctx = actx(lang, csrf, &staff, "/admin/numre");
+    match caller_numbers::save(&s.db, id, &form, &ctx.actor(), s.clock.now()).await {
+        Ok(_) => Ok(see_other(PATH)),
+        Err(Error::Invalid(errors)) => {
+            let missing = caller_numbers::missing_for_form(&s.db, &form).await?;
             Ok(unprocessable(
-                screen(&s, ctx, id, form, Errs(errors), missing).await?,
+                screen(&s, ctx, id, form, errors, missing).await?,
             ))
         }
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn create(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(form): Form<NumberInput>,
 ) -> AppResult<Response> {
-    save(s, lang, csrf, staff, None, form).await
+    save(s, ctx, None, form).await
 }
 
 pub async fn update(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     Form(form): Form<NumberInput>,
 ) -> AppResult<Response> {
-    save(s, lang, csrf, staff, Some(id), form).await
+    save(s, ctx, Some(id), form).await
 }

@@ -9,66 +9,26 @@ use axum::response::{IntoResponse, Response};
 use entity::retention_run;
 use serde::Deserialize;
 
-use super::{actx, see_other, unprocessable};
+use super::{see_other, unprocessable};
 use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::domain::cases::work;
-use crate::domain::privacy::retention::{self, Counts, Policy};
+use crate::domain::privacy::retention::{self, Counts, PolicyInput};
 use crate::domain::privacy::subject_access::export::{self, Kind};
 use crate::domain::privacy::subject_access::{self, Erased, Held, Places, Subject};
 use crate::domain::time::oslo_today;
+use crate::domain::{Error, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/retention.html")]
 pub struct RetentionPage {
     ctx: AdminCtx,
-    form: PolicyForm,
-    errors: Errs,
+    form: PolicyInput,
+    errors: FieldErrors,
     preview: Counts,
     receipts: Vec<retention_run::Model>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct PolicyForm {
-    #[serde(default)]
-    dialog_maaneder: String,
-    #[serde(default)]
-    opptak_dager: String,
-    #[serde(default)]
-    statistikk_maaneder: String,
-    #[serde(default)]
-    logg_maaneder: String,
-}
-
-impl PolicyForm {
-    fn of(p: &Policy) -> Self {
-        PolicyForm {
-            dialog_maaneder: p.dialogue_months.to_string(),
-            opptak_dager: p.recording_days.to_string(),
-            statistikk_maaneder: p.stats_months.to_string(),
-            logg_maaneder: p.audit_months.to_string(),
-        }
-    }
-    fn parse(&self) -> Result<Policy, Errs> {
-        let mut e = Vec::new();
-        let mut num = |field: &'static str, v: &str| {
-            v.trim().parse::<i32>().unwrap_or_else(|_| {
-                e.push((field, "form-error-number"));
-                0
-            })
-        };
-        let p = Policy {
-            dialogue_months: num("dialog_maaneder", &self.dialog_maaneder),
-            recording_days: num("opptak_dager", &self.opptak_dager),
-            stats_months: num("statistikk_maaneder", &self.statistikk_maaneder),
-            audit_months: num("logg_maaneder", &self.logg_maaneder),
-        };
-        if e.is_empty() { Ok(p) } else { Err(Errs(e)) }
-    }
 }
 
 impl RetentionPage {
@@ -109,8 +69,8 @@ impl RetentionPage {
 async fn retention_screen(
     s: &AppState,
     ctx: AdminCtx,
-    form: PolicyForm,
-    errors: Errs,
+    form: PolicyInput,
+    errors: FieldErrors,
 ) -> AppResult<RetentionPage> {
     let p = retention::policy(&s.db).await?;
     Ok(RetentionPage {
@@ -128,34 +88,22 @@ async fn retention_screen(
     })
 }
 
-pub async fn retention_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<RetentionPage> {
+pub async fn retention_page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<RetentionPage> {
     let p = retention::policy(&s.db).await?;
-    let ctx = actx(lang, csrf, &staff, "/admin/oppbevaring");
-    retention_screen(&s, ctx, PolicyForm::of(&p), Errs::default()).await
+    retention_screen(&s, ctx, PolicyInput::of(&p), FieldErrors::default()).await
 }
 
 pub async fn retention_save(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-    Form(form): Form<PolicyForm>,
+    ctx: AdminCtx,
+    Form(form): Form<PolicyInput>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, "/admin/oppbevaring");
-    let p = match form.parse() {
-        Ok(p) => p,
-        Err(e) => return Ok(unprocessable(retention_screen(&s, ctx, form, e).await?)),
-    };
-    match retention::save_policy(&s.db, p, &staff.actor(), s.clock.now()).await? {
-        Ok(()) => Ok(see_other("/admin/oppbevaring")),
-        Err(e) => Ok(unprocessable(
-            retention_screen(&s, ctx, form, Errs(e)).await?,
+    match retention::save_policy(&s.db, &form, &ctx.actor(), s.clock.now()).await {
+        Ok(_) => Ok(see_other("/admin/oppbevaring")),
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            retention_screen(&s, ctx, form, errors).await?,
         )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -174,12 +122,15 @@ pub async fn hold(
     Path(reference): Path<String>,
     Form(f): Form<HoldForm>,
 ) -> AppResult<Response> {
-    let c = work::find(&s.db, &reference)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match retention::set_hold(&s.db, &c, Some(&f.grunn), &staff.actor(), s.clock.now()).await? {
-        Ok(()) => Ok(see_other(&format!("/admin/saker/{}?ok=saved", c.reference))),
-        Err(key) => Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, lang.t(key)).into_response()),
+    let now = s.clock.now();
+    match retention::set_hold(&s.db, &reference, Some(&f.grunn), &staff.actor(), now).await {
+        Ok(c) => Ok(see_other(&format!("/admin/saker/{}?ok=saved", c.reference))),
+        Err(Error::Invalid(errors)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            lang.t(errors.key("grunn")),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -188,12 +139,7 @@ pub async fn release(
     staff: Staff,
     Path(reference): Path<String>,
 ) -> AppResult<Response> {
-    let c = work::find(&s.db, &reference)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    retention::set_hold(&s.db, &c, None, &staff.actor(), s.clock.now())
-        .await?
-        .map_err(|_| AppError::BadRequest("hold"))?;
+    let c = retention::set_hold(&s.db, &reference, None, &staff.actor(), s.clock.now()).await?;
     Ok(see_other(&format!("/admin/saker/{}?ok=saved", c.reference)))
 }
 
@@ -228,33 +174,24 @@ pub struct SubjectQuery {
     format: String,
 }
 
-fn subject_of(q: &str) -> Result<Option<Subject>, &'static str> {
-    if q.trim().is_empty() {
-        return Ok(None);
-    }
-    Subject::parse(q).map(Some).ok_or("subject-error-query")
-}
-
 pub async fn subject_page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(q): Query<SubjectQuery>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, "/admin/personopplysninger");
-    let now = s.clock.now();
-    let (held, error) = match subject_of(&q.q) {
-        Ok(Some(subject)) => {
-            let dir = std::env::temp_dir();
-            let places = Places::of(&s, &dir);
-            let held = subject_access::find(&s.db, &subject, &places, now).await?;
-            subject_access::audit_access(&s.db, "subject.search", &held, &staff.actor(), now)
-                .await?;
-            (Some(held), None)
+    let (held, error) = if q.q.trim().is_empty() {
+        (None, None)
+    } else {
+        let dir = std::env::temp_dir();
+        let places = Places::of(&s, &dir);
+        let now = s.clock.now();
+        match subject_access::look_up(&s.db, &q.q, &places, "subject.search", &ctx.actor(), now)
+            .await
+        {
+            Ok((_, held)) => (Some(held), None),
+            Err(Error::Invalid(errors)) => (None, Some(errors.key("q"))),
+            Err(e) => return Err(e.into()),
         }
-        Ok(None) => (None, None),
-        Err(e) => (None, Some(e)),
     };
     let page = SubjectPage {
         ctx,
@@ -300,14 +237,17 @@ pub async fn subject_export(
     staff: Staff,
     Query(q): Query<SubjectQuery>,
 ) -> AppResult<Response> {
-    let subject = subject_of(&q.q)
-        .map_err(|_| AppError::BadRequest("q"))?
-        .ok_or(AppError::BadRequest("q"))?;
     let now = s.clock.now();
     let dir = std::env::temp_dir();
     let places = Places::of(&s, &dir);
-    let held = subject_access::find(&s.db, &subject, &places, now).await?;
-    subject_access::audit_access(&s.db, "subject.export", &held, &staff.actor(), now).await?;
+    let (_, held) =
+        subject_access::look_up(&s.db, &q.q, &places, "subject.export", &staff.actor(), now)
+            .await
+            .map_err(|e| match e {
+                // A link without a person in it is a malformed request.
+                Error::Invalid(_) => AppError::BadRequest("q"),
+                e => e.into(),
+            })?;
     let stamp = now.format("%Y%m%d");
     if q.format == "json" {
         let body = serde_json::to_vec_pretty(&export::to_json(&held, lang))
@@ -355,23 +295,18 @@ pub struct EraseForm {
 
 pub async fn subject_erase(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(f): Form<EraseForm>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, "/admin/personopplysninger");
-    let subject = match subject_of(&f.q) {
-        Ok(Some(s)) => s,
-        _ => {
-            return Ok(unprocessable(SubjectPage {
-                ctx,
-                q: f.q,
-                error: Some("subject-error-query"),
-                held: None,
-                erased: None,
-            }));
-        }
+    let ctx = ctx.at("/admin/personopplysninger");
+    let Some(subject) = Subject::parse(&f.q) else {
+        return Ok(unprocessable(SubjectPage {
+            ctx,
+            q: f.q,
+            error: Some("subject-error-query"),
+            held: None,
+            erased: None,
+        }));
     };
     let now = s.clock.now();
     let dir = std::env::temp_dir();
@@ -391,7 +326,7 @@ pub async fn subject_erase(
         &subject,
         &places,
         f.trekk_reservasjon.is_some(),
-        &staff.actor(),
+        &ctx.actor(),
         now,
     )
     .await?;

@@ -7,14 +7,14 @@ use axum::response::Response;
 use entity::reservation;
 use serde::Deserialize;
 
-use super::{actx, see_other, unprocessable};
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::domain::catalogue::settings;
+use super::{see_other, unprocessable};
+use crate::domain::dialer::reservations;
+use crate::domain::{Error, FieldErrors};
 use crate::error::AppResult;
-use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
+
+const PATH: &str = "/admin/reservasjoner";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/reservations.html")]
@@ -23,7 +23,7 @@ pub struct ReservationsPage {
     q: String,
     rows: Vec<reservation::Model>,
     nummer: String,
-    errors: Errs,
+    errors: FieldErrors,
     /// The reservation whose removal was refused, with the reason typed.
     removing: Option<(i32, String)>,
 }
@@ -39,16 +39,16 @@ async fn screen(
     ctx: AdminCtx,
     q: String,
     nummer: String,
-    errors: Errs,
+    errors: FieldErrors,
     removing: Option<(i32, String)>,
 ) -> AppResult<ReservationsPage> {
     let rows = if q.trim().is_empty() {
         vec![]
     } else {
-        settings::search_reservations(&s.db, &q).await?
+        reservations::search(&s.db, &q).await?
     };
     Ok(ReservationsPage {
-        ctx,
+        ctx: ctx.at(PATH),
         q,
         rows,
         nummer,
@@ -59,13 +59,10 @@ async fn screen(
 
 pub async fn page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(q): Query<Search>,
 ) -> AppResult<ReservationsPage> {
-    let ctx = actx(lang, csrf, &staff, "/admin/reservasjoner");
-    screen(&s, ctx, q.q, String::new(), Errs::default(), None).await
+    screen(&s, ctx, q.q, String::new(), FieldErrors::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -76,22 +73,18 @@ pub struct AddForm {
 
 pub async fn add(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(f): Form<AddForm>,
 ) -> AppResult<Response> {
-    match settings::add_reservation(&s.db, &f.nummer, &staff.actor(), s.clock.now()).await? {
+    match reservations::add_by_staff(&s.db, &f.nummer, &ctx.actor(), s.clock.now()).await {
         Ok(_) => {
             let q = serde_urlencoded::to_string([("q", f.nummer.trim())]).unwrap_or_default();
-            Ok(see_other(&format!("/admin/reservasjoner?{q}")))
+            Ok(see_other(&format!("{PATH}?{q}")))
         }
-        Err(e) => {
-            let ctx = actx(lang, csrf, &staff, "/admin/reservasjoner");
-            Ok(unprocessable(
-                screen(&s, ctx, String::new(), f.nummer, Errs(e), None).await?,
-            ))
-        }
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            screen(&s, ctx, String::new(), f.nummer, errors, None).await?,
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -105,19 +98,15 @@ pub struct RemoveForm {
 
 pub async fn remove(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     Form(f): Form<RemoveForm>,
 ) -> AppResult<Response> {
-    match settings::remove_reservation(&s.db, id, &f.grunn, &staff.actor(), s.clock.now()).await? {
-        Ok(()) => Ok(see_other("/admin/reservasjoner")),
-        Err(e) => {
-            let ctx = actx(lang, csrf, &staff, "/admin/reservasjoner");
-            Ok(unprocessable(
-                screen(&s, ctx, f.q, String::new(), Errs(e), Some((id, f.grunn))).await?,
-            ))
-        }
+    match reservations::remove(&s.db, id, &f.grunn, &ctx.actor(), s.clock.now()).await {
+        Ok(()) => Ok(see_other(PATH)),
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            screen(&s, ctx, f.q, String::new(), errors, Some((id, f.grunn))).await?,
+        )),
+        Err(e) => Err(e.into()),
     }
 }

@@ -7,15 +7,13 @@ use axum::response::Response;
 use entity::enums::CampaignKind;
 use entity::{campaign, client};
 
-use super::{actx, see_other, unprocessable};
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
+use super::{see_other, unprocessable};
 use crate::domain::catalogue::centre;
 use crate::domain::catalogue::settings::{self, CampaignInput, CentreInput, ClientInput, KINDS};
-use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use crate::domain::{Error, FieldErrors};
+use crate::error::AppResult;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
 
 // ---------- the centre ----------
 
@@ -24,15 +22,10 @@ use crate::views::{AdminCtx, Errs};
 pub struct CentrePage {
     ctx: AdminCtx,
     form: CentreInput,
-    errors: Errs,
+    errors: FieldErrors,
 }
 
-pub async fn centre_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<CentrePage> {
+pub async fn centre_page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<CentrePage> {
     let c = centre::get(&s.db).await?;
     let form = if c.configured {
         CentreInput {
@@ -46,26 +39,21 @@ pub async fn centre_page(
         CentreInput::default()
     };
     Ok(CentrePage {
-        ctx: actx(lang, csrf, &staff, "/admin/innstillinger"),
+        ctx,
         form,
-        errors: Errs::default(),
+        errors: FieldErrors::default(),
     })
 }
 
 pub async fn centre_save(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(form): Form<CentreInput>,
 ) -> AppResult<Response> {
-    match settings::save_centre(&s.db, &form, &staff.actor(), s.clock.now()).await? {
+    match settings::save_centre(&s.db, &form, &ctx.actor(), s.clock.now()).await {
         Ok(()) => Ok(see_other("/admin/innstillinger")),
-        Err(e) => Ok(unprocessable(CentrePage {
-            ctx: actx(lang, csrf, &staff, "/admin/innstillinger"),
-            form,
-            errors: Errs(e),
-        })),
+        Err(Error::Invalid(errors)) => Ok(unprocessable(CentrePage { ctx, form, errors })),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -81,7 +69,7 @@ pub struct ClientsPage {
     /// The client being edited (None: a new one).
     editing: Option<i32>,
     form: ClientInput,
-    errors: Errs,
+    errors: FieldErrors,
 }
 
 impl ClientsPage {
@@ -108,7 +96,7 @@ async fn clients_screen(
     ctx: AdminCtx,
     editing: Option<i32>,
     form: ClientInput,
-    errors: Errs,
+    errors: FieldErrors,
 ) -> AppResult<ClientsPage> {
     Ok(ClientsPage {
         ctx,
@@ -120,71 +108,56 @@ async fn clients_screen(
     })
 }
 
-pub async fn clients_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<ClientsPage> {
+const CLIENTS: &str = "/admin/oppdragsgivere";
+
+pub async fn clients_page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<ClientsPage> {
     let form = ClientInput {
         aktiv: Some("on".into()),
         ..Default::default()
     };
-    let ctx = actx(lang, csrf, &staff, "/admin/oppdragsgivere");
-    clients_screen(&s, ctx, None, form, Errs::default()).await
+    clients_screen(&s, ctx, None, form, FieldErrors::default()).await
 }
 
 pub async fn client_edit(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
 ) -> AppResult<ClientsPage> {
-    let all = settings::clients(&s.db).await?;
-    let c = all.iter().find(|c| c.id == id).ok_or(AppError::NotFound)?;
-    let ctx = actx(lang, csrf, &staff, "/admin/oppdragsgivere");
-    clients_screen(&s, ctx, Some(id), client_input(c), Errs::default()).await
+    let c = settings::client_by_id(&s.db, id).await?;
+    let ctx = ctx.at(CLIENTS);
+    clients_screen(&s, ctx, Some(id), client_input(&c), FieldErrors::default()).await
 }
 
 async fn client_save(
     s: AppState,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     id: Option<i32>,
     form: ClientInput,
 ) -> AppResult<Response> {
-    match settings::save_client(&s.db, id, &form, &staff.actor(), s.clock.now()).await? {
-        Ok(_) => Ok(see_other("/admin/oppdragsgivere")),
-        Err(e) => {
-            let ctx = actx(lang, csrf, &staff, "/admin/oppdragsgivere");
-            Ok(unprocessable(
-                clients_screen(&s, ctx, id, form, Errs(e)).await?,
-            ))
-        }
+    match settings::save_client(&s.db, id, &form, &ctx.actor(), s.clock.now()).await {
+        Ok(_) => Ok(see_other(CLIENTS)),
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            clients_screen(&s, ctx.at(CLIENTS), id, form, errors).await?,
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn client_create(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(form): Form<ClientInput>,
 ) -> AppResult<Response> {
-    client_save(s, lang, csrf, staff, None, form).await
+    client_save(s, ctx, None, form).await
 }
 
 pub async fn client_update(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     Form(form): Form<ClientInput>,
 ) -> AppResult<Response> {
-    client_save(s, lang, csrf, staff, Some(id), form).await
+    client_save(s, ctx, Some(id), form).await
 }
 
 // ---------- campaigns ----------
@@ -198,7 +171,7 @@ pub struct CampaignsPage {
     kinds: &'static [CampaignKind],
     editing: Option<i32>,
     form: CampaignInput,
-    errors: Errs,
+    errors: FieldErrors,
 }
 
 impl CampaignsPage {
@@ -232,7 +205,7 @@ async fn campaigns_screen(
     ctx: AdminCtx,
     editing: Option<i32>,
     form: CampaignInput,
-    errors: Errs,
+    errors: FieldErrors,
 ) -> AppResult<CampaignsPage> {
     Ok(CampaignsPage {
         ctx,
@@ -245,70 +218,62 @@ async fn campaigns_screen(
     })
 }
 
-pub async fn campaigns_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<CampaignsPage> {
+const CAMPAIGNS: &str = "/admin/kampanjer";
+
+pub async fn campaigns_page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<CampaignsPage> {
     let form = CampaignInput {
         modus: "power".into(),
         type_: "sales".into(),
         ..Default::default()
     };
-    let ctx = actx(lang, csrf, &staff, "/admin/kampanjer");
-    campaigns_screen(&s, ctx, None, form, Errs::default()).await
+    campaigns_screen(&s, ctx, None, form, FieldErrors::default()).await
 }
 
 pub async fn campaign_edit(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
 ) -> AppResult<CampaignsPage> {
-    let all = settings::campaigns(&s.db).await?;
-    let c = all.iter().find(|c| c.id == id).ok_or(AppError::NotFound)?;
-    let ctx = actx(lang, csrf, &staff, "/admin/kampanjer");
-    campaigns_screen(&s, ctx, Some(id), campaign_input(c), Errs::default()).await
+    let c = settings::campaign_by_id(&s.db, id).await?;
+    let ctx = ctx.at(CAMPAIGNS);
+    campaigns_screen(
+        &s,
+        ctx,
+        Some(id),
+        campaign_input(&c),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 async fn campaign_save(
     s: AppState,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     id: Option<i32>,
     form: CampaignInput,
 ) -> AppResult<Response> {
-    match settings::save_campaign(&s.db, id, &form, &staff.actor(), s.clock.now()).await? {
-        Ok(_) => Ok(see_other("/admin/kampanjer")),
-        Err(e) => {
-            let ctx = actx(lang, csrf, &staff, "/admin/kampanjer");
-            Ok(unprocessable(
-                campaigns_screen(&s, ctx, id, form, Errs(e)).await?,
-            ))
-        }
+    match settings::save_campaign(&s.db, id, &form, &ctx.actor(), s.clock.now()).await {
+        Ok(_) => Ok(see_other(CAMPAIGNS)),
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            campaigns_screen(&s, ctx.at(CAMPAIGNS), id, form, errors).await?,
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn campaign_create(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(form): Form<CampaignInput>,
 ) -> AppResult<Response> {
-    campaign_save(s, lang, csrf, staff, None, form).await
+    campaign_save(s, ctx, None, form).await
 }
 
 pub async fn campaign_update(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     Form(form): Form<CampaignInput>,
 ) -> AppResult<Response> {
-    campaign_save(s, lang, csrf, staff, Some(id), form).await
+    campaign_save(s, ctx, Some(id), form).await
 }

@@ -8,18 +8,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entity::{campaign, client};
 
-use super::actx;
 use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::domain::privacy::audit::{self, Entry};
-use crate::domain::stats::{self, DayRow, LineError, Period, SlaReport, StatsFilter, Totals};
+use crate::domain::stats::{
+    self, DayRow, ExportQuery, ImportError, LineError, Period, SlaReport, Source, StatsFilter,
+    Totals,
+};
 use crate::domain::time::oslo_today;
 use crate::domain::{catalogue::settings, stats::charts};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::stats_export::{ExportQuery, respond_export};
 use crate::views::AdminCtx;
+
+const PATH: &str = "/admin/statistikk";
 
 /// Rows shown per page of the daily table (the export has them all).
 const SHOWN: usize = 500;
@@ -72,6 +72,7 @@ async fn build(
     f: StatsFilter,
     import: Option<Result<usize, Vec<LineError>>>,
 ) -> AppResult<StatsPage> {
+    let ctx = ctx.at(PATH);
     let now = s.clock.now();
     let limit = s.config.abandoned_rate_limit_percent;
     let (period, error) = match f.period(oslo_today(now)) {
@@ -137,12 +138,9 @@ async fn build(
 
 pub async fn page(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(f): Query<StatsFilter>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, "/admin/statistikk");
     let page = build(&s, ctx, f, None).await?;
     let status = if page.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -155,9 +153,7 @@ pub async fn page(
 /// The CSV upload: all lines checked before anything is stored.
 pub async fn import(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     mut form: Multipart,
 ) -> AppResult<Response> {
     let mut text = None;
@@ -173,24 +169,18 @@ pub async fn import(
     let text = text.ok_or(AppError::BadRequest("no file (field fil)"))?;
     let now = s.clock.now();
     let outcome = match stats::parse_csv(&text) {
-        Ok(rows) => stats::store(&s.db, &rows, 2, now).await?,
-        Err(e) => Err(e),
+        Ok(rows) => match stats::store(&s.db, &rows, Source::Upload, &ctx.actor(), now).await {
+            Ok(n) => Ok(n),
+            Err(ImportError::Lines(lines)) => Err(lines),
+            Err(ImportError::Db(e)) => return Err(e.into()),
+        },
+        Err(lines) => Err(lines),
     };
-    if let Ok(n) = &outcome {
-        audit::record(
-            &s.db,
-            now,
-            &staff.actor(),
-            Entry::new("stats.import").detail(format!("rows={n}")),
-        )
-        .await?;
-    }
     let status = if outcome.is_ok() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let ctx = actx(lang, csrf, &staff, "/admin/statistikk");
     Ok((
         status,
         build(&s, ctx, StatsFilter::default(), Some(outcome)).await?,
@@ -204,7 +194,9 @@ pub async fn export(
     staff: Staff,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    respond_export(&s, &staff.actor(), &q).await
+    let limit = s.config.abandoned_rate_limit_percent;
+    let d = stats::export(&s.db, &q.f, &q.format, limit, &staff.actor(), s.clock.now()).await?;
+    Ok(crate::views::download(d))
 }
 
 #[derive(Template, WebTemplate)]
@@ -214,14 +206,9 @@ pub struct NormPage {
     checks: Vec<crate::domain::stats::norm_overview::Check>,
 }
 
-pub async fn norm(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<NormPage> {
+pub async fn norm(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<NormPage> {
     Ok(NormPage {
-        ctx: actx(lang, csrf, &staff, "/admin/norm"),
+        ctx,
         checks: crate::domain::stats::norm_overview::checks(
             &s.db,
             s.clock.now(),

@@ -9,13 +9,10 @@ use axum::response::{IntoResponse, Response};
 use entity::api_token;
 use serde::Deserialize;
 
-use super::{actx, see_other, unprocessable};
-use crate::auth::Staff;
-use crate::csrf::CsrfToken;
+use super::{see_other, unprocessable};
+use crate::domain::Error;
 use crate::domain::dialer::api_tokens;
-use crate::domain::privacy::audit::{self, Entry};
-use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::views::AdminCtx;
 
@@ -50,7 +47,7 @@ async fn screen(
     issued: Option<(String, String)>,
 ) -> AppResult<TokensPage> {
     Ok(TokensPage {
-        ctx,
+        ctx: ctx.at(PATH),
         tokens: api_tokens::list(&s.db).await?,
         navn,
         name_error,
@@ -59,13 +56,7 @@ async fn screen(
     })
 }
 
-pub async fn page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<TokensPage> {
-    let ctx = actx(lang, csrf, &staff, PATH);
+pub async fn page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<TokensPage> {
     screen(&s, ctx, String::new(), None, None, None).await
 }
 
@@ -77,36 +68,20 @@ pub struct NewToken {
 
 pub async fn create(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(f): Form<NewToken>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, PATH);
-    let name = match api_tokens::parse_name(&f.navn) {
-        Ok(n) => n,
-        Err(key) => {
-            return Ok(unprocessable(
-                screen(&s, ctx, f.navn, Some(key), None, None).await?,
-            ));
+    match api_tokens::issue(&s.db, &f.navn, &ctx.actor(), s.clock.now()).await {
+        Ok((row, token)) => {
+            // The token is on this page once; the database keeps only its hash.
+            let page = screen(&s, ctx, String::new(), None, None, Some((row.name, token))).await?;
+            Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
         }
-    };
-    let now = s.clock.now();
-    let (txn, _write) = crate::db::begin_write(&s.db).await?;
-    let (row, token) = api_tokens::create(&txn, &name, now).await?;
-    audit::record(
-        &txn,
-        now,
-        &staff.actor(),
-        Entry::new("api_token.create")
-            .object("api_token", row.id)
-            .detail(format!("name={}", row.name)),
-    )
-    .await?;
-    txn.commit().await?;
-    // The token is on this page once; the database keeps only its hash.
-    let page = screen(&s, ctx, String::new(), None, None, Some((row.name, token))).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], page).into_response())
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            screen(&s, ctx, f.navn, Some(errors.key("navn")), None, None).await?,
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -117,30 +92,15 @@ pub struct RevokeForm {
 
 pub async fn revoke(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Path(id): Path<i32>,
     Form(f): Form<RevokeForm>,
 ) -> AppResult<Response> {
     if f.bekreft.is_none() {
-        let ctx = actx(lang, csrf, &staff, PATH);
         return Ok(unprocessable(
             screen(&s, ctx, String::new(), None, Some(id), None).await?,
         ));
     }
-    let now = s.clock.now();
-    let (txn, _write) = crate::db::begin_write(&s.db).await?;
-    if !api_tokens::revoke(&txn, id, now).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        &txn,
-        now,
-        &staff.actor(),
-        Entry::new("api_token.revoke").object("api_token", id),
-    )
-    .await?;
-    txn.commit().await?;
+    api_tokens::withdraw(&s.db, id, &ctx.actor(), s.clock.now()).await?;
     Ok(see_other(PATH))
 }

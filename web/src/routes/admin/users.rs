@@ -4,20 +4,20 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use entity::user;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{actx, see_other, unprocessable};
+use super::{see_other, unprocessable};
 use crate::auth::Staff;
-use crate::csrf::CsrfToken;
-use crate::domain::catalogue::settings;
 use crate::domain::staff::users::{self, UserChange};
+use crate::domain::{Error, FieldErrors};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::views::{AdminCtx, Errs};
+use crate::views::AdminCtx;
+
+const PATH: &str = "/admin/brukere";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/users.html")]
@@ -26,14 +26,14 @@ pub struct UsersPage {
     users: Vec<user::Model>,
     epost: String,
     rolle: String,
-    errors: Errs,
+    errors: FieldErrors,
     /// A one-time password to hand over, shown once: (e-mail, password).
     issued: Option<(String, String)>,
 }
 
 impl UsersPage {
     fn role(&self, u: &user::Model) -> String {
-        self.ctx.t(&format!("role-{}", settings::role_name(u.role)))
+        self.ctx.t(&format!("role-{}", users::role_name(u.role)))
     }
 }
 
@@ -42,12 +42,12 @@ async fn screen(
     ctx: AdminCtx,
     epost: String,
     rolle: String,
-    errors: Errs,
+    errors: FieldErrors,
     issued: Option<(String, String)>,
 ) -> AppResult<UsersPage> {
     Ok(UsersPage {
-        ctx,
-        users: settings::users(&s.db).await?,
+        ctx: ctx.at(PATH),
+        users: users::list(&s.db).await?,
         epost,
         rolle,
         errors,
@@ -55,19 +55,13 @@ async fn screen(
     })
 }
 
-pub async fn page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<UsersPage> {
-    let ctx = actx(lang, csrf, &staff, "/admin/brukere");
+pub async fn page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<UsersPage> {
     screen(
         &s,
         ctx,
         String::new(),
         "handler".into(),
-        Errs::default(),
+        FieldErrors::default(),
         None,
     )
     .await
@@ -83,13 +77,10 @@ pub struct NewUser {
 
 pub async fn create(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     Form(f): Form<NewUser>,
 ) -> AppResult<Response> {
-    let ctx = actx(lang, csrf, &staff, "/admin/brukere");
-    match settings::create_user(&s.db, &f.epost, &f.rolle, &staff.actor(), s.clock.now()).await? {
+    match users::add_staff(&s.db, &f.epost, &f.rolle, &ctx.actor(), s.clock.now()).await {
         Ok((u, pw)) => {
             // The password is shown on this page once and never stored in clear.
             let page = screen(
@@ -97,29 +88,17 @@ pub async fn create(
                 ctx,
                 String::new(),
                 "handler".into(),
-                Errs::default(),
+                FieldErrors::default(),
                 Some((u.email, pw)),
             )
             .await?;
-            Ok(axum::response::IntoResponse::into_response(page))
+            Ok(page.into_response())
         }
-        Err(e) => Ok(unprocessable(
-            screen(&s, ctx, f.epost, f.rolle, Errs(e), None).await?,
+        Err(Error::Invalid(errors)) => Ok(unprocessable(
+            screen(&s, ctx, f.epost, f.rolle, errors, None).await?,
         )),
+        Err(e) => Err(e.into()),
     }
-}
-
-async fn change(
-    s: &AppState,
-    staff: &Staff,
-    id: i32,
-    what: UserChange,
-) -> AppResult<Option<String>> {
-    if id == staff.id() && !matches!(what, UserChange::ResetPassword) {
-        // An admin cannot lock themselves out.
-        return Err(AppError::BadRequest("you cannot change your own access"));
-    }
-    Ok(users::change_user(&s.db, id, what, &staff.actor(), s.clock.now()).await?)
 }
 
 pub async fn deactivate(
@@ -127,8 +106,15 @@ pub async fn deactivate(
     staff: Staff,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    change(&s, &staff, id, UserChange::Deactivate).await?;
-    Ok(see_other("/admin/brukere"))
+    users::change_user(
+        &s.db,
+        id,
+        UserChange::Deactivate,
+        &staff.actor(),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(see_other(PATH))
 }
 
 pub async fn activate(
@@ -136,22 +122,33 @@ pub async fn activate(
     staff: Staff,
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
-    change(&s, &staff, id, UserChange::Activate).await?;
-    Ok(see_other("/admin/brukere"))
+    users::change_user(
+        &s.db,
+        id,
+        UserChange::Activate,
+        &staff.actor(),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(see_other(PATH))
 }
 
 pub async fn reset_password(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     session: Session,
     Path(id): Path<i32>,
 ) -> AppResult<UsersPage> {
-    let pw = change(&s, &staff, id, UserChange::ResetPassword)
-        .await?
-        .unwrap_or_default();
-    if id == staff.id() {
+    let pw = users::change_user(
+        &s.db,
+        id,
+        UserChange::ResetPassword,
+        &ctx.actor(),
+        s.clock.now(),
+    )
+    .await?
+    .unwrap_or_default();
+    if id == ctx.id() {
         // The reset ended every session of the admin too; this one carries
         // on under a new id (and asks for the new one-time password).
         session
@@ -159,19 +156,13 @@ pub async fn reset_password(
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     }
-    let email = settings::users(&s.db)
-        .await?
-        .into_iter()
-        .find(|u| u.id == id)
-        .map(|u| u.email)
-        .unwrap_or_default();
-    let ctx = actx(lang, csrf, &staff, "/admin/brukere");
+    let email = users::email_of(&s.db, id).await?;
     screen(
         &s,
         ctx,
         String::new(),
         "handler".into(),
-        Errs::default(),
+        FieldErrors::default(),
         Some((email, pw)),
     )
     .await

@@ -21,13 +21,11 @@ use entity::campaign;
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{actx, see_other};
+use super::see_other;
 use crate::auth::Staff;
-use crate::csrf::CsrfToken;
 use crate::domain::dialer::calling_hours;
 use crate::domain::dialer::wash_jobs::{self, JobState, LineCounter, WashJob, WashJobs};
 use crate::domain::dialer::wash_runs::{self, RunRow, WashedBy};
-use crate::domain::privacy::audit::{self, Entry};
 use crate::domain::time::{oslo_datetime, parse_oslo_local};
 use crate::domain::{catalogue::settings, dialer::campaigns};
 use crate::error::{AppError, AppResult};
@@ -63,7 +61,7 @@ async fn screen(
     error: Option<String>,
 ) -> AppResult<WashPage> {
     Ok(WashPage {
-        ctx,
+        ctx: ctx.at(PATH),
         campaigns: settings::campaigns(&s.db).await?,
         kampanje,
         tidspunkt,
@@ -73,13 +71,7 @@ async fn screen(
     })
 }
 
-pub async fn page(
-    State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
-) -> AppResult<WashPage> {
-    let ctx = actx(lang, csrf, &staff, PATH);
+pub async fn page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<WashPage> {
     screen(&s, ctx, String::new(), String::new(), false, None).await
 }
 
@@ -95,20 +87,33 @@ struct Checked {
     campaign: Option<campaign::Model>,
 }
 
-/// Checks the campaign and the planned time; an error is the message shown.
-async fn check(s: &AppState, f: &WashForm, lang: Lang) -> AppResult<Result<Checked, String>> {
+/// Why the form was refused, or a failure inside.
+enum Refusal {
+    /// The message shown on the page.
+    Shown(String),
+    Failed(AppError),
+}
+
+impl From<sea_orm::DbErr> for Refusal {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Refusal::Failed(e.into())
+    }
+}
+
+/// Checks the campaign and the planned time.
+async fn check(s: &AppState, f: &WashForm, lang: Lang) -> Result<Checked, Refusal> {
     let code = f.kampanje.trim();
     let campaign = if code.is_empty() {
         None
     } else {
         match campaigns::by_code(&s.db, code).await? {
             Some(c) => Some(c),
-            None => return Ok(Err(lang.t("wash-error-campaign"))),
+            None => return Err(Refusal::Shown(lang.t("wash-error-campaign"))),
         }
     };
     if !f.tidspunkt.trim().is_empty() {
         let Some(at) = parse_oslo_local(&f.tidspunkt) else {
-            return Ok(Err(lang.t("wash-error-time")));
+            return Err(Refusal::Shown(lang.t("wash-error-time")));
         };
         // norm 4.2 i: a list washed for a time it may not be called is no use.
         let w = calling_hours::call_window(at);
@@ -118,7 +123,7 @@ async fn check(s: &AppState, f: &WashForm, lang: Lang) -> AppResult<Result<Check
                 (None, Some(r)) => lang.t(&format!("wash-why-{}", r.code())),
                 (None, None) => String::new(),
             };
-            return Ok(Err(lang.ta(
+            return Err(Refusal::Shown(lang.ta(
                 "wash-error-outside-hours",
                 &[
                     ("why", why),
@@ -130,16 +135,16 @@ async fn check(s: &AppState, f: &WashForm, lang: Lang) -> AppResult<Result<Check
             )));
         }
     }
-    Ok(Ok(Checked { campaign }))
+    Ok(Checked { campaign })
 }
 
 /// Streams the multipart field `fil` to `path`, counting its numbers.
-/// `Err(())` when the upload broke off (too large, connection lost).
+/// False when the upload broke off (too large, connection lost).
 async fn spool(
     field: &mut axum::extract::multipart::Field<'_>,
     path: &std::path::Path,
     counter: &mut LineCounter,
-) -> AppResult<Result<(), ()>> {
+) -> AppResult<bool> {
     let file = wash_jobs::create_private(path).map_err(|e| AppError::Internal(e.into()))?;
     let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
     loop {
@@ -151,24 +156,24 @@ async fn spool(
                     .map_err(|e| AppError::Internal(e.into()))?;
             }
             Ok(None) => break,
-            Err(_) => return Ok(Err(())),
+            Err(_) => return Ok(false),
         }
     }
     out.flush()
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Ok(()))
+    Ok(true)
 }
 
 /// The upload (multipart, CSRF token in the query string): checks the
 /// form, spools the file, starts the wash and sends the browser to the job.
 pub async fn upload(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
+    ctx: AdminCtx,
     staff: Staff,
     mut form: Multipart,
 ) -> AppResult<Response> {
+    let lang = ctx.lang;
     let mut f = WashForm::default();
     let dir = std::env::temp_dir();
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -190,14 +195,15 @@ pub async fn upload(
             Some("tidspunkt") => f.tidspunkt = field.text().await.unwrap_or_default(),
             Some("bare") => f.bare = true,
             Some("fil") if checked.is_none() => {
-                match check(&s, &f, lang).await? {
-                    Err(msg) => {
+                match check(&s, &f, lang).await {
+                    Err(Refusal::Shown(msg)) => {
                         error = Some((StatusCode::UNPROCESSABLE_ENTITY, msg));
                         break;
                     }
+                    Err(Refusal::Failed(e)) => return Err(e),
                     Ok(c) => checked = Some(c),
                 }
-                if spool(&mut field, &input, &mut counter).await?.is_err() {
+                if !spool(&mut field, &input, &mut counter).await? {
                     error = Some((StatusCode::PAYLOAD_TOO_LARGE, lang.t("wash-error-upload")));
                     break;
                 }
@@ -213,7 +219,6 @@ pub async fn upload(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 lang.t("wash-error-no-file"),
             ));
-            let ctx = actx(lang, csrf, &staff, PATH);
             let page = screen(&s, ctx, f.kampanje, f.tidspunkt, f.bare, Some(msg)).await?;
             return Ok((status, page).into_response());
         }
@@ -279,29 +284,16 @@ async fn record(
     count_in: u64,
     count_callable: u64,
 ) -> Result<(), sea_orm::DbErr> {
-    let now = s.clock.now();
-    let (txn, _write) = crate::db::begin_write(&s.db).await?;
-    wash_runs::record(
-        &txn,
-        now,
+    wash_runs::record_run(
+        &s.db,
+        s.clock.now(),
         WashedBy::User(staff.id()),
+        &staff.actor(),
         job.campaign_id,
         count_in,
         count_callable,
     )
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        &staff.actor(),
-        Entry::new("wash.run").detail(format!(
-            "campaign_id={} in={count_in} callable={count_callable}",
-            job.campaign_id
-                .map_or("none".to_string(), |c| c.to_string())
-        )),
-    )
-    .await?;
-    txn.commit().await
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -357,14 +349,12 @@ impl JobView {
 
 pub async fn job(
     State(s): State<AppState>,
-    lang: Lang,
-    csrf: CsrfToken,
-    staff: Staff,
+    ctx: AdminCtx,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let j = s.wash_jobs.get(&id, staff.id()).ok_or(AppError::NotFound)?;
-    let ctx = actx(lang, csrf, &staff, PATH);
+    let j = s.wash_jobs.get(&id, ctx.id()).ok_or(AppError::NotFound)?;
+    let ctx = ctx.at(PATH);
     let job = JobView::of(&j);
     let headers_out = [(header::CACHE_CONTROL, "no-store")];
     if is_htmx(&headers) {
@@ -396,14 +386,13 @@ pub async fn download(
         } => (count_in, count_callable),
         _ => (0, 0),
     };
-    audit::record(
+    wash_runs::record_download(
         &s.db,
         s.clock.now(),
         &staff.actor(),
-        Entry::new("wash.download").detail(format!(
-            "campaign_id={} in={count_in} callable={count_callable}",
-            j.campaign_id.map_or("none".to_string(), |c| c.to_string())
-        )),
+        j.campaign_id,
+        count_in,
+        count_callable,
     )
     .await?;
     let body_stream = futures_util::stream::unfold(file, |mut file| async move {
