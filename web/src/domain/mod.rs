@@ -8,8 +8,9 @@
 //! - [`catalogue`]: the centre, its clients, campaigns and numbers; "who called me?" (norm 4.4.1, 4.4.5).
 //! - [`stats`]: daily figures per campaign and their exports (norm 4.3).
 //! - [`privacy`]: retention, access and erasure, the audit log (norm 7, 8.2).
-//! - [`staff`]: users and sign-in.
-//! - [`search`]: finding cases and clients.
+//! - [`staff`]: users and sign-in (norm 7).
+//! - [`search`]: finding cases and clients (norm 4.4.3, 4.4.1 a).
+//! - [`norm`]: every limit the norm sets and default the product chooses, with its clause.
 //! - Value types: [`phone`], [`email`], [`time`].
 
 pub mod cases;
@@ -17,6 +18,7 @@ pub mod catalogue;
 pub mod dialer;
 pub mod email;
 pub mod inbound;
+pub mod norm;
 pub mod phone;
 pub mod privacy;
 pub mod search;

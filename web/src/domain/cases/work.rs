@@ -10,7 +10,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 
-use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::norm::ANSWER_WITHIN;
 
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::mail::{self, NewMail};

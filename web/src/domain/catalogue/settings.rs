@@ -1,5 +1,6 @@
-//! The centre's settings kept by admins: its own details, clients and
-//! campaigns, staff users, and the internal reservation register.
+//! The centre's settings kept by admins (norm 4.4.1, 4.4.4): its own
+//! details, clients and campaigns, staff users, and the internal reservation
+//! register.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignKind, DialerMode, ReservationSource, Role};

@@ -7,10 +7,7 @@ use chrono::{
 use chrono_tz::Europe::Oslo;
 use chrono_tz::Tz;
 
-/// First minute of the calling day, Oslo wall clock.
-pub const OPENS: u32 = 9;
-/// The calling day ends at 21:00 sharp (21:00 itself is too late).
-pub const CLOSES: u32 = 21;
+use crate::domain::norm::{CALLING_CLOSES_HOUR as CLOSES, CALLING_OPENS_HOUR as OPENS};
 
 /// Why a call may not be made at an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +139,7 @@ pub fn call_window(at: DateTime<Utc>) -> CallWindow {
 }
 
 /// What the public reservation page tells people about calling hours:
-/// the rule itself (from [`OPENS`] and [`CLOSES`]) and whether calls may be
+/// the rule itself (from `norm::CALLING_OPENS_HOUR` and `CALLING_CLOSES_HOUR`) and whether calls may be
 /// made right now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicNotice {

@@ -1,7 +1,8 @@
 //! The reservation registers as the wash sees them: the centre's own register
 //! (every client), each client's register, and recently abandoned calls
-//! (norm 4.4.4, 4.6.3). Kept in memory as sorted number keys, rebuilt when
-//! the registers' version counter moves: every write bumps it.
+//! (norm 4.4.4, 4.6.3). Kept in memory as hash sets of number keys
+//! ([`KeySet`]), brought up to date when the registers' version counter
+//! moves: every write bumps it.
 
 use std::collections::HashMap;
 use std::io::BufRead;

@@ -1,6 +1,6 @@
-//! The record of each wash: the campaign's documentation that its list was
-//! washed, when, by which token or user, and how many numbers went in and
-//! came out.
+//! The record of each wash (norm 4.4.4, 10): the campaign's documentation
+//! that its list was washed, when, by which token or user, and how many
+//! numbers went in and came out.
 
 use std::collections::HashMap;
 

@@ -15,9 +15,9 @@ use meilisearch_sdk::settings::{Settings, TypoToleranceSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::config::MeiliConfig;
-use crate::domain::cases::ANSWER_WITHIN;
-use crate::domain::cases::queue::{AT_RISK_AFTER, Names, QueueFilter};
+use crate::domain::cases::queue::{Names, QueueFilter};
 use crate::domain::catalogue::PublicClient;
+use crate::domain::norm::AT_RISK_BEFORE_DUE;
 
 /// The most case ids one search hands to the queue.
 pub const CASE_HITS: usize = 1000;
@@ -197,7 +197,7 @@ pub fn client_settings() -> Settings {
 /// known words, never free text.
 pub fn case_filter(f: &QueueFilter, me: i32, now: DateTime<Utc>) -> String {
     let now_s = now.timestamp();
-    let risk_s = (now + (ANSWER_WITHIN - AT_RISK_AFTER)).timestamp();
+    let risk_s = (now + AT_RISK_BEFORE_DUE).timestamp();
     let mut parts: Vec<String> = Vec::new();
     match f.status.as_str() {
         "answered" => parts.push("status = \"answered\"".into()),
@@ -399,6 +399,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::norm::ANSWER_WITHIN;
 
     fn case_at(now: DateTime<Utc>) -> case::Model {
         case::Model {

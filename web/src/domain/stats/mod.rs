@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::norm::ANSWER_WITHIN;
 use crate::domain::privacy::retention::day_start;
 
 /// Abandoned calls ÷ answered (established) calls (norm 4.6.2). No answered
