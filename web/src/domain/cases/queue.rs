@@ -17,7 +17,10 @@ use crate::domain::norm::AT_RISK_BEFORE_DUE;
 
 pub const PAGE_SIZE: u64 = 50;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A case's state on the clock; its name (`on_time`, `at_risk` ...) is the
+/// CSS class and translation key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum SlaState {
     OnTime,
     AtRisk,
@@ -28,12 +31,7 @@ pub enum SlaState {
 
 impl SlaState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            SlaState::OnTime => "on_time",
-            SlaState::AtRisk => "at_risk",
-            SlaState::Breached => "breached",
-            SlaState::Stopped => "stopped",
-        }
+        self.into()
     }
 }
 

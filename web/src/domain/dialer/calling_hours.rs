@@ -10,23 +10,21 @@ use chrono_tz::Tz;
 use crate::domain::norm::{CALLING_CLOSES_HOUR as CLOSES, CALLING_OPENS_HOUR as OPENS};
 
 /// Why a call may not be made at an instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reason {
     Weekend,
     PublicHoliday,
+    #[strum(serialize = "before_09")]
     Before09,
+    #[strum(serialize = "after_21")]
     After21,
 }
 
 impl Reason {
     /// The code used in the API (`weekend`, `public_holiday`, `before_09`, `after_21`).
     pub fn code(self) -> &'static str {
-        match self {
-            Reason::Weekend => "weekend",
-            Reason::PublicHoliday => "public_holiday",
-            Reason::Before09 => "before_09",
-            Reason::After21 => "after_21",
-        }
+        self.into()
     }
 }
 

@@ -8,7 +8,8 @@ use crate::domain::dialer::registers::{KeySet, parse_key};
 use crate::domain::stats::export::starts_formula;
 
 /// What the dialer may do with a number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     Callable,
     /// In the centre's register or the campaign's client's register.
@@ -21,12 +22,7 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Callable => "callable",
-            Verdict::Reserved => "reserved",
-            Verdict::Invalid => "invalid",
-            Verdict::AgentRequired => "agent-required",
-        }
+        self.into()
     }
 }
 

@@ -109,13 +109,9 @@ pub fn one_time_password() -> String {
         .join("-")
 }
 
+/// `admin`, `manager` or `handler`.
 pub fn parse_role(s: &str) -> Option<Role> {
-    match s {
-        "admin" => Some(Role::Admin),
-        "manager" => Some(Role::Manager),
-        "handler" => Some(Role::Handler),
-        _ => None,
-    }
+    s.parse().ok()
 }
 
 #[derive(Debug, thiserror::Error)]
