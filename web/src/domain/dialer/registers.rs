@@ -17,7 +17,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, Set,
 };
 
-use crate::domain::dialer::wash::{Layout, field_of, trim_line};
+use crate::domain::dialer::wash::{ListReader, trim_line};
 use crate::domain::phone::{E164, e164_key, parse_common_norwegian};
 
 /// The name of the counter shared by every reservation register.
@@ -364,25 +364,14 @@ pub async fn import_client_register(
         anyhow::bail!("no client with id {client_id}");
     }
     let mut report = ImportReport::default();
-    let mut layout: Option<Layout> = None;
+    let mut reader = ListReader::default();
     let mut batch = Vec::with_capacity(BATCH);
     for (i, line) in input.split(b'\n').enumerate() {
         let line = line?;
-        let line = trim_line(&line);
-        let lay = match layout {
-            Some(l) => l,
-            None => {
-                let l = Layout::detect(line);
-                layout = Some(l);
-                if l.is_csv() {
-                    continue;
-                }
-                l
-            }
+        let Some(text) = reader.number(trim_line(&line)) else {
+            continue;
         };
-        let key = std::str::from_utf8(field_of(line, lay))
-            .ok()
-            .and_then(parse_key);
+        let key = std::str::from_utf8(text).ok().and_then(parse_key);
         match key {
             Some(k) => batch.push(k),
             None => report.invalid_lines.push(i as u64 + 1),
