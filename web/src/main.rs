@@ -273,9 +273,10 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Worker => {
             let state = ready_state(config).await?;
-            innsyn::jobs::spawn_all(state);
+            let jobs = innsyn::jobs::spawn_all(state);
             println!("innsyn worker running; Ctrl-C stops it");
             tokio::signal::ctrl_c().await?;
+            jobs.shutdown().await;
             Ok(())
         }
         Command::Bench { what } => match what {
