@@ -1,14 +1,32 @@
 //! Closed sets of values stored as short strings.
+//!
+//! Each enum's stored string is its `sea_orm(string_value)`; strum derives
+//! the same names as `&'static str` (`IntoStaticStr`, for translation keys
+//! and CSS classes) and the parser (`EnumString`, `"web".parse()`). The test
+//! below holds the two to each other for every variant.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// How an inquiry reached the centre (henvendelseskanal).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     #[sea_orm(string_value = "web")]
     Web,
@@ -22,22 +40,23 @@ pub enum Channel {
     Phone,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Web => "web",
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Voicemail => "voicemail",
-            Channel::Phone => "phone",
-        }
-    }
-}
-
 /// Where a reservation (do-not-call entry) came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReservationSource {
     #[sea_orm(string_value = "web")]
     Web,
@@ -51,22 +70,23 @@ pub enum ReservationSource {
     Import,
 }
 
-impl ReservationSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReservationSource::Web => "web",
-            ReservationSource::Sms => "sms",
-            ReservationSource::Phone => "phone",
-            ReservationSource::Staff => "staff",
-            ReservationSource::Import => "import",
-        }
-    }
-}
-
 /// Where a case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CaseStatus {
     /// Received, no answer yet: the 24-hour clock runs.
     #[sea_orm(string_value = "open")]
@@ -79,9 +99,22 @@ pub enum CaseStatus {
 }
 
 /// Who wrote a message in a case's dialogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Direction {
     /// From the consumer.
     #[sea_orm(string_value = "inbound")]
@@ -94,20 +127,24 @@ pub enum Direction {
     Note,
 }
 
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Inbound => "inbound",
-            Direction::Outbound => "outbound",
-            Direction::Note => "note",
-        }
-    }
-}
-
 /// What a campaign is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    VariantArray,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CampaignKind {
     #[sea_orm(string_value = "sales")]
     Sales,
@@ -119,20 +156,22 @@ pub enum CampaignKind {
     CustomerService,
 }
 
-impl CampaignKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignKind::Sales => "sales",
-            CampaignKind::Fundraising => "fundraising",
-            CampaignKind::Survey => "survey",
-            CampaignKind::CustomerService => "customer_service",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DialerMode {
     #[sea_orm(string_value = "power")]
     Power,
@@ -152,9 +191,12 @@ pub enum DialerMode {
     DeriveActiveEnum,
     Serialize,
     Deserialize,
+    IntoStaticStr,
+    EnumString,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     #[sea_orm(string_value = "handler")]
     Handler,
@@ -166,9 +208,22 @@ pub enum Role {
 
 /// Where an outbound message stands (the screen tells the truth: "sent"
 /// only once the mail server or Twilio took it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Delivery {
     /// In the outbox, not yet taken by the mail server or Twilio.
     #[sea_orm(string_value = "queued")]
@@ -188,17 +243,65 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Queued => "queued",
-            Delivery::Sent => "sent",
-            Delivery::Failed => "failed",
-            Delivery::Delivered => "delivered",
-            Delivery::Undelivered => "undelivered",
-        }
-    }
     /// Sent and not since reported lost: the answer counts (norm 4.4.3).
     pub fn went_out(self) -> bool {
         matches!(self, Delivery::Sent | Delivery::Delivered)
+    }
+}
+
+/// `as_str()`: the stored name as `&'static str`, for the templates and
+/// handlers that build translation keys and CSS classes from it.
+macro_rules! as_str {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    )*};
+}
+as_str!(
+    Channel,
+    ReservationSource,
+    Direction,
+    CampaignKind,
+    Delivery
+);
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+    use std::str::FromStr;
+
+    use sea_orm::Iterable;
+
+    use super::*;
+
+    /// strum's names are exactly the strings in the database, both ways.
+    fn same_names<E>()
+    where
+        E: ActiveEnum<Value = String> + Iterable + Copy + Debug + PartialEq,
+        E: Into<&'static str> + FromStr,
+    {
+        for v in E::iter() {
+            let name: &'static str = v.into();
+            assert_eq!(name, v.to_value(), "{v:?}");
+            assert!(E::from_str(name).ok() == Some(v), "{name} parses back");
+        }
+        assert!(E::from_str("no such name").is_err());
+    }
+
+    #[test]
+    fn enum_names_are_the_stored_strings() {
+        same_names::<Channel>();
+        same_names::<ReservationSource>();
+        same_names::<CaseStatus>();
+        same_names::<Direction>();
+        same_names::<CampaignKind>();
+        same_names::<DialerMode>();
+        same_names::<Role>();
+        same_names::<Delivery>();
+        assert_eq!(CampaignKind::VARIANTS.len(), CampaignKind::iter().count());
+        assert_eq!(CampaignKind::CustomerService.as_str(), "customer_service");
     }
 }

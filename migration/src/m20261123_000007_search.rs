@@ -1,5 +1,6 @@
 //! The search index queue: one row per document whose copy in the search
-//! server must be brought in line with the database (issue 7).
+//! server (Meilisearch, when configured) must be brought in line with the
+//! database.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -60,9 +60,7 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
         tracing::warn!("SMTP_URL is not set: e-mail is queued in the outbox and not sent");
     }
     let state = AppState::new(db, config, Arc::new(SystemClock))?;
-    if run_jobs {
-        crate::jobs::spawn_all(state.clone());
-    }
+    let jobs = run_jobs.then(|| crate::jobs::spawn_all(state.clone()));
     // Load the reservation register into memory now, so the first wash does
     // not wait for it.
     let warm = state.clone();
@@ -80,6 +78,9 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    if let Some(jobs) = jobs {
+        jobs.shutdown().await;
+    }
     Ok(())
 }
 

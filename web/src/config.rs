@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::domain::norm;
+
 /// Where a variable's value comes from: the process environment, or a map in tests.
 pub trait Source {
     fn get(&self, key: &str) -> Option<String>;
@@ -106,10 +108,12 @@ pub struct Config {
     /// `POST /webhooks/email`; unset, that endpoint refuses everything.
     pub inbound_email_token: Option<String>,
     /// `ABANDONED_AGENT_REQUIRED_DAYS`: for how many days after an abandoned
-    /// call (norm 4.6.3) the wash answers `agent-required` for the number.
+    /// call (norm 4.6.3) the wash answers `agent-required` for the number
+    /// (within `norm::AGENT_REQUIRED_DAYS`).
     pub abandoned_agent_required_days: u32,
     /// `ABANDONED_RATE_LIMIT_PERCENT`: the abandoned-call limit per campaign
-    /// and day or week (norm 4.6.2: 5; some centres hold themselves to 3).
+    /// and day or week (norm 4.6.2: at most `norm::MAX_ABANDONED_PERCENT`;
+    /// some centres hold themselves to 3).
     pub abandoned_rate_limit_percent: f64,
     /// `MEILI_URL` and friends: the Meilisearch server; unset, search runs on
     /// the database.
@@ -284,9 +288,9 @@ impl Config {
             }
         }
         let abandoned_rate_limit_percent: f64 = match src.get("ABANDONED_RATE_LIMIT_PERCENT") {
-            None => 5.0,
+            None => norm::MAX_ABANDONED_PERCENT,
             Some(v) => match v.trim().parse::<f64>() {
-                Ok(x) if x > 0.0 && x <= 5.0 => x,
+                Ok(x) if x > 0.0 && x <= norm::MAX_ABANDONED_PERCENT => x,
                 _ => {
                     return Err(ConfigError {
                         var: "ABANDONED_RATE_LIMIT_PERCENT",
@@ -297,11 +301,19 @@ impl Config {
                 }
             },
         };
-        let abandoned_agent_required_days = parse_num(src, "ABANDONED_AGENT_REQUIRED_DAYS", 30)?;
-        if !(1..=3650).contains(&abandoned_agent_required_days) {
+        let abandoned_agent_required_days = parse_num(
+            src,
+            "ABANDONED_AGENT_REQUIRED_DAYS",
+            norm::DEFAULT_AGENT_REQUIRED_DAYS,
+        )?;
+        if !norm::AGENT_REQUIRED_DAYS.contains(&abandoned_agent_required_days) {
             return Err(ConfigError {
                 var: "ABANDONED_AGENT_REQUIRED_DAYS",
-                message: "must be between 1 and 3650 days".into(),
+                message: format!(
+                    "must be between {} and {} days",
+                    norm::AGENT_REQUIRED_DAYS.start(),
+                    norm::AGENT_REQUIRED_DAYS.end()
+                ),
             });
         }
         let case_reference_prefix = src
@@ -439,6 +451,37 @@ mod tests {
                 .abandoned_agent_required_days,
             30
         );
+    }
+
+    #[test]
+    fn the_norm_bounds_what_a_centre_may_set() {
+        let c = Config::from_source(&[]).unwrap();
+        assert_eq!(c.abandoned_rate_limit_percent, norm::MAX_ABANDONED_PERCENT);
+        assert_eq!(
+            c.abandoned_agent_required_days,
+            norm::DEFAULT_AGENT_REQUIRED_DAYS
+        );
+        // norm 4.6.2: at most 5 %; a centre may hold itself to less.
+        for ok in ["5", "3", "0.5"] {
+            let c = Config::from_source(&[("ABANDONED_RATE_LIMIT_PERCENT", ok)]).unwrap();
+            assert_eq!(c.abandoned_rate_limit_percent, ok.parse::<f64>().unwrap());
+        }
+        for bad in ["5.01", "6", "0", "-1", "NaN", "inf", "five"] {
+            let e = Config::from_source(&[("ABANDONED_RATE_LIMIT_PERCENT", bad)])
+                .err()
+                .unwrap_or_else(|| panic!("{bad} must be refused"));
+            assert_eq!(e.var, "ABANDONED_RATE_LIMIT_PERCENT");
+        }
+        // norm 4.6.3: the agent-required period.
+        for ok in ["1", "3650"] {
+            assert!(Config::from_source(&[("ABANDONED_AGENT_REQUIRED_DAYS", ok)]).is_ok());
+        }
+        for bad in ["0", "3651", "-3"] {
+            let e = Config::from_source(&[("ABANDONED_AGENT_REQUIRED_DAYS", bad)])
+                .err()
+                .unwrap_or_else(|| panic!("{bad} must be refused"));
+            assert_eq!(e.var, "ABANDONED_AGENT_REQUIRED_DAYS");
+        }
     }
 
     #[test]

@@ -18,26 +18,22 @@ fluent_templates::static_loader! {
 static NB: LanguageIdentifier = langid!("nb");
 static EN: LanguageIdentifier = langid!("en");
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// A page's language; its code is `nb` (`no` is read as `nb` too) or `en`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, strum::IntoStaticStr, strum::EnumString)]
 pub enum Lang {
     #[default]
+    #[strum(to_string = "nb", serialize = "no")]
     Nb,
+    #[strum(serialize = "en")]
     En,
 }
 
 impl Lang {
     pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "nb" | "no" => Some(Lang::Nb),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
+        s.parse().ok()
     }
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::Nb => "nb",
-            Lang::En => "en",
-        }
+        self.into()
     }
     /// The other language, for the switch.
     pub fn other(self) -> Lang {

@@ -72,7 +72,7 @@ impl AppState {
         let s = self.clone();
         tokio::spawn(async move {
             if let Err(e) = crate::jobs::outbox::dispatch_due(&s).await {
-                tracing::error!(error = %e, "mail outbox run failed");
+                tracing::error!(error = %crate::jobs::scrub(&format!("{e:#}")), "mail outbox run failed");
             }
         });
     }

@@ -1,10 +1,11 @@
 //! SLA alerts (norm 4.4.3): the assignee (or every handler) hears when a case
-//! reaches 75% of its 24 hours, managers hear when it breaches. Each alert
-//! goes out once per case, also with several instances running: a case is
-//! claimed by a conditional update (`... WHERE at_risk_alerted_at IS NULL`)
-//! in the same transaction that queues the mail. Only one transaction can
-//! flip the mark (PostgreSQL re-checks the condition after the row lock;
-//! SQLite has one writer at a time), so the loser queues nothing.
+//! reaches 3/4 of its 24 hours (`norm::AT_RISK_AFTER`), managers hear when
+//! it breaches. Each alert goes out once per case, also with several
+//! instances running: a case is claimed by a conditional update
+//! (`... WHERE at_risk_alerted_at IS NULL`) in the same transaction that
+//! queues the mail. Only one transaction can flip the mark (PostgreSQL
+//! re-checks the condition after the row lock; SQLite has one writer at a
+//! time), so the loser queues nothing.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{CaseStatus, Role};
@@ -14,8 +15,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::cases::ANSWER_WITHIN;
-use crate::domain::cases::queue::AT_RISK_AFTER;
+use crate::domain::norm::AT_RISK_BEFORE_DUE;
 use crate::domain::time::oslo_datetime;
 use crate::i18n::Lang;
 use crate::mail::{self, NewMail};
@@ -139,10 +139,10 @@ async fn alert_one(
     Ok(true)
 }
 
-/// One pass: alerts for every case that crossed 75% or its deadline.
+/// One pass: alerts for every case that became at risk or passed its deadline.
 pub async fn run(state: &AppState) -> Result<Sent, DbErr> {
     let now = state.clock.now();
-    let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
+    let risk_from = now + AT_RISK_BEFORE_DUE;
     let mut sent = Sent::default();
     let at_risk = case::Entity::find()
         .filter(case::Column::Status.eq(CaseStatus::Open))

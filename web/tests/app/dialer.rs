@@ -216,6 +216,37 @@ dual!(
 );
 
 dual!(
+    norm_4_4_4_a_client_register_is_read_as_csv_quoted_fields_and_all,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let vs = campaign::Entity::find()
+            .filter(campaign::Column::Code.eq("VS-FASTPRIS"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // The number in the second column, quoted; the other fields hold
+        // the delimiter in quotes, doubled quotes and a lone quote.
+        let csv = "\"Navn, fullt\";\"Nummer\";Merknad\n\
+                   \"Nordmann, Ola\";\"934 56 789\";ok\n\
+                   O\"Brien;934 56 780;\n\
+                   Kari;\"\"\"934 56 781\"\"\";\"sa \"\"nei\"\"\"\n\
+                   Per;ikke et nummer;\n";
+        let report = registers::import_client_register(
+            &app.db,
+            vs.client_id,
+            csv.as_bytes(),
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.added, 3);
+        // Line numbers count the header as line 1.
+        assert_eq!(report.invalid_lines, vec![5]);
+    }
+);
+
+dual!(
     norm_4_6_3_abandoned_numbers_need_an_agent_for_the_configured_days,
     |app: TestApp| async move {
         let (_, token) = new_token(&app).await;

@@ -1,5 +1,5 @@
-//! The public complaint form: from what the person typed to a case on the
-//! 24-hour clock and a receipt.
+//! The public complaint form (norm 4.4.3, 6.2): from what the person typed
+//! to a case on the 24-hour clock and a receipt.
 
 use chrono::{DateTime, Utc};
 use entity::enums::Channel;

@@ -6,7 +6,7 @@ pub mod queue;
 pub mod recordings;
 pub mod work;
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{CaseStatus, Channel, Direction};
 use entity::{case, message};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -16,13 +16,10 @@ use sea_orm::{
 
 use crate::domain::catalogue::lookup;
 use crate::domain::email::EmailAddress;
+use crate::domain::norm::ANSWER_WITHIN;
 use crate::domain::phone::E164;
 
-/// Every inquiry is answered within 24 hours (norm 4.4.3). Exactly 24 hours,
-/// not "the same time tomorrow": across a daylight-saving change the Oslo
-/// wall-clock deadline moves by an hour.
-pub const ANSWER_WITHIN: Duration = Duration::hours(24);
-
+/// The deadline of a case received at `received_at` (norm 4.4.3).
 pub fn due_at(received_at: DateTime<Utc>) -> DateTime<Utc> {
     received_at + ANSWER_WITHIN
 }
@@ -279,7 +276,7 @@ mod tests {
             .unwrap()
             .to_utc();
         let due = due_at(received);
-        assert_eq!(due - received, Duration::hours(24));
+        assert_eq!(due - received, chrono::Duration::hours(24));
         // 24 real hours later the Oslo wall clock reads 13:00.
         assert_eq!(
             due.with_timezone(&Oslo).format("%H:%M").to_string(),

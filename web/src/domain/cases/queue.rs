@@ -13,13 +13,14 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::norm::AT_RISK_BEFORE_DUE;
 
-/// At 75% of the 24 hours a case is at risk.
-pub const AT_RISK_AFTER: Duration = Duration::hours(18);
 pub const PAGE_SIZE: u64 = 50;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A case's state on the clock; its name (`on_time`, `at_risk` ...) is the
+/// CSS class and translation key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum SlaState {
     OnTime,
     AtRisk,
@@ -30,12 +31,7 @@ pub enum SlaState {
 
 impl SlaState {
     pub fn as_str(self) -> &'static str {
-        match self {
-            SlaState::OnTime => "on_time",
-            SlaState::AtRisk => "at_risk",
-            SlaState::Breached => "breached",
-            SlaState::Stopped => "stopped",
-        }
+        self.into()
     }
 }
 
@@ -45,7 +41,7 @@ pub fn sla_state(c: &case::Model, now: DateTime<Utc>) -> SlaState {
         SlaState::Stopped
     } else if now >= c.due_at {
         SlaState::Breached
-    } else if now >= c.due_at - (ANSWER_WITHIN - AT_RISK_AFTER) {
+    } else if now >= c.due_at - AT_RISK_BEFORE_DUE {
         SlaState::AtRisk
     } else {
         SlaState::OnTime
@@ -131,7 +127,7 @@ fn channel(s: &str) -> Option<Channel> {
 /// The queue's filters as a condition. `hits`: the case ids a search server
 /// found for `q`; without them the database matches `q` itself.
 fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>, hits: Option<&[i32]>) -> Condition {
-    let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
+    let risk_from = now + AT_RISK_BEFORE_DUE;
     let mut c = Condition::all();
     c = match f.status.as_str() {
         "answered" => c.add(case::Column::Status.eq(CaseStatus::Answered)),
@@ -186,7 +182,7 @@ pub struct Counters {
 }
 
 pub async fn counters(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Counters, DbErr> {
-    let risk_from = now + (ANSWER_WITHIN - AT_RISK_AFTER);
+    let risk_from = now + AT_RISK_BEFORE_DUE;
     let open = || case::Entity::find().filter(case::Column::Status.eq(CaseStatus::Open));
     // Three counts over ranges of the (status, due_at) index: each walks only
     // the index entries it counts (one pass with SUM(CASE ...) reads every

@@ -11,8 +11,8 @@ use sea_orm::{
 };
 
 use crate::domain::Error;
-use crate::domain::cases::ANSWER_WITHIN;
 use crate::domain::cases::complaints::CATEGORIES;
+use crate::domain::norm::ANSWER_WITHIN;
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::mail::{self, NewMail};
 use crate::sms::{SmsError, Twilio};
@@ -88,7 +88,9 @@ pub async fn view(conn: &impl ConnectionTrait, c: case::Model) -> Result<CaseVie
     })
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The form's `kanal`: `email` or `sms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum AnswerChannel {
     Email,
     Sms,
@@ -96,11 +98,7 @@ pub enum AnswerChannel {
 
 impl AnswerChannel {
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "email" => Some(AnswerChannel::Email),
-            "sms" => Some(AnswerChannel::Sms),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
@@ -417,35 +415,31 @@ pub async fn change(
     Ok(())
 }
 
-/// Why a case with no sent answer is closed (`lukkegrunn`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a case with no sent answer is closed (`lukkegrunn`); the code is
+/// what `cases.close_reason` stores.
+#[derive(Clone, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantNames)]
 pub enum CloseReason {
     /// `ingen-kontaktinfo`: no way to reach the person.
+    #[strum(serialize = "ingen-kontaktinfo")]
     NoContact,
     /// `duplikat`: the same inquiry as another case (its reference).
+    #[strum(serialize = "duplikat")]
     Duplicate(String),
     /// `spam`
+    #[strum(serialize = "spam")]
     Spam,
     /// `besvart-per-telefon`: answered by telephone, with what was said.
     /// An individual answer (norm 4.4.3): it counts as answered.
+    #[strum(serialize = "besvart-per-telefon")]
     AnsweredByPhone(String),
 }
 
-pub const CLOSE_REASONS: &[&str] = &[
-    "ingen-kontaktinfo",
-    "duplikat",
-    "spam",
-    "besvart-per-telefon",
-];
+/// Every close reason's code, in the order the form offers them.
+pub const CLOSE_REASONS: &[&str] = <CloseReason as strum::VariantNames>::VARIANTS;
 
 impl CloseReason {
     pub fn code(&self) -> &'static str {
-        match self {
-            CloseReason::NoContact => "ingen-kontaktinfo",
-            CloseReason::Duplicate(_) => "duplikat",
-            CloseReason::Spam => "spam",
-            CloseReason::AnsweredByPhone(_) => "besvart-per-telefon",
-        }
+        self.into()
     }
 }
 

@@ -1,4 +1,5 @@
-//! The centre's own details, shown on every page.
+//! The centre's own details, shown on every page and required in every
+//! answering-machine message (norm 4.4.1, 4.4.2 a and c).
 
 use entity::centre;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};

@@ -193,12 +193,8 @@ pub struct CampaignInput {
     pub modus: String,
 }
 
-pub const KINDS: &[CampaignKind] = &[
-    CampaignKind::Sales,
-    CampaignKind::Fundraising,
-    CampaignKind::Survey,
-    CampaignKind::CustomerService,
-];
+/// Every kind of campaign, in the order the form offers them.
+pub const KINDS: &[CampaignKind] = <CampaignKind as strum::VariantArray>::VARIANTS;
 
 /// Creates a campaign (`id` None) or updates campaign `id` (not found: an
 /// unknown id, nothing written).
@@ -224,14 +220,13 @@ pub async fn save_campaign(
     let code = required(&mut errors, "kode", &input.kode).to_uppercase();
     let name = required(&mut errors, "navn", &input.navn);
     let purpose = required(&mut errors, "formal", &input.formal);
-    let kind = KINDS.iter().copied().find(|k| k.as_str() == input.type_);
+    let kind = input.type_.parse::<CampaignKind>().ok();
     if kind.is_none() {
         errors.push("type_", "form-error-required");
     }
-    let mode = match input.modus.as_str() {
-        "power" => Some(DialerMode::Power),
-        "predictive" => Some(DialerMode::Predictive),
-        _ => {
+    let mode = match input.modus.parse::<DialerMode>() {
+        Ok(m) => Some(m),
+        Err(_) => {
             errors.push("modus", "form-error-required");
             None
         }

@@ -1,4 +1,5 @@
-//! Bearer tokens for the dialer API. A token is shown once, at creation; the
+//! Bearer tokens for the dialer API (the wash of norm 4.4.4, the abandoned
+//! calls of norm 4.6.3). A token is shown once, at creation; the
 //! database keeps only its SHA-256, so a copy of the database does not hand
 //! out working tokens.
 

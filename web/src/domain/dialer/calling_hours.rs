@@ -7,29 +7,24 @@ use chrono::{
 use chrono_tz::Europe::Oslo;
 use chrono_tz::Tz;
 
-/// First minute of the calling day, Oslo wall clock.
-pub const OPENS: u32 = 9;
-/// The calling day ends at 21:00 sharp (21:00 itself is too late).
-pub const CLOSES: u32 = 21;
+use crate::domain::norm::{CALLING_CLOSES_HOUR as CLOSES, CALLING_OPENS_HOUR as OPENS};
 
 /// Why a call may not be made at an instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reason {
     Weekend,
     PublicHoliday,
+    #[strum(serialize = "before_09")]
     Before09,
+    #[strum(serialize = "after_21")]
     After21,
 }
 
 impl Reason {
     /// The code used in the API (`weekend`, `public_holiday`, `before_09`, `after_21`).
     pub fn code(self) -> &'static str {
-        match self {
-            Reason::Weekend => "weekend",
-            Reason::PublicHoliday => "public_holiday",
-            Reason::Before09 => "before_09",
-            Reason::After21 => "after_21",
-        }
+        self.into()
     }
 }
 
@@ -142,7 +137,7 @@ pub fn call_window(at: DateTime<Utc>) -> CallWindow {
 }
 
 /// What the public reservation page tells people about calling hours:
-/// the rule itself (from [`OPENS`] and [`CLOSES`]) and whether calls may be
+/// the rule itself (from `norm::CALLING_OPENS_HOUR` and `CALLING_CLOSES_HOUR`) and whether calls may be
 /// made right now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicNotice {

@@ -1,4 +1,5 @@
-//! Campaigns as the dialer names them: by their unique code.
+//! Campaigns as the dialer names them: by their unique code (the figures of
+//! norm 4.3 and the limit of norm 4.6.2 are per campaign).
 
 use entity::campaign;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};

@@ -1,7 +1,8 @@
 //! The reservation registers as the wash sees them: the centre's own register
 //! (every client), each client's register, and recently abandoned calls
-//! (norm 4.4.4, 4.6.3). Kept in memory as sorted number keys, rebuilt when
-//! the registers' version counter moves: every write bumps it.
+//! (norm 4.4.4, 4.6.3). Kept in memory as hash sets of number keys
+//! ([`KeySet`]), brought up to date when the registers' version counter
+//! moves: every write bumps it.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -16,7 +17,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, Set,
 };
 
-use crate::domain::dialer::wash::{Layout, Registers, field_of, trim_line};
+use crate::domain::dialer::wash::{ListReader, Registers, trim_line};
 use crate::domain::phone::{E164, e164_key, parse_common_norwegian};
 
 /// The name of the counter shared by every reservation register.
@@ -388,25 +389,14 @@ pub async fn import_client_register(
         anyhow::bail!("no client with id {client_id}");
     }
     let mut report = ImportReport::default();
-    let mut layout: Option<Layout> = None;
+    let mut reader = ListReader::default();
     let mut batch = Vec::with_capacity(BATCH);
     for (i, line) in input.split(b'\n').enumerate() {
         let line = line?;
-        let line = trim_line(&line);
-        let lay = match layout {
-            Some(l) => l,
-            None => {
-                let l = Layout::detect(line);
-                layout = Some(l);
-                if l.is_csv() {
-                    continue;
-                }
-                l
-            }
+        let Some(text) = reader.number(trim_line(&line)) else {
+            continue;
         };
-        let key = std::str::from_utf8(field_of(line, lay))
-            .ok()
-            .and_then(parse_key);
+        let key = std::str::from_utf8(text).ok().and_then(parse_key);
         match key {
             Some(k) => batch.push(k),
             None => report.invalid_lines.push(i as u64 + 1),

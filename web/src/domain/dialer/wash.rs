@@ -8,7 +8,8 @@ use crate::domain::dialer::registers::{KeySet, parse_key};
 use crate::domain::stats::export::starts_formula;
 
 /// What the dialer may do with a number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Verdict {
     Callable,
     /// In the centre's register or the campaign's client's register.
@@ -21,12 +22,7 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Callable => "callable",
-            Verdict::Reserved => "reserved",
-            Verdict::Invalid => "invalid",
-            Verdict::AgentRequired => "agent-required",
-        }
+        self.into()
     }
 }
 
@@ -42,16 +38,14 @@ pub enum Layout {
 impl Layout {
     /// A first line with a `number` (or `nummer`) field is a CSV header.
     pub fn detect(first_line: &[u8]) -> Layout {
+        let mut csv = CsvLine::default();
         for delimiter in [b',', b';', b'\t'] {
             if !first_line.contains(&delimiter) && delimiter != b',' {
                 continue;
             }
-            let column = split_fields(first_line, delimiter).position(|f| {
-                let f = trim_bytes(f);
-                let f = f
-                    .strip_prefix(b"\"")
-                    .and_then(|f| f.strip_suffix(b"\""))
-                    .unwrap_or(f);
+            csv.read(first_line, delimiter);
+            let column = csv.fields().position(|f| {
+                let f = unquoted(f);
                 f.eq_ignore_ascii_case(b"number") || f.eq_ignore_ascii_case(b"nummer")
             });
             if let Some(column) = column {
@@ -66,46 +60,130 @@ impl Layout {
     }
 }
 
-fn trim_bytes(b: &[u8]) -> &[u8] {
-    b.trim_ascii()
-}
-
 /// A line without its line ending.
 pub fn trim_line(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// Fields of a CSV line; a field in double quotes may hold the delimiter.
-fn split_fields(line: &[u8], delimiter: u8) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(line);
-    std::iter::from_fn(move || {
-        let s = rest?;
-        let mut quoted = false;
-        for (i, &c) in s.iter().enumerate() {
-            if c == b'"' {
-                quoted = !quoted;
-            } else if c == delimiter && !quoted {
-                rest = Some(&s[i + 1..]);
-                return Some(&s[..i]);
-            }
-        }
-        rest = None;
-        Some(s)
-    })
+/// A field without the blanks around it. A field that still has quotes
+/// around it had blanks before its opening quote (`a; "912 34 567"`), so
+/// CSV read the quotes as text: they go too.
+fn unquoted(f: &[u8]) -> &[u8] {
+    let t = f.trim_ascii();
+    t.strip_prefix(b"\"")
+        .and_then(|f| f.strip_suffix(b"\""))
+        .unwrap_or(t)
 }
 
-/// The number's text in a line: the whole line, or the CSV column (quotes
-/// removed). A line without that column gives an empty field.
-pub fn field_of(line: &[u8], layout: Layout) -> &[u8] {
-    match layout {
-        Layout::Lines => line,
-        Layout::Csv { delimiter, column } => {
-            let f = split_fields(line, delimiter).nth(column).unwrap_or(b"");
-            let t = trim_bytes(f);
-            t.strip_prefix(b"\"")
-                .and_then(|f| f.strip_suffix(b"\""))
-                .unwrap_or(t)
+/// The fields of one CSV line, read by `csv_core` (the `csv` crate's
+/// parser): a field in double quotes may hold the delimiter, and `""` in it
+/// is one quote. A list is read a line at a time, so that each input line
+/// gets exactly one verdict line; a line ending inside quotes ends the
+/// field there. The buffers are reused from line to line.
+#[derive(Debug, Default)]
+struct CsvLine {
+    /// The parser for the delimiter in use (built once: it builds a DFA).
+    reader: Option<(u8, csv_core::Reader)>,
+    /// The fields' bytes, unquoted, one after another.
+    out: Vec<u8>,
+    /// Where each field ends in `out`.
+    ends: Vec<usize>,
+    len: usize,
+}
+
+impl CsvLine {
+    fn read(&mut self, line: &[u8], delimiter: u8) {
+        let reader = match &mut self.reader {
+            Some((d, r)) if *d == delimiter => {
+                r.reset();
+                r
+            }
+            slot => {
+                // Every byte of a line is field data except the line
+                // ending, which is gone already: `\r` inside a line is text.
+                let r = csv_core::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .terminator(csv_core::Terminator::Any(b'\n'))
+                    .build();
+                &mut slot.insert((delimiter, r)).1
+            }
+        };
+        // Unquoting only shortens a line, and a line of n bytes has at
+        // most n + 1 fields: neither buffer can fill up.
+        if self.out.len() < line.len() {
+            self.out.resize(line.len(), 0);
+        }
+        if self.ends.len() <= line.len() {
+            self.ends.resize(line.len() + 1, 0);
+        }
+        let (mut input, mut nout, mut nend) = (line, 0, 0);
+        loop {
+            let (res, nin, o, e) =
+                reader.read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            input = &input[nin..];
+            nout += o;
+            nend += e;
+            match res {
+                // An empty input tells the reader the line is over.
+                csv_core::ReadRecordResult::InputEmpty => continue,
+                csv_core::ReadRecordResult::OutputFull => {
+                    let n = self.out.len().max(16) * 2;
+                    self.out.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len().max(16) * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+            }
+        }
+        self.len = nend;
+    }
+
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.len {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.out[start..self.ends[i]])
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len).filter_map(|i| self.field(i))
+    }
+}
+
+/// Reads a calling list or a register line by line: the first line decides
+/// the [`Layout`]; each later line gives the number's text in it.
+#[derive(Debug, Default)]
+pub struct ListReader {
+    layout: Option<Layout>,
+    csv: CsvLine,
+}
+
+impl ListReader {
+    /// The number's text in `line` (without its line ending): the whole
+    /// line, or the CSV column (unquoted, blanks around it removed; empty
+    /// when the line has no such column). `None` for the CSV header.
+    pub fn number<'a>(&'a mut self, line: &'a [u8]) -> Option<&'a [u8]> {
+        let layout = match self.layout {
+            Some(l) => l,
+            None => {
+                let l = Layout::detect(line);
+                self.layout = Some(l);
+                if l.is_csv() {
+                    return None;
+                }
+                l
+            }
+        };
+        match layout {
+            Layout::Lines => Some(line),
+            Layout::Csv { delimiter, column } => {
+                self.csv.read(line, delimiter);
+                Some(self.csv.field(column).map_or(&b""[..], unquoted))
+            }
         }
     }
 }
@@ -142,7 +220,7 @@ const MAX_LINE: usize = 1024;
 pub struct Washer {
     registers: Registers,
     only_callable: bool,
-    layout: Option<Layout>,
+    reader: ListReader,
     partial: Vec<u8>,
     pub count_in: u64,
     pub count_callable: u64,
@@ -158,7 +236,7 @@ impl Washer {
         Washer {
             registers,
             only_callable,
-            layout: None,
+            reader: ListReader::default(),
             partial: Vec::with_capacity(MAX_LINE),
             count_in: 0,
             count_callable: 0,
@@ -196,18 +274,9 @@ impl Washer {
         // Cut first, then trim: a line that arrived in pieces was cut at
         // MAX_LINE as it came, and must give the same field as a whole one.
         let line = trim_line(&line[..line.len().min(MAX_LINE)]);
-        let layout = match self.layout {
-            Some(l) => l,
-            None => {
-                let l = Layout::detect(line);
-                self.layout = Some(l);
-                if l.is_csv() {
-                    return;
-                }
-                l
-            }
+        let Some(text) = self.reader.number(line) else {
+            return;
         };
-        let text = field_of(line, layout);
         let key = std::str::from_utf8(text).ok().and_then(parse_key);
         let verdict = self.registers.verdict(key);
         self.count_in += 1;
@@ -346,5 +415,72 @@ mod tests {
             wash(input, 4, false),
             "number,e164,verdict\n912 34 567,+4791234567,reserved\n\"22 33, 44 55\",,invalid\n"
         );
+    }
+
+    #[test]
+    fn csv_fields_are_read_as_csv_quotes_doubled_quotes_and_all() {
+        // The number in the second column; the first holds the delimiter in
+        // quotes, doubled quotes, or a lone quote inside an unquoted field
+        // (which CSV reads as text, not as the start of a quoted field).
+        let input = "name,number,city\n\
+                     \"Nordmann, Ola\",912 34 567,Oslo\n\
+                     \"Ola \"\"Bestemor\"\" N\",\"+47 22 33 44 55\",Bergen\n\
+                     O\"Brien,41234567,Cork\n\
+                     5\" skjerm;,22334455,x\n\
+                     Kari,\"\"\"912 34 567\"\"\",Troms\u{f8}\n\
+                     Per,\"22 33, 44 55\",Bod\u{f8}\n";
+        let expected = "number,e164,verdict\n\
+                        912 34 567,+4791234567,reserved\n\
+                        +47 22 33 44 55,+4722334455,callable\n\
+                        41234567,+4741234567,agent-required\n\
+                        22334455,+4722334455,callable\n\
+                        912 34 567,+4791234567,reserved\n\
+                        \"22 33, 44 55\",,invalid\n";
+        for chunk in [1, 2, 5, 1000] {
+            assert_eq!(wash(input, chunk, false), expected, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn a_header_after_a_byte_order_mark_is_a_header() {
+        // Excel's "CSV UTF-8" starts with a byte order mark.
+        let input = "\u{feff}Nummer;Navn\n912 34 567;Ola\n";
+        assert_eq!(
+            wash(input, 3, false),
+            "number,e164,verdict\n912 34 567,+4791234567,reserved\n"
+        );
+    }
+
+    #[test]
+    fn any_bytes_give_one_line_per_input_line_whatever_the_chunking() {
+        // What the fuzz target `wash_lines` checks, over seeded inputs made
+        // of the bytes that matter to the CSV reader.
+        use rand::{Rng, SeedableRng};
+        let alphabet = b"0123456789 ,;\t\"\r\n=+-@aNnumberUMBER\xef\xbb\xbf";
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        for round in 0..1500 {
+            let len = rng.random_range(0..120);
+            let mut input: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            if round % 3 == 0 {
+                input.splice(0..0, b"x;number;y\n".iter().copied());
+            }
+            let run = |chunk: usize| {
+                let mut out = Vec::new();
+                let mut w = Washer::new(regs(), false, &mut out);
+                for c in input.chunks(chunk) {
+                    w.feed(c, &mut out);
+                }
+                w.finish(&mut out);
+                (out, w.count_in)
+            };
+            let (whole, n) = run(usize::MAX);
+            let (pieces, m) = run(rng.random_range(1..8));
+            assert_eq!(whole, pieces, "input {input:?}");
+            assert_eq!(n, m);
+            let lines = whole.iter().filter(|&&c| c == b'\n').count() as u64;
+            assert_eq!(lines, n + 1, "input {input:?}");
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! Washes started in the back office: the uploaded list is spooled to a
+//! Washes started in the back office (norm 4.4.4; norm 7 for the files):
+//! the uploaded list is spooled to a
 //! temporary file, washed in the background into a result file, and the
 //! page polls the job's progress (n of N numbers) until the result can be
 //! downloaded. A result is deleted when downloaded, and any job (with its
@@ -14,12 +15,11 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::domain::dialer::wash::{Layout, Registers, Washer, trim_line};
+use crate::domain::norm::WASH_FILES_KEEP_FOR;
 
-/// How long a job and its result are kept.
-pub const KEEP_FOR: Duration = Duration::from_secs(60 * 60);
 /// Files of back-office washes start with this in the temporary directory.
 pub const FILE_PREFIX: &str = "innsyn-wash-";
 /// The washer reads the input in pieces of this size.
@@ -180,11 +180,11 @@ impl WashJobs {
         }
     }
 
-    /// Drops jobs older than [`KEEP_FOR`] with their files; with `dir`,
+    /// Drops jobs older than [`WASH_FILES_KEEP_FOR`] with their files; with `dir`,
     /// also deletes stale wash files left there by an earlier process.
     pub fn sweep(&self, dir: Option<&Path>) {
         let now = SystemTime::now();
-        let old = |t: SystemTime| now.duration_since(t).is_ok_and(|d| d > KEEP_FOR);
+        let old = |t: SystemTime| now.duration_since(t).is_ok_and(|d| d > WASH_FILES_KEEP_FOR);
         if let Ok(mut m) = self.0.lock() {
             m.retain(|_, j| {
                 if old(j.started) && j.state() != JobState::Running {

@@ -1,6 +1,6 @@
-//! A wash around its work (norm 4.4.4, 4.6.3): the record of each run, the campaign's documentation that its list was
-//! washed, when, by which token or user, and how many numbers went in and
-//! came out; each run and each download of a result is audited.
+//! The record of each wash (norm 4.4.4, 10): the campaign's documentation
+//! that its list was washed, when, by which token or user, and how many
+//! numbers went in and came out; each run and each download of a result is audited.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
-//! Inbound e-mail: one function for the webhook and the MTA pipe. Threads a
-//! reply into its case, else opens a case on the 24-hour clock.
+//! Inbound e-mail (norm 4.4.3): one function for the webhook and the MTA
+//! pipe. Threads a reply into its case, else opens a case on the 24-hour
+//! clock.
 //! Auto-replies, bounces and list mail never open a case or get an answer.
 //!
 //! Knowing a case reference grants nothing: references are printed on

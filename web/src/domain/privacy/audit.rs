@@ -1,4 +1,5 @@
-//! The append-only audit log of staff actions (and API calls). Rows name
+//! The append-only audit log of staff actions and API calls (norm 7, 8.2.1
+//! d: who read or changed what). Rows name
 //! the actor, the action and the object; never message text or numbers.
 
 use chrono::{DateTime, Utc};

@@ -25,24 +25,21 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::norm::ANSWER_WITHIN;
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::{Error, FieldErrors};
 
-mod purge;
-pub use purge::{
-    DEFAULT_ABANDONED_DAYS, Failures, KINDS, RETENTION, Receipt, RunOptions, TwilioDeleter,
-    abandoned_before, run, tombstone,
+use crate::domain::norm::{
+    AUDIT_MONTHS, DEFAULT_AUDIT_MONTHS, DEFAULT_RECORDING_DAYS, INBOUND_EVENT_DAYS,
+    MAX_RETENTION_MONTHS, MIN_DIALOGUE_MONTHS, MIN_STATS_MONTHS, RECORDING_DAYS,
 };
 
-/// norm 4.4.3: written dialogue is kept at least 6 months.
-pub const MIN_DIALOGUE_MONTHS: i32 = 6;
-/// norm 4.3: daily statistics are kept at least 12 months.
-pub const MIN_STATS_MONTHS: i32 = 12;
-pub const DEFAULT_RECORDING_DAYS: i32 = 90;
-pub const DEFAULT_AUDIT_MONTHS: i32 = 12;
-/// Provider delivery ids are kept this long to recognise retries.
-pub const INBOUND_EVENT_DAYS: u64 = 30;
+mod purge;
+pub use purge::{
+    Failures, KINDS, RETENTION, Receipt, RunOptions, TwilioDeleter, abandoned_before, run,
+    tombstone,
+};
+
 const BATCH: u64 = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -86,13 +83,13 @@ pub fn validate(p: &Policy) -> FieldErrors {
     if p.stats_months < MIN_STATS_MONTHS {
         e.push(("statistikk_maaneder", "retention-error-stats-floor"));
     }
-    if !(1..=3650).contains(&p.recording_days) {
+    if !RECORDING_DAYS.contains(&p.recording_days) {
         e.push(("opptak_dager", "retention-error-recording-days"));
     }
-    if !(1..=120).contains(&p.audit_months) {
+    if !AUDIT_MONTHS.contains(&p.audit_months) {
         e.push(("logg_maaneder", "retention-error-audit-months"));
     }
-    if p.dialogue_months > 120 || p.stats_months > 120 {
+    if p.dialogue_months > MAX_RETENTION_MONTHS || p.stats_months > MAX_RETENTION_MONTHS {
         e.push(("dialog_maaneder", "retention-error-too-long"));
     }
     FieldErrors(e)
@@ -206,16 +203,20 @@ pub struct Cutoffs {
     pub sessions_expired_before: DateTime<Utc>,
 }
 
+/// The cut-offs of policy `p` on date `as_of`. A stored setting below the
+/// norm's floors (a row written by hand or by an older version) never cuts
+/// earlier than the floor: dialogue is kept at least 6 months (norm 4.4.3),
+/// statistics at least 12 (norm 4.3).
 pub fn cutoffs(p: &Policy, as_of: NaiveDate) -> Cutoffs {
     let start = day_start(as_of);
     Cutoffs {
-        cases_closed_before: months_before(start, p.dialogue_months),
+        cases_closed_before: months_before(start, p.dialogue_months.max(MIN_DIALOGUE_MONTHS)),
         recordings_made_before: day_start(
             as_of
                 .checked_sub_days(Days::new(p.recording_days.max(0) as u64))
                 .unwrap_or(as_of),
         ),
-        facts_received_before: months_before(start, p.stats_months),
+        facts_received_before: months_before(start, p.stats_months.max(MIN_STATS_MONTHS)),
         audit_before: months_before(start, p.audit_months),
         events_before: day_start(
             as_of
@@ -519,4 +520,76 @@ pub async fn set_hold(
     audit::record(&txn, now, by, e).await?;
     txn.commit().await?;
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_settings_a_centre_may_choose_are_held_to_the_norm() {
+        assert!(validate(&Policy::default()).is_empty());
+        let fields = |p: Policy| {
+            validate(&p)
+                .0
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        let base = Policy::default();
+        // norm 4.4.3 and 4.3: the floors.
+        let short = Policy {
+            dialogue_months: MIN_DIALOGUE_MONTHS - 1,
+            stats_months: MIN_STATS_MONTHS - 1,
+            ..base
+        };
+        assert_eq!(fields(short), ["dialog_maaneder", "statistikk_maaneder"]);
+        // The product's ceilings.
+        let long = Policy {
+            dialogue_months: MAX_RETENTION_MONTHS + 1,
+            recording_days: RECORDING_DAYS.end() + 1,
+            audit_months: AUDIT_MONTHS.end() + 1,
+            ..base
+        };
+        assert_eq!(
+            fields(long),
+            ["opptak_dager", "logg_maaneder", "dialog_maaneder"]
+        );
+        let none = Policy {
+            recording_days: 0,
+            audit_months: 0,
+            ..base
+        };
+        assert_eq!(fields(none), ["opptak_dager", "logg_maaneder"]);
+    }
+
+    #[test]
+    fn a_stored_setting_below_the_norm_never_cuts_before_its_floor() {
+        let as_of = d(2026, 11, 18);
+        let floor = cutoffs(&Policy::default(), as_of);
+        let start = day_start(as_of);
+        assert_eq!(floor.cases_closed_before, months_before(start, 6));
+        assert_eq!(floor.facts_received_before, months_before(start, 12));
+        let below = Policy {
+            dialogue_months: 1,
+            stats_months: 0,
+            ..Policy::default()
+        };
+        let c = cutoffs(&below, as_of);
+        assert_eq!(c.cases_closed_before, floor.cases_closed_before);
+        assert_eq!(c.facts_received_before, floor.facts_received_before);
+        // Longer settings are kept as chosen.
+        let longer = Policy {
+            dialogue_months: 24,
+            ..Policy::default()
+        };
+        assert_eq!(
+            cutoffs(&longer, as_of).cases_closed_before,
+            months_before(start, 24)
+        );
+    }
 }

@@ -146,7 +146,8 @@ pub struct HeldMail {
 }
 
 /// What kind of delivery a provider made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum DeliveryKind {
     Sms,
     Mail,
@@ -156,12 +157,7 @@ pub enum DeliveryKind {
 
 impl DeliveryKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryKind::Sms => "sms",
-            DeliveryKind::Mail => "mail",
-            DeliveryKind::Recording => "recording",
-            DeliveryKind::Transcription => "transcription",
-        }
+        self.into()
     }
 }
 

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::enums::CaseStatus;
 use entity::{case, message};
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::errors::Error as SdkError;
@@ -15,9 +14,9 @@ use meilisearch_sdk::settings::{Settings, TypoToleranceSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::config::MeiliConfig;
-use crate::domain::cases::ANSWER_WITHIN;
-use crate::domain::cases::queue::{AT_RISK_AFTER, Names, QueueFilter};
+use crate::domain::cases::queue::{Names, QueueFilter};
 use crate::domain::catalogue::PublicClient;
+use crate::domain::norm::AT_RISK_BEFORE_DUE;
 
 /// The most case ids one search hands to the queue.
 pub const CASE_HITS: usize = 1000;
@@ -61,14 +60,6 @@ pub struct ClientDocument {
     pub numbers: Vec<String>,
 }
 
-fn status_str(s: CaseStatus) -> &'static str {
-    match s {
-        CaseStatus::Open => "open",
-        CaseStatus::Answered => "answered",
-        CaseStatus::Closed => "closed",
-    }
-}
-
 /// The written forms of a stored E.164 number a person may type:
 /// `+4791234567` gives `91234567`, `912 34 567`, `004791234567` and more.
 pub fn phone_forms(e164: &str) -> Vec<String> {
@@ -105,7 +96,7 @@ pub fn case_document(c: &case::Model, messages: &[message::Model], names: &Names
         campaign: c.campaign_id.and_then(|i| names.campaigns.get(&i).cloned()),
         campaign_id: c.campaign_id,
         channel: c.channel.as_str().to_string(),
-        status: status_str(c.status).to_string(),
+        status: <&str>::from(c.status).to_string(),
         category: c.category.clone(),
         assignee_id: c.assignee_id,
         received_at: c.received_at.timestamp(),
@@ -197,7 +188,7 @@ pub fn client_settings() -> Settings {
 /// known words, never free text.
 pub fn case_filter(f: &QueueFilter, me: i32, now: DateTime<Utc>) -> String {
     let now_s = now.timestamp();
-    let risk_s = (now + (ANSWER_WITHIN - AT_RISK_AFTER)).timestamp();
+    let risk_s = (now + AT_RISK_BEFORE_DUE).timestamp();
     let mut parts: Vec<String> = Vec::new();
     match f.status.as_str() {
         "answered" => parts.push("status = \"answered\"".into()),
@@ -395,10 +386,11 @@ mod tests {
     use std::collections::HashMap;
 
     use chrono::TimeZone;
-    use entity::enums::{Channel, Direction};
+    use entity::enums::{CaseStatus, Channel, Direction};
     use serde_json::json;
 
     use super::*;
+    use crate::domain::norm::ANSWER_WITHIN;
 
     fn case_at(now: DateTime<Utc>) -> case::Model {
         case::Model {

@@ -1,5 +1,6 @@
-//! Search (issue 7): staff find a case by a fragment of the dialogue, a name
-//! or a phone number in any written form; the public filters the client list.
+//! Search (norm 4.4.3, 4.4.1 a): staff find a case by a fragment of the
+//! dialogue, a name or a phone number in any written form, to answer it; the
+//! public filters the list of clients the centre calls for.
 //!
 //! One interface, two backends. With `MEILI_URL` set, Meilisearch ranks and
 //! forgives typos; without it (or while it is down) the database answers.

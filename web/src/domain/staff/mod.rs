@@ -1,4 +1,5 @@
-//! The people who work the back office: users, roles, passwords, sign-in.
+//! The people who work the back office (norm 7: personal data only for
+//! signed-in staff, by role): users, roles, passwords, sign-in.
 
 pub mod signin;
 pub mod users;

@@ -1,5 +1,5 @@
-//! Staff sign-in: the password check, and the limits that slow guessing
-//! without letting anyone lock a staff member out.
+//! Staff sign-in (norm 7): the password check, and the limits that slow
+//! guessing without letting anyone lock a staff member out.
 //!
 //! Three counters, each a row in `login_throttle`, each taken *before* the
 //! password is checked by one atomic upsert (`failures = failures + 1`,

@@ -1,5 +1,5 @@
 //! Staff users and their passwords (argon2id), and the changes that end a
-//! user's sessions: password reset, password change, deactivation.
+//! user's sessions: password reset, password change, deactivation (norm 7).
 //!
 //! argon2 is slow on purpose (tens of milliseconds of a whole core), so it
 //! never runs on the async workers: every hash and check goes to the blocking
@@ -110,13 +110,9 @@ pub fn one_time_password() -> String {
         .join("-")
 }
 
+/// `admin`, `manager` or `handler`.
 pub fn parse_role(s: &str) -> Option<Role> {
-    match s {
-        "admin" => Some(Role::Admin),
-        "manager" => Some(Role::Manager),
-        "handler" => Some(Role::Handler),
-        _ => None,
-    }
+    s.parse().ok()
 }
 
 /// A role as the forms and the audit log name it.

@@ -1,4 +1,5 @@
-//! Charts drawn on the server as SVG: no JavaScript needed. Labels are
+//! Charts of the daily figures (norm 4.3, 4.6.2), drawn on the server as
+//! SVG: no JavaScript needed. Labels are
 //! dates and numbers only, so nothing here needs escaping.
 
 use chrono::NaiveDate;

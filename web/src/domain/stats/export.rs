@@ -1,5 +1,6 @@
-//! Exports of the daily figures: CSV (safe against formula injection), XLSX
-//! with charts, JSON. Exactly the rows the statistics page shows.
+//! Exports of the daily figures (norm 4.3): CSV (safe against formula
+//! injection), XLSX with charts, JSON. Exactly the rows the statistics page
+//! shows.
 
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, XlsxError};

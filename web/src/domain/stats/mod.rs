@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::domain::cases::ANSWER_WITHIN;
+use crate::domain::norm::ANSWER_WITHIN;
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::privacy::retention::day_start;
 use crate::domain::{Error, FieldErrors};

@@ -1,13 +1,14 @@
-//! One page an auditor from the norm's board can be shown: each duty the
-//! software carries, its live figure, and whether it is met.
+//! One page an auditor from the norm's board can be shown (norm 4.1, 4.3,
+//! 4.4.1, 4.4.2, 4.4.3, 4.6.2): each duty the software carries, its live
+//! figure, and whether it is met.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use entity::{caller_number, campaign, client, daily_stat};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashSet;
 
-use crate::domain::cases::ANSWER_WITHIN;
 use crate::domain::catalogue::caller_numbers::missing_facts;
+use crate::domain::norm::{self, ANSWER_WITHIN};
 use crate::domain::stats::{self, Period};
 use crate::domain::time::oslo_today;
 use crate::domain::{cases::queue, catalogue::centre, privacy::retention};
@@ -67,7 +68,7 @@ pub async fn checks(
 
     // 4.4.3 + privacy: written dialogue past its date still stored (must be 0).
     let p = retention::policy(conn).await?;
-    let due = retention::preview(conn, &p, today, retention::DEFAULT_ABANDONED_DAYS).await?;
+    let due = retention::preview(conn, &p, today, norm::DEFAULT_AGENT_REQUIRED_DAYS).await?;
     let overdue = due.get("cases").map(|k| k.count).unwrap_or(0);
     out.push(Check {
         section: "4.4.3",
@@ -78,7 +79,9 @@ pub async fn checks(
     });
 
     // 4.3: statistics coverage for the last 12 months, per campaign.
-    let from = today - Duration::days(365);
+    let from = today
+        .checked_sub_months(Months::new(norm::MIN_STATS_MONTHS.unsigned_abs()))
+        .unwrap_or(today);
     let yesterday = today - Duration::days(1);
     let have: HashSet<(i32, NaiveDate)> = daily_stat::Entity::find()
         .select_only()
@@ -117,7 +120,7 @@ pub async fn checks(
     let rows = stats::daily(
         conn,
         &Period {
-            from: today - Duration::days(30),
+            from: today - Duration::days(norm::ABANDONED_OVERVIEW_DAYS),
             to: today,
             client: None,
             campaign: None,

@@ -1,6 +1,8 @@
-//! Test harness: every test gets a fresh database (a temporary SQLite file or
-//! a new PostgreSQL database, dropped afterwards), a real SMTP listener on
-//! loopback, a frozen clock, and drives the router in-process.
+//! Test harness: every test gets a fresh, migrated database (a copy of a
+//! template migrated once per test process: a temporary SQLite file, or a
+//! PostgreSQL database made with `CREATE DATABASE ... TEMPLATE`; removed
+//! afterwards, also when the test panics), a real SMTP listener on loopback,
+//! a frozen clock, and drives the router in-process.
 
 pub mod meili;
 pub mod smtp;
@@ -8,6 +10,7 @@ pub mod twilio;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -20,6 +23,7 @@ use innsyn::config::Config;
 use innsyn::state::AppState;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
 pub use smtp::SmtpSink;
@@ -63,52 +67,227 @@ fn pg_url_for(db: &str) -> String {
     format!("{}/{db}", &base[..cut])
 }
 
+fn new_name() -> String {
+    format!("innsyn_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+async fn pg_admin() -> DatabaseConnection {
+    Database::connect(pg_admin_url())
+        .await
+        .expect("PostgreSQL must be running at TEST_POSTGRES_URL (see README)")
+}
+
 /// A fresh, empty (unmigrated) database; returns its URL and a clean-up token.
 pub async fn fresh_database(backend: Backend) -> (String, Cleanup) {
-    let name = format!("innsyn_test_{}", uuid::Uuid::new_v4().simple());
+    let name = new_name();
     match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
-            (
-                format!("sqlite://{}?mode=rwc", path.display()),
-                Cleanup::Sqlite(path),
-            )
+            (sqlite_url(&path), Cleanup::sqlite(path))
         }
         Backend::Postgres => {
-            let admin = Database::connect(pg_admin_url())
-                .await
-                .expect("PostgreSQL must be running at TEST_POSTGRES_URL (see README)");
+            let admin = pg_admin().await;
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
                 .expect("create test database");
             admin.close().await.ok();
-            (pg_url_for(&name), Cleanup::Postgres(name))
+            (pg_url_for(&name), Cleanup::postgres(name))
         }
     }
 }
 
-pub enum Cleanup {
-    Sqlite(std::path::PathBuf),
+/// A fresh database with every migration applied: a copy of this test
+/// process's template, which is migrated once (the first test to ask builds
+/// it, the others wait). Copying is much faster than migrating, above all
+/// on PostgreSQL.
+pub async fn migrated_database(backend: Backend) -> (String, Cleanup) {
+    let template = template(backend).await;
+    let name = new_name();
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            let cleanup = Cleanup::sqlite(path.clone());
+            std::fs::copy(template, &path).expect("copy the SQLite template");
+            (sqlite_url(&path), cleanup)
+        }
+        Backend::Postgres => {
+            let admin = pg_admin().await;
+            let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+            // Nothing stays connected to the template, but PostgreSQL
+            // refuses a copy while any session is on it: retry briefly.
+            let mut tries = 0;
+            while let Err(e) = admin.execute_unprepared(&sql).await {
+                tries += 1;
+                assert!(
+                    tries < 50 && e.to_string().contains("being accessed by other users"),
+                    "create test database from the template: {e}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            admin.close().await.ok();
+            (pg_url_for(&name), Cleanup::postgres(name))
+        }
+    }
+}
+
+/// The migrated template of this process, per backend: a PostgreSQL
+/// database name or a SQLite file. Named after the process id, so test
+/// processes running at once each have their own; templates of processes
+/// that are gone are removed when the next one is made.
+async fn template(backend: Backend) -> &'static str {
+    static SQLITE: OnceCell<String> = OnceCell::const_new();
+    static POSTGRES: OnceCell<String> = OnceCell::const_new();
+    let name = format!("{TEMPLATE_PREFIX}{}", std::process::id());
+    match backend {
+        Backend::Sqlite => SQLITE.get_or_init(|| sqlite_template(name)).await,
+        Backend::Postgres => POSTGRES.get_or_init(|| postgres_template(name)).await,
+    }
+}
+
+const TEMPLATE_PREFIX: &str = "innsyn_template_";
+
+/// Whether a template name's process is gone (its file or database is
+/// then left over from a test run that ended).
+fn stale(template_name: &str) -> bool {
+    template_name
+        .strip_prefix(TEMPLATE_PREFIX)
+        .and_then(|pid| pid.parse::<u32>().ok())
+        .is_some_and(|pid| {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        })
+}
+
+async fn migrate(url: &str) {
+    let config = Config::from_source(&[("DATABASE_URL", url)]).expect("template config");
+    let db = innsyn::app::connect(&config)
+        .await
+        .expect("connect template");
+    Migrator::up(&db, None).await.expect("migrate template");
+    if backend_of(url) == Backend::Sqlite {
+        // Everything into the main file, which is what gets copied.
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .expect("checkpoint template");
+    }
+    db.close().await.expect("close template");
+}
+
+fn backend_of(url: &str) -> Backend {
+    if url.starts_with("sqlite:") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    }
+}
+
+async fn sqlite_template(name: String) -> String {
+    let dir = std::env::temp_dir();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            // `innsyn_template_<pid>.db` and its `-wal` and `-shm`.
+            if file.split('.').next().is_some_and(stale) {
+                let _ = std::fs::remove_file(dir.join(&file));
+            }
+        }
+    }
+    let path = dir.join(format!("{name}.db"));
+    Cleanup::sqlite(path.clone()).remove_files();
+    migrate(&sqlite_url(&path)).await;
+    path.display().to_string()
+}
+
+async fn postgres_template(name: String) -> String {
+    let admin = pg_admin().await;
+    let existing: Vec<String> = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{TEMPLATE_PREFIX}%'"),
+        ))
+        .await
+        .expect("list templates")
+        .into_iter()
+        .filter_map(|r| r.try_get::<String>("", "datname").ok())
+        .collect();
+    for old in existing.iter().filter(|n| stale(n) || **n == name) {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"))
+            .await;
+    }
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create template database");
+    admin.close().await.ok();
+    migrate(&pg_url_for(&name)).await;
+    name
+}
+
+/// Removes a test's database when dropped: at the end of the test, and
+/// also when it panics (unwinding drops it). [`Cleanup::run`] does the same
+/// at a point of the test's choosing.
+pub struct Cleanup(Option<Target>);
+
+enum Target {
+    Sqlite(PathBuf),
     Postgres(String),
 }
 
 impl Cleanup {
-    pub async fn run(self) {
-        match self {
-            Cleanup::Sqlite(p) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
-                }
+    fn sqlite(path: PathBuf) -> Cleanup {
+        Cleanup(Some(Target::Sqlite(path)))
+    }
+
+    fn postgres(name: String) -> Cleanup {
+        Cleanup(Some(Target::Postgres(name)))
+    }
+
+    fn remove_files(&self) {
+        if let Some(Target::Sqlite(p)) = &self.0 {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
             }
-            Cleanup::Postgres(name) => {
-                if let Ok(admin) = Database::connect(pg_admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
+        }
+    }
+
+    async fn drop_database(name: &str) {
+        if let Ok(admin) = Database::connect(pg_admin_url()).await {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            admin.close().await.ok();
+        }
+    }
+
+    pub async fn run(mut self) {
+        self.remove_files();
+        if let Some(Target::Postgres(name)) = self.0.take() {
+            Self::drop_database(&name).await;
+        }
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        self.remove_files();
+        if let Some(Target::Postgres(name)) = self.0.take() {
+            // Drop may run inside the test's runtime (which must not
+            // block on itself) or while unwinding: a thread of its own with
+            // its own runtime drops the database.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(Self::drop_database(&name));
                 }
-            }
+            })
+            .join();
         }
     }
 }
@@ -129,7 +308,7 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let (url, cleanup) = fresh_database(backend).await;
+    let (url, cleanup) = migrated_database(backend).await;
     let smtp = SmtpSink::start().await;
     let twilio = TwilioStandIn::start().await;
     let twilio_base = twilio.base_url();
@@ -162,7 +341,6 @@ where
 
 async fn build(backend: Backend, config: Config, smtp: SmtpSink, twilio: TwilioStandIn) -> TestApp {
     let db = innsyn::app::connect(&config).await.expect("connect");
-    Migrator::up(&db, None).await.expect("migrate");
     let clock = FrozenClock::at(default_now());
     let state = AppState::new(db.clone(), config, Arc::new(clock.clone())).expect("state");
     let router = innsyn::routes::router(state.clone())

@@ -1,4 +1,5 @@
-//! The retention run, one step per kind of data. A step that fails (Twilio
+//! The retention run (norm 4.4.3, 4.3, 4.6.3, 8.2.1 b), one step per kind
+//! of data. A step that fails (Twilio
 //! unreachable, a database error in one batch) is written to the run's
 //! receipt and retried by the next run; every other step still runs and the
 //! receipt is always finished.
@@ -24,8 +25,6 @@ use serde::Serialize;
 use super::{BATCH, Counts, Cutoffs, cutoffs, day_start, delete_cases, expired_cases, policy};
 use crate::sms::Twilio;
 
-/// `ABANDONED_AGENT_REQUIRED_DAYS`'s default (norm 4.6.3).
-pub const DEFAULT_ABANDONED_DAYS: u32 = 30;
 /// After this many failed deletions in a row, Twilio counts as down for the
 /// rest of the run: what is left waits for the next run.
 const TWILIO_FAILURES_IN_A_ROW: u32 = 3;
@@ -88,7 +87,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            abandoned_days: DEFAULT_ABANDONED_DAYS,
+            abandoned_days: crate::domain::norm::DEFAULT_AGENT_REQUIRED_DAYS,
             fail_in_case_batch: None,
         }
     }

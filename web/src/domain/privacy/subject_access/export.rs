@@ -1,4 +1,5 @@
-//! The person's copy in words they understand: every kind of data named and
+//! The person's copy (GDPR article 15, norm 7) in words they understand:
+//! every kind of data named and
 //! explained, every stored code (channel, direction, status, source) given
 //! as its label in the reader's language. The HTML document and the JSON
 //! carry the same content.

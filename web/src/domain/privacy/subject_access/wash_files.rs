@@ -1,5 +1,6 @@
-//! Calling lists uploaded for a back-office wash live an hour at most in
-//! the temporary directory; while they do, a person's number may be in one.
+//! Calling lists uploaded for a back-office wash (norm 7) live an hour at
+//! most in the temporary directory; while they do, a person's number may be
+//! in one.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
