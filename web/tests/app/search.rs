@@ -544,10 +544,18 @@ async fn meili_real_server_finds_by_message_fragment_phone_and_reference_with_a_
             let r = queue(&app, &s, &[("q", "brønnøysundregisteret")]).await;
             assert_eq!(references(&r), vec![kari.reference.clone()]);
             assert_eq!(r.count(".search-degraded"), 0);
-            let r = queue(&app, &s, &[("q", "912 34 567")]).await;
-            assert_eq!(references(&r), vec![kari.reference.clone()]);
+            // A phone number in any written form, an address, a reference
+            // (in any case): exactly the cases carrying it.
+            for q in ["912 34 567", "+47 91234567", "0047 912 34 567"] {
+                let r = queue(&app, &s, &[("q", q)]).await;
+                assert_eq!(references(&r), vec![kari.reference.clone()], "{q}");
+            }
+            let r = queue(&app, &s, &[("q", "Ola@Example.no")]).await;
+            assert_eq!(references(&r), vec![ola.reference.clone()]);
             let r = queue(&app, &s, &[("q", &ola.reference)]).await;
             assert_eq!(references(&r), vec![ola.reference.clone()]);
+            let r = queue(&app, &s, &[("q", &kari.reference.to_lowercase())]).await;
+            assert_eq!(references(&r), vec![kari.reference.clone()]);
             // Typo tolerance: a misspelled name.
             let r = queue(&app, &s, &[("q", "Nordman")]).await;
             assert_eq!(references(&r), vec![kari.reference.clone()]);

@@ -17,6 +17,7 @@ use crate::config::MeiliConfig;
 use crate::domain::cases::queue::{Names, QueueFilter};
 use crate::domain::catalogue::PublicClient;
 use crate::domain::norm::AT_RISK_BEFORE_DUE;
+use crate::domain::search::Identifier;
 
 /// The most case ids one search hands to the queue.
 pub const CASE_HITS: usize = 1000;
@@ -152,6 +153,10 @@ pub fn case_settings() -> Settings {
             "assignee_id",
             "due_at",
             "received_at",
+            // Identifiers, looked up exactly (see `identifier_filter`).
+            "reference",
+            "email",
+            "phone",
         ])
         .with_sortable_attributes(["due_at", "received_at"])
         .with_typo_tolerance(TypoToleranceSettings {
@@ -220,6 +225,29 @@ pub fn case_filter(f: &QueueFilter, me: i32, now: DateTime<Utc>) -> String {
         parts.push(format!("assignee_id = {id}"));
     }
     parts.join(" AND ")
+}
+
+/// The filter that finds exactly the cases carrying an identifier: the
+/// reference and e-mail address as stored, the phone number by its E.164
+/// form (the first of the document's `phone` forms). `None` for a value the
+/// filter syntax cannot quote plainly (a quoted e-mail local part): such a
+/// query is searched as free text.
+pub fn identifier_filter(id: &Identifier) -> Option<String> {
+    let (field, value) = match id {
+        Identifier::Reference(r) => ("reference", r),
+        Identifier::Email(e) => ("email", e),
+        Identifier::Phone(p) => ("phone", p),
+    };
+    (!value.contains(['"', '\\'])).then(|| format!("{field} = \"{value}\""))
+}
+
+/// Two filter expressions that must both hold (either may be empty).
+pub fn all_of(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("({a}) AND ({b})"),
+    }
 }
 
 /// Why a call to the search server failed.
@@ -501,7 +529,16 @@ mod tests {
             assert!(searchable.iter().any(|s| s == a), "{a} searchable");
         }
         let filterable = list("filterableAttributes");
-        for a in ["status", "channel", "client_id", "campaign_id", "due_at"] {
+        for a in [
+            "status",
+            "channel",
+            "client_id",
+            "campaign_id",
+            "due_at",
+            "reference",
+            "email",
+            "phone",
+        ] {
             assert!(filterable.iter().any(|s| s == a), "{a} filterable");
         }
         assert_eq!(list("sortableAttributes"), ["due_at", "received_at"]);
@@ -545,5 +582,28 @@ mod tests {
             case_filter(&hostile, 9, now),
             "status = \"open\" AND assignee_id = 9"
         );
+    }
+
+    #[test]
+    fn an_identifier_becomes_an_exact_filter_on_its_stored_form() {
+        let f = |i| identifier_filter(&i);
+        assert_eq!(
+            f(Identifier::Reference("K-2026-000002".into())).as_deref(),
+            Some("reference = \"K-2026-000002\"")
+        );
+        assert_eq!(
+            f(Identifier::Email("kari@example.no".into())).as_deref(),
+            Some("email = \"kari@example.no\"")
+        );
+        assert_eq!(
+            f(Identifier::Phone("+4791234567".into())).as_deref(),
+            Some("phone = \"+4791234567\"")
+        );
+        assert_eq!(f(Identifier::Email("\"a b\"@example.no".into())), None);
+        // The document's phone forms start with the E.164 the filter names.
+        assert_eq!(phone_forms("+4791234567")[0], "+4791234567");
+        assert_eq!(all_of("", "b = 1"), "b = 1");
+        assert_eq!(all_of("a = 1", ""), "a = 1");
+        assert_eq!(all_of("a = 1", "b = 1"), "(a = 1) AND (b = 1)");
     }
 }

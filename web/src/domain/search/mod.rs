@@ -27,6 +27,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use crate::config::Config;
 use crate::domain::cases::queue::QueueFilter;
+use crate::domain::email::EmailAddress;
+use crate::domain::inbound::mail::reference_in;
+use crate::domain::phone::E164;
 
 /// A document in one of the two indexes, named by its database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -163,6 +166,41 @@ async fn enqueue_all(
     Ok(())
 }
 
+/// A query that is one identifier, in its stored form: it must find exactly
+/// the cases that carry it, not every case sharing a word of it (`K-2026`
+/// is in every reference of the year).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identifier {
+    /// A case reference, `K-2026-000123` (typed in any case).
+    Reference(String),
+    /// An e-mail address, lower-cased as it is stored.
+    Email(String),
+    /// A whole phone number in any written form, as its E.164.
+    Phone(String),
+}
+
+impl Identifier {
+    /// Recognises a query that is nothing but an identifier, with the
+    /// parsers that admit identifiers into the program; anything else
+    /// (a name, a word, a partial number) is free text.
+    pub fn recognise(q: &str) -> Option<Identifier> {
+        let q = q.trim();
+        let upper = q.to_uppercase();
+        if reference_in(&upper).is_some_and(|r| r == upper) {
+            return Some(Identifier::Reference(upper));
+        }
+        if q.contains('@') {
+            return EmailAddress::parse(q)
+                .ok()
+                .map(|e| Identifier::Email(e.as_str().to_string()));
+        }
+        db::phone_digits(q)?;
+        E164::parse(q)
+            .ok()
+            .map(|p| Identifier::Phone(p.into_string()))
+    }
+}
+
 /// What a search found. `ids: None` means "let the database match the
 /// query" (no search server, an empty query, or the server failed).
 #[derive(Clone, Debug, Default)]
@@ -214,7 +252,14 @@ impl Search {
         if q.is_empty() {
             return Hits::database();
         }
-        match m.search_cases(q, &meili::case_filter(f, me, now)).await {
+        let filter = meili::case_filter(f, me, now);
+        // An identifier is looked up by its exact field; free text is ranked.
+        let exact = Identifier::recognise(q).and_then(|i| meili::identifier_filter(&i));
+        let found = match exact {
+            Some(exact) => m.search_cases("", &meili::all_of(&filter, &exact)).await,
+            None => m.search_cases(q, &filter).await,
+        };
+        match found {
             Ok(ids) => Hits {
                 ids: Some(ids),
                 degraded: false,
@@ -259,5 +304,35 @@ mod tests {
             assert_eq!(Doc::from_row(d.kind(), d.id()), Some(d));
         }
         assert_eq!(Doc::from_row("user", 1), None);
+    }
+
+    #[test]
+    fn references_addresses_and_whole_phone_numbers_are_identifiers() {
+        use Identifier::*;
+        for (q, want) in [
+            ("K-2026-000002", Reference("K-2026-000002".into())),
+            (" k-2026-000002 ", Reference("K-2026-000002".into())),
+            ("Kari@Example.NO", Email("kari@example.no".into())),
+            ("+47 912 34 567", Phone("+4791234567".into())),
+            ("912 34 567", Phone("+4791234567".into())),
+            ("91234567", Phone("+4791234567".into())),
+            ("0047 91234567", Phone("+4791234567".into())),
+        ] {
+            assert_eq!(Identifier::recognise(q), Some(want), "{q}");
+        }
+        // Free text: words, a reference inside a sentence, partial numbers,
+        // an address that is not one.
+        for q in [
+            "Kari Nordmann",
+            "brønnøysundregisteret",
+            "sak K-2026-000002",
+            "K-2026",
+            "2026-000002",
+            "912 34",
+            "kari@",
+            "",
+        ] {
+            assert_eq!(Identifier::recognise(q), None, "{q}");
+        }
     }
 }
