@@ -2,7 +2,8 @@
 //! client filter, the fallback when Meilisearch is down, and the index job
 //! against a loopback stand-in of the Meilisearch protocol. The real-server
 //! tests (`meili_real_server_*`) are ignored unless asked for; `.ci/test`
-//! runs them when MEILI_URL is set and prints a SKIPPED line when it is not.
+//! starts a Meilisearch binary when it finds one (or uses MEILI_URL), runs
+//! them against it, and prints a SKIPPED line only when it has no server.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
