@@ -13,7 +13,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::{Cookie, SameSite};
 
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
 use crate::request::{LANG_COOKIE, query_lang};
 use crate::state::AppState;
 
@@ -49,13 +49,21 @@ pub async fn read_body_within(
     let (parts, body) = req.into_parts();
     match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
         Err(_) => {
-            tracing::info!(path = %parts.uri.path(), "request body too slow: 408");
-            (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response()
+            let path = parts.uri.path();
+            tracing::info!(path = %path, "request body too slow: 408");
+            let message = "request body too slow";
+            if path.starts_with("/api/") {
+                ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", message).into_response()
+            } else {
+                (StatusCode::REQUEST_TIMEOUT, message).into_response()
+            }
         }
         Ok(Err(_)) => {
             let message = format!("the request body is larger than {limit} bytes");
             let path = parts.uri.path();
-            if path.starts_with("/webhooks/") || path.starts_with("/api/") {
+            if path.starts_with("/api/") {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message).into_response()
+            } else if path.starts_with("/webhooks/") {
                 let body = serde_json::json!({ "error": message });
                 (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
             } else {
