@@ -37,7 +37,7 @@ impl Jobs {
         let aborts: Vec<_> = self.running.iter().map(|h| h.abort_handle()).collect();
         let all = futures_util::future::join_all(self.running);
         if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
-            tracing::warn!("periodic jobs still running after 10 s: stopping them");
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "periodic jobs still running after the grace period: stopping them");
             for a in aborts {
                 a.abort();
             }
