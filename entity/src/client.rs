@@ -11,6 +11,8 @@ pub struct Model {
     pub org_number: String,
     pub description: String,
     pub website: Option<String>,
+    /// The client's logo (https), published with its numbers when set.
+    pub logo_url: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
 }

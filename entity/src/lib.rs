@@ -18,6 +18,7 @@ pub mod inbound_event;
 pub mod login_throttle;
 pub mod mail_outbox;
 pub mod message;
+pub mod open_data_version;
 pub mod recording;
 pub mod recording_tombstone;
 pub mod register_version;

@@ -144,6 +144,7 @@ adm-clients-title = Clients
 adm-clients-name = Name
 adm-clients-org = Organisation number
 adm-clients-website = Website
+adm-clients-logo = Logo (web address, https), shown in the open data
 adm-clients-description = Short description
 adm-clients-active = Active
 adm-clients-new = New client

@@ -144,6 +144,7 @@ adm-clients-title = Oppdragsgivere
 adm-clients-name = Navn
 adm-clients-org = Organisasjonsnummer
 adm-clients-website = Nettsted
+adm-clients-logo = Logo (nettadresse, https), vises i åpne data
 adm-clients-description = Kort beskrivelse
 adm-clients-active = Aktiv
 adm-clients-new = Ny oppdragsgiver

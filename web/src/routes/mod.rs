@@ -180,6 +180,10 @@ pub fn table() -> Vec<Route> {
         at("/", Public, Small).get(public::home),
         at("/oppdragsgivere", Public, Small).get(public::clients),
         at("/personvern", Public, Small).get(public::privacy),
+        // How accessible the site is and how to report a problem.
+        at("/tilgjengelighet", Public, Small).get(public::accessibility),
+        // The open-data format, for developers and directory services.
+        at("/apne-data", Public, Small).get(public::open_data),
         // Who called me? A number looked up, under the lookup limit.
         at("/hvem-ringte", Public, Small)
             .get(public::who_called)
@@ -193,8 +197,11 @@ pub fn table() -> Vec<Route> {
             .get(public::complaint_page)
             .post(public::complain)
             .limit(Forms),
-        // ----- Open data: every active caller number -----
+        // ----- Open data: every active caller number, and those retired
+        // within 12 months; conditional GET (ETag, Last-Modified) -----
         at("/api/v1/numbers", Public, Small).get(api::numbers),
+        at("/api/v1/numbers.csv", Public, Small).get(api::numbers_csv),
+        at(api::SCHEMA_PATH, Public, Small).get(api::numbers_schema),
         // ----- Back office: sign-in -----
         at("/admin/login", SignIn, Small)
             .get(login::page)

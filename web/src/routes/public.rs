@@ -101,6 +101,62 @@ pub async fn privacy(ctx: PageCtx) -> PrivacyPage {
     PrivacyPage { ctx }
 }
 
+// ---------- accessibility statement ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/accessibility.html")]
+pub struct AccessibilityPage {
+    ctx: PageCtx,
+}
+
+pub async fn accessibility(ctx: PageCtx) -> AccessibilityPage {
+    AccessibilityPage { ctx }
+}
+
+// ---------- open data: the format of /api/v1/numbers ----------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/open_data.html")]
+pub struct OpenDataPage {
+    ctx: PageCtx,
+    /// The site's public address, for the examples.
+    base: String,
+    schema_version: &'static str,
+    retired_months: u32,
+    columns: String,
+}
+
+impl OpenDataPage {
+    /// The fields of one number, as documented in the schema.
+    fn fields(&self) -> &'static [&'static str] {
+        &[
+            "number",
+            "centre",
+            "centre_org_number",
+            "client",
+            "client_org_number",
+            "campaign",
+            "purpose",
+            "call_reason",
+            "kind",
+            "valid_from",
+            "valid_to",
+            "client_logo_url",
+        ]
+    }
+}
+
+pub async fn open_data(State(s): State<AppState>, ctx: PageCtx) -> OpenDataPage {
+    use crate::domain::catalogue::open_data::{CSV_COLUMNS, RETIRED_KEPT_MONTHS, SCHEMA_VERSION};
+    OpenDataPage {
+        ctx,
+        base: s.config.public_base_url.trim_end_matches('/').to_string(),
+        schema_version: SCHEMA_VERSION,
+        retired_months: RETIRED_KEPT_MONTHS,
+        columns: CSV_COLUMNS.join(","),
+    }
+}
+
 // ---------- who called me? (norm 4.4.5) ----------
 
 #[derive(Deserialize)]
@@ -280,6 +336,9 @@ pub async fn reserve(
 
 // ---------- complaint (norm 4.4.3) ----------
 
+/// Where no category was chosen: "annet / vet ikke".
+const NEUTRAL_CATEGORY: &str = "other";
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/complaint.html")]
 pub struct ComplaintPage {
@@ -289,8 +348,17 @@ pub struct ComplaintPage {
 }
 
 impl ComplaintPage {
-    fn categories(&self) -> &'static [&'static str] {
-        CATEGORIES
+    /// The categories, the neutral "other / don't know" first: the form
+    /// suggests no reason the consumer did not choose.
+    fn categories(&self) -> Vec<&'static str> {
+        let mut all = vec![NEUTRAL_CATEGORY];
+        all.extend(
+            CATEGORIES
+                .iter()
+                .copied()
+                .filter(|c| *c != NEUTRAL_CATEGORY),
+        );
+        all
     }
     /// The translated error for a field, or "".
     fn err(&self, field: &str) -> String {
@@ -303,7 +371,10 @@ impl ComplaintPage {
         self.errors.get(field).is_some()
     }
     fn selected(&self, c: &str) -> bool {
-        self.form.kategori == c
+        match self.form.kategori.as_str() {
+            k if CATEGORIES.contains(&k) => k == c,
+            _ => c == NEUTRAL_CATEGORY,
+        }
     }
 }
 

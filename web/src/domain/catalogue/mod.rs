@@ -3,12 +3,14 @@
 pub mod caller_numbers;
 pub mod centre;
 pub mod lookup;
+pub mod open_data;
 pub mod settings;
+
+pub use open_data::{NumbersList, OpenNumber};
 
 use chrono::NaiveDate;
 use entity::{caller_number, campaign, client};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
 
 use crate::domain::phone::E164;
 
@@ -71,53 +73,4 @@ pub async fn public_clients(
             client: cl,
         })
         .collect())
-}
-
-/// One entry of the open-data list at `/api/v1/numbers`.
-#[derive(Clone, Debug, Serialize)]
-pub struct OpenNumber {
-    pub number: String,
-    pub centre: String,
-    pub centre_org_number: String,
-    pub client: String,
-    pub client_org_number: String,
-    pub campaign: String,
-    pub purpose: String,
-    pub kind: &'static str,
-    pub valid_from: NaiveDate,
-    pub valid_to: Option<NaiveDate>,
-}
-
-/// Every caller number in use today for an active client.
-pub async fn open_numbers(
-    conn: &impl ConnectionTrait,
-    today: NaiveDate,
-) -> Result<Vec<OpenNumber>, DbErr> {
-    let centre = entity::centre::Entity::find().one(conn).await?;
-    let (centre_name, centre_org) = centre.map(|c| (c.name, c.org_number)).unwrap_or_default();
-    let mut out = Vec::new();
-    for pc in public_clients(conn, today).await? {
-        for camp in &pc.campaigns {
-            let rows = caller_number::Entity::find()
-                .filter(caller_number::Column::CampaignId.eq(camp.campaign.id))
-                .order_by_asc(caller_number::Column::E164)
-                .all(conn)
-                .await?;
-            for n in rows.into_iter().filter(|n| valid_on(n, today)) {
-                out.push(OpenNumber {
-                    number: n.e164,
-                    centre: centre_name.clone(),
-                    centre_org_number: centre_org.clone(),
-                    client: pc.client.name.clone(),
-                    client_org_number: pc.client.org_number.clone(),
-                    campaign: camp.campaign.name.clone(),
-                    purpose: camp.campaign.purpose.clone(),
-                    kind: camp.campaign.kind.as_str(),
-                    valid_from: n.valid_from,
-                    valid_to: n.valid_to,
-                });
-            }
-        }
-    }
-    Ok(out)
 }

@@ -102,6 +102,9 @@ pub struct ClientInput {
     pub beskrivelse: String,
     #[serde(default)]
     pub nettsted: String,
+    /// The client's logo (https), published with its numbers.
+    #[serde(default)]
+    pub logo: String,
     #[serde(default)]
     pub aktiv: Option<String>,
 }
@@ -125,6 +128,11 @@ pub async fn save_client(
     if !website.is_empty() && !website.starts_with("https://") && !website.starts_with("http://") {
         errors.push("nettsted", "form-error-url");
     }
+    // A logo is fetched by phones and apps from the open data: https only.
+    let logo = input.logo.trim();
+    if !logo.is_empty() && (!logo.starts_with("https://") || logo.len() > 500) {
+        errors.push("logo", "form-error-url");
+    }
     errors.into_result()?;
     let (txn, _write) = crate::db::begin_write(db).await?;
     let mut am = match id {
@@ -142,6 +150,7 @@ pub async fn save_client(
     am.org_number = Set(org);
     am.description = Set(input.beskrivelse.trim().to_string());
     am.website = Set((!website.is_empty()).then(|| website.to_string()));
+    am.logo_url = Set((!logo.is_empty()).then(|| logo.to_string()));
     am.active = Set(input.aktiv.is_some());
     let saved = am.save(&txn).await?.try_into_model()?;
     crate::domain::search::enqueue_client(&txn, saved.id).await?;

@@ -87,6 +87,7 @@ fn client_input(c: &client::Model) -> ClientInput {
         orgnr: c.org_number.clone(),
         beskrivelse: c.description.clone(),
         nettsted: c.website.clone().unwrap_or_default(),
+        logo: c.logo_url.clone().unwrap_or_default(),
         aktiv: c.active.then(|| "on".into()),
     }
 }
