@@ -37,8 +37,12 @@ const PAGES = [
     act: (p) => submit(p, { "#epost": "kari@example.org", "#melding": "Ikke ring meg igjen." }),
     phone: true,
   },
-  { name: "privacy", path: "/personvern" },
-  { name: "not found", path: "/finnes-ikke" },
+  { name: "privacy", path: "/personvern", phone: true },
+  { name: "not found", path: "/finnes-ikke", phone: true },
+  { name: "accessibility statement", path: "/tilgjengelighet", phone: true },
+  { name: "open data", path: "/apne-data", phone: true },
+  { name: "reservation with an error, on a phone", path: "/reservasjon", act: (p) => submit(p, { "#nummer": "12" }), phone: true },
+  { name: "lookup, not ours, on a phone", path: "/hvem-ringte?nummer=22222222", phone: true },
   // English
   { name: "home (en)", path: "/?lang=en" },
   { name: "clients (en)", path: "/oppdragsgivere?lang=en" },
@@ -46,7 +50,12 @@ const PAGES = [
   { name: "lookup, with a hit (en)", path: hit + "&lang=en" },
   { name: "complaint (en)", path: "/klage?lang=en" },
   { name: "complaint with validation errors (en)", path: "/klage?lang=en", act: (p) => submit(p, {}) },
-  { name: "privacy (en)", path: "/personvern?lang=en" },
+  { name: "privacy (en)", path: "/personvern?lang=en", phone: true },
+  { name: "accessibility statement (en)", path: "/tilgjengelighet?lang=en", phone: true },
+  { name: "open data (en)", path: "/apne-data?lang=en", phone: true },
+  { name: "lookup, not ours (en)", path: "/hvem-ringte?nummer=22222222&lang=en" },
+  { name: "reservation with an error (en)", path: "/reservasjon?lang=en", act: (p) => submit(p, { "#nummer": "12" }) },
+  { name: "not found (en)", path: "/finnes-ikke?lang=en" },
 ];
 
 async function submit(page, fields) {
