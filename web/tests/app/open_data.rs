@@ -400,3 +400,22 @@ dual!(
         );
     }
 );
+
+dual!(
+    thirty_two_first_requests_at_once_agree_on_one_tag_and_one_last_modified,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        // The first request of a new list version writes its time; 32 at
+        // once get no error and one answer.
+        let all = futures_util::future::join_all((0..32).map(|_| app.get("/api/v1/numbers"))).await;
+        assert!(
+            all.iter().all(|r| r.status == 200),
+            "{:?}",
+            all.iter().map(|r| r.status).collect::<Vec<_>>()
+        );
+        let tags: std::collections::BTreeSet<_> = all.iter().map(|r| r.header("etag")).collect();
+        let times: std::collections::BTreeSet<_> =
+            all.iter().map(|r| r.header("last-modified")).collect();
+        assert_eq!((tags.len(), times.len()), (1, 1), "{tags:?} {times:?}");
+    }
+);
