@@ -138,7 +138,8 @@ pub async fn numbers_csv(
     let (list, tag, changed) = current(&state).await?;
     let mut resp = answer(
         &headers,
-        format!("\"{tag}-csv\""),
+        // Weak: a compressed copy is the same list, not the same bytes.
+        format!("W/\"{tag}-csv\""),
         changed,
         "text/csv; charset=utf-8",
         || {
