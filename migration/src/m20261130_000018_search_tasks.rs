@@ -23,8 +23,16 @@ enum SearchJobs {
 /// expressions the fallback's conditions use.
 const TRIGRAM: [(&str, &str, &str); 4] = [
     ("idx_messages_body_trgm", "messages", "lower(body)"),
-    ("idx_cases_consumer_name_trgm", "cases", "lower(consumer_name)"),
-    ("idx_cases_consumer_email_trgm", "cases", "lower(consumer_email)"),
+    (
+        "idx_cases_consumer_name_trgm",
+        "cases",
+        "lower(consumer_name)",
+    ),
+    (
+        "idx_cases_consumer_email_trgm",
+        "cases",
+        "lower(consumer_email)",
+    ),
     ("idx_cases_reference_trgm", "cases", "lower(reference)"),
 ];
 

@@ -22,7 +22,14 @@ const FIRST: [&str; 8] = [
     "Kari", "Øystein", "Åse", "Ola", "Ærlend", "Bjørn", "Sølvi", "Per",
 ];
 const LAST: [&str; 8] = [
-    "Nordmann", "Ødegård", "Aasen", "Hansen", "Bråten", "Løvås", "Berg", "Æsøy",
+    "Nordmann",
+    "Ødegård",
+    "Aasen",
+    "Hansen",
+    "Bråten",
+    "Løvås",
+    "Berg",
+    "Æsøy",
 ];
 const TEXTS: [&str; 6] = [
     "Jeg har reservert meg i registeret, men dere ringte likevel om strømavtalen.",
@@ -135,12 +142,12 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
         if meili { "Meilisearch" } else { "database" }
     );
     for q in [
-        "kveldstid",     // a word of a message
-        "ØDEGÅRD",       // a name, upper case with æøå
-        "bråten4242",    // one name, one case
-        "912 34 567",    // a phone number, another written form
+        "kveldstid",      // a word of a message
+        "ØDEGÅRD",        // a name, upper case with æøå
+        "bråten4242",     // one name, one case
+        "912 34 567",     // a phone number, another written form
         "S-2026-0042424", // a reference
-        "xyzzy",         // nothing matches: the worst case for a scan
+        "xyzzy",          // nothing matches: the worst case for a scan
     ] {
         let path = format!("/admin/saker?{}", serde_urlencoded::to_string([("q", q)])?);
         let mut times = Vec::with_capacity(rounds);

@@ -18,8 +18,8 @@ use sea_orm::{
 
 use crate::domain::cases::queue;
 use crate::domain::catalogue;
-use crate::domain::search::{Doc, KEPT, REBUILD_KIND};
 use crate::domain::search::meili::{self, CaseDocument, ClientDocument, Meili};
+use crate::domain::search::{Doc, KEPT, REBUILD_KIND};
 use crate::domain::time::oslo_today;
 use crate::state::AppState;
 

@@ -59,11 +59,14 @@ pub fn case_condition(q: &str, backend: DbBackend) -> Option<Condition> {
     // "column contains the fragment, in any case".
     let contains = |table: &'static str, col: &'static str| -> SimpleExpr {
         if backend == DbBackend::Sqlite {
-            Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(col)))
-                .binary(
-                    BinOper::Custom("REGEXP"),
-                    Expr::val(format!("(?i){}", regex::escape(q))),
-                )
+            Expr::col((
+                sea_orm::sea_query::Alias::new(table),
+                sea_orm::sea_query::Alias::new(col),
+            ))
+            .binary(
+                BinOper::Custom("REGEXP"),
+                Expr::val(format!("(?i){}", regex::escape(q))),
+            )
         } else {
             Expr::expr(Func::lower(Expr::col((
                 sea_orm::sea_query::Alias::new(table),
@@ -76,7 +79,10 @@ pub fn case_condition(q: &str, backend: DbBackend) -> Option<Condition> {
     let in_messages = Query::select()
         .column(message::Column::CaseId)
         .from(message::Entity)
-        .and_where(contains(message::Entity.table_name(), message::Column::Body.as_str()))
+        .and_where(contains(
+            message::Entity.table_name(),
+            message::Column::Body.as_str(),
+        ))
         .to_owned();
     let mut any = Condition::any()
         .add(contains(cases, case::Column::Reference.as_str()))

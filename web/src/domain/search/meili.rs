@@ -401,10 +401,7 @@ impl Meili {
         self.add(&self.cases_index(), docs).await
     }
 
-    pub async fn upsert_clients(
-        &self,
-        docs: &[ClientDocument],
-    ) -> Result<Option<u32>, MeiliError> {
+    pub async fn upsert_clients(&self, docs: &[ClientDocument]) -> Result<Option<u32>, MeiliError> {
         self.add(&self.clients_index(), docs).await
     }
 
@@ -458,9 +455,9 @@ impl Meili {
     /// endpoint (not a fixed pause), for at most `within`; `Pending` when it
     /// is still running then.
     pub async fn wait_for(&self, uid: u32, within: Duration) -> Result<TaskState, MeiliError> {
-        let waited = self
-            .client
-            .wait_for_task(Uid(uid), Some(Duration::from_millis(10)), Some(within));
+        let waited =
+            self.client
+                .wait_for_task(Uid(uid), Some(Duration::from_millis(10)), Some(within));
         match tokio::time::timeout(within + self.timeout, waited).await {
             Ok(Ok(t)) => Ok(TaskState::of(&t)),
             Ok(Err(SdkError::Timeout)) | Err(_) => Ok(TaskState::Pending),

@@ -22,8 +22,8 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use entity::search_job::{self, Column};
 use entity::{campaign, case};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
@@ -190,7 +190,11 @@ pub async fn backlog(conn: &impl ConnectionTrait) -> Result<Backlog, DbErr> {
     let docs = || {
         search_job::Entity::find()
             .filter(Column::Kind.ne(REBUILD_KIND))
-            .filter(Condition::any().add(Column::TaskUid.is_null()).add(Column::TaskUid.ne(KEPT)))
+            .filter(
+                Condition::any()
+                    .add(Column::TaskUid.is_null())
+                    .add(Column::TaskUid.ne(KEPT)),
+            )
     };
     Ok(Backlog {
         waiting: docs().count(conn).await?,
