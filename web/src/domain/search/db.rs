@@ -7,9 +7,10 @@
 //! and the rest, and trigram indexes (`pg_trgm`, migration 18) on those
 //! expressions keep a message search from reading every row.
 //! SQLite: its `lower()` and `LIKE` fold only A-Z, so "ØYSTEIN" would miss
-//! "Øystein"; there the condition is `column REGEXP '(?i)fragment'` with the
-//! fragment escaped, through the REGEXP function sqlx registers (Rust's
-//! `regex`, Unicode case folding). No index serves it: a scan.
+//! "Øystein"; a fragment with letters beyond ASCII is matched by
+//! `column REGEXP '(?i)fragment'` with the fragment escaped, through the
+//! REGEXP function sqlx registers (Rust's `regex`, Unicode case folding); an
+//! ASCII fragment keeps `LIKE`. No index serves either: a scan.
 
 use entity::{case, message};
 use sea_orm::sea_query::{BinOper, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
@@ -58,7 +59,9 @@ pub fn case_condition(q: &str, backend: DbBackend) -> Option<Condition> {
     let lower = q.to_lowercase();
     // "column contains the fragment, in any case".
     let contains = |table: &'static str, col: &'static str| -> SimpleExpr {
-        if backend == DbBackend::Sqlite {
+        // An ASCII fragment is matched by SQLite's own (fast) LIKE, which
+        // already folds A-Z; only a fragment with other letters needs REGEXP.
+        if backend == DbBackend::Sqlite && !q.is_ascii() {
             Expr::col((
                 sea_orm::sea_query::Alias::new(table),
                 sea_orm::sea_query::Alias::new(col),
@@ -173,9 +176,20 @@ mod tests {
         let q = Query::select()
             .column(case::Column::Id)
             .from(case::Entity)
-            .cond_where(case_condition("1.0 (x)", DbBackend::Sqlite).unwrap())
+            .cond_where(case_condition("Ø.0 (x)", DbBackend::Sqlite).unwrap())
             .to_owned();
         let sqlite = q.to_string(SqliteQueryBuilder);
-        assert!(sqlite.contains(r"REGEXP '(?i)1\.0 \(x\)'"), "{sqlite}");
+        assert!(sqlite.contains(r"REGEXP '(?i)Ø\.0 \(x\)'"), "{sqlite}");
+        // An ASCII fragment keeps SQLite's LIKE (it folds A-Z itself).
+        let q = Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .cond_where(case_condition("100%_x", DbBackend::Sqlite).unwrap())
+            .to_owned();
+        let sqlite = q.to_string(SqliteQueryBuilder);
+        assert!(
+            sqlite.contains(r"'%100\%\_x%'") && !sqlite.contains("REGEXP"),
+            "{sqlite}"
+        );
     }
 }
