@@ -409,6 +409,47 @@ dual!(a_write_while_the_search_server_is_unreachable_is_retried_and_lands_later_
 });
 
 dual!(
+    a_document_counts_as_indexed_only_when_its_task_succeeded_and_a_failed_task_is_retried,
+    |app| async move {
+        let port = closed_port();
+        let meili = MeiliStandIn::start_on(port).await;
+        let state = with_meili_at(&app, port);
+        let (kari, _ola) = two_cases(&app).await;
+        // The server takes the documents, then fails the task.
+        meili.fail_tasks(true);
+        let report = search_index::run(&state).await.unwrap();
+        assert_eq!((report.synced, report.failed), (0, 2), "{report:?}");
+        let job = search_job::Entity::find()
+            .filter(search_job::Column::DocId.eq(kari.id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("still queued: not searchable");
+        assert_eq!(job.attempts, 1);
+        assert_eq!(job.task_uid, None, "to be sent again");
+        let err = job.last_error.unwrap();
+        assert!(err.contains("InvalidDocumentId") && !err.contains("Kari"), "{err}");
+        let left = innsyn::domain::search::backlog(&app.db).await.unwrap();
+        assert_eq!((left.waiting, left.failing), (2, 2));
+        // Admins see it on the norm overview.
+        let admin = app.sign_in_as(Role::Admin).await;
+        let r = app.get_as("/admin/norm", &admin).await;
+        let row = "tr.norm-check.red[data-key=norm-search-backlog]";
+        assert_eq!(r.count(row), 1);
+        assert_eq!(r.text(&format!("{row} td.figure")).as_deref(), Some("2"));
+        // Not before the back-off; then sent again, and this time it holds.
+        meili.fail_tasks(false);
+        assert_eq!(search_index::run(&state).await.unwrap(), Default::default());
+        app.clock.advance(search_index::backoff(1) + Duration::seconds(1));
+        let report = search_index::run(&state).await.unwrap();
+        assert_eq!((report.synced, report.failed), (2, 0), "{report:?}");
+        assert!(search_job::Entity::find().all(&app.db).await.unwrap().is_empty());
+        let r = app.get_as("/admin/norm", &admin).await;
+        assert_eq!(r.count("tr.norm-check.green[data-key=norm-search-backlog]"), 1);
+    }
+);
+
+dual!(
     a_client_change_reindexes_the_client_and_its_cases,
     |app| async move {
         let port = closed_port();

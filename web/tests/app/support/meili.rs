@@ -24,6 +24,9 @@ pub struct MeiliRequest {
 #[derive(Clone, Default)]
 pub struct MeiliStandIn {
     requests: Arc<Mutex<Vec<MeiliRequest>>>,
+    /// While set, every task asked about has failed (as Meilisearch fails
+    /// a batch it cannot take).
+    fail_tasks: Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn task(index: &str, kind: &str, uid: usize) -> (StatusCode, axum::Json<Value>) {
@@ -101,12 +104,23 @@ impl MeiliStandIn {
                             })),
                         );
                     }
+                    let failed = s.fail_tasks.load(std::sync::atomic::Ordering::SeqCst);
                     (
                         StatusCode::OK,
                         axum::Json(json!({
                             "uid": uid,
                             "indexUid": "t",
-                            "status": "succeeded",
+                            "status": if failed { "failed" } else { "succeeded" },
+                            "error": if failed {
+                                json!({
+                                    "message": "Document identifier is invalid.",
+                                    "code": "invalid_document_id",
+                                    "type": "invalid_request",
+                                    "link": "https://docs.meilisearch.com/errors#invalid_document_id"
+                                })
+                            } else {
+                                Value::Null
+                            },
                             "type": "documentAdditionOrUpdate",
                             "details": null,
                             "duration": "PT0.001S",
@@ -125,6 +139,12 @@ impl MeiliStandIn {
             axum::serve(listener, app).await.ok();
         });
         s
+    }
+
+    /// Makes every task fail (`true`) or succeed (`false`) from now on.
+    pub fn fail_tasks(&self, fail: bool) {
+        self.fail_tasks
+            .store(fail, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn requests(&self) -> Vec<MeiliRequest> {
