@@ -428,7 +428,10 @@ dual!(
         assert_eq!(job.attempts, 1);
         assert_eq!(job.task_uid, None, "to be sent again");
         let err = job.last_error.unwrap();
-        assert!(err.contains("InvalidDocumentId") && !err.contains("Kari"), "{err}");
+        assert!(
+            err.contains("InvalidDocumentId") && !err.contains("Kari"),
+            "{err}"
+        );
         let left = innsyn::domain::search::backlog(&app.db).await.unwrap();
         assert_eq!((left.waiting, left.failing), (2, 2));
         // Admins see it on the norm overview.
@@ -440,12 +443,22 @@ dual!(
         // Not before the back-off; then sent again, and this time it holds.
         meili.fail_tasks(false);
         assert_eq!(search_index::run(&state).await.unwrap(), Default::default());
-        app.clock.advance(search_index::backoff(1) + Duration::seconds(1));
+        app.clock
+            .advance(search_index::backoff(1) + Duration::seconds(1));
         let report = search_index::run(&state).await.unwrap();
         assert_eq!((report.synced, report.failed), (2, 0), "{report:?}");
-        assert!(search_job::Entity::find().all(&app.db).await.unwrap().is_empty());
+        assert!(
+            search_job::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let r = app.get_as("/admin/norm", &admin).await;
-        assert_eq!(r.count("tr.norm-check.green[data-key=norm-search-backlog]"), 1);
+        assert_eq!(
+            r.count("tr.norm-check.green[data-key=norm-search-backlog]"),
+            1
+        );
     }
 );
 
