@@ -170,7 +170,7 @@ mod tests {
             .cond_where(case_condition("100%_x", DbBackend::Postgres).unwrap())
             .to_owned();
         let pg = q.to_string(PostgresQueryBuilder);
-        assert!(pg.contains(r"'%100\%\_x%'"), "{pg}");
+        assert!(pg.contains(r"E'%100\\%\\_x%'"), "{pg}");
         assert!(pg.contains("ESCAPE"), "{pg}");
         // SQLite: the fragment is a regex-escaped literal, case-insensitive.
         let q = Query::select()
