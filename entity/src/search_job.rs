@@ -26,6 +26,11 @@ pub struct Model {
     pub claimed_until: Option<DateTimeUtc>,
     /// What went wrong last time, without personal data.
     pub last_error: Option<String>,
+    /// The Meilisearch task that carries the document's latest copy: null
+    /// until sent; the row is deleted once that task succeeded. `-1` marks
+    /// a row kept (already indexed) while `innsyn reindex` builds fresh
+    /// indexes, to be sent again after the swap.
+    pub task_uid: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

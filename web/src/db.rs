@@ -41,6 +41,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
+                // The search fallback's case-insensitive match beyond A-Z
+                // (`domain::search::db`).
+                .with_regexp()
         });
     } else {
         opts.max_connections(20);

@@ -114,6 +114,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 365)]
         days: usize,
     },
+    /// Server time of a search in the SLA queue with many cases, each with a
+    /// message (a temporary SQLite database, or DATABASE_URL when it is set
+    /// to PostgreSQL); the database fallback, or Meilisearch when MEILI_URL
+    /// is set (reindexed first).
+    Search {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Server time of the SLA queue page with many open cases (a temporary
     /// SQLite database, or DATABASE_URL when it is set to PostgreSQL).
     Queue {
@@ -172,6 +182,9 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Bench { what } => match what {
             BenchCommand::Queue { cases, rounds } => {
                 innsyn::bench::queue::run(config, cases, rounds.max(1)).await
+            }
+            BenchCommand::Search { cases, rounds } => {
+                innsyn::bench::search::run(config, cases, rounds.max(1)).await
             }
             BenchCommand::Stats { campaigns, days } => {
                 innsyn::bench::stats::run(config, campaigns, days).await

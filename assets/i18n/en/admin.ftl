@@ -359,6 +359,7 @@ norm-stats-coverage = Campaigns with days without statistics in the last 12 mont
 norm-abandoned = Campaigns over the abandoned-call limit in the last 30 days
 norm-messages = Numbers whose answering-machine message lacks a fact
 norm-public-pages = Active clients shown on the website
+norm-search-backlog = Documents not yet searchable in the search server (red: failed, being retried)
 
 # search (issue 7)
 queue-search-degraded = Search is degraded: the search server does not answer, so the queue searches the database (no typo tolerance).

@@ -359,6 +359,7 @@ norm-stats-coverage = Kampanjer med dager uten statistikk siste 12 måneder
 norm-abandoned = Kampanjer over grensen for avbrutte samtaler siste 30 dager
 norm-messages = Numre der telefonsvarermeldingen mangler en opplysning
 norm-public-pages = Aktive oppdragsgivere vist på nettsiden
+norm-search-backlog = Dokumenter som ennå ikke er søkbare i søkeserveren (rødt: feilet, prøves igjen)
 
 # search (issue 7)
 queue-search-degraded = Søket er redusert: søkeserveren svarer ikke, så køen søker i databasen (uten retting av skrivefeil).

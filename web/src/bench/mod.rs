@@ -1,5 +1,6 @@
 //! `innsyn bench ...`: performance figures printed, never asserted in tests.
 
 pub mod queue;
+pub mod search;
 pub mod stats;
 pub mod wash;

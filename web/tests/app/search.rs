@@ -16,6 +16,7 @@ use innsyn::domain::cases::{NewCase, open_case};
 use innsyn::domain::email::EmailAddress;
 use innsyn::domain::phone::E164;
 use innsyn::domain::privacy::retention::{self, RunOptions};
+use innsyn::domain::search::Doc;
 use innsyn::jobs::search_index;
 use innsyn::state::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -408,6 +409,60 @@ dual!(a_write_while_the_search_server_is_unreachable_is_retried_and_lands_later_
 });
 
 dual!(
+    a_document_counts_as_indexed_only_when_its_task_succeeded_and_a_failed_task_is_retried,
+    |app| async move {
+        let port = closed_port();
+        let meili = MeiliStandIn::start_on(port).await;
+        let state = with_meili_at(&app, port);
+        let (kari, _ola) = two_cases(&app).await;
+        // The server takes the documents, then fails the task.
+        meili.fail_tasks(true);
+        let report = search_index::run(&state).await.unwrap();
+        assert_eq!((report.synced, report.failed), (0, 2), "{report:?}");
+        let job = search_job::Entity::find()
+            .filter(search_job::Column::DocId.eq(kari.id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("still queued: not searchable");
+        assert_eq!(job.attempts, 1);
+        assert_eq!(job.task_uid, None, "to be sent again");
+        let err = job.last_error.unwrap();
+        assert!(
+            err.contains("InvalidDocumentId") && !err.contains("Kari"),
+            "{err}"
+        );
+        let left = innsyn::domain::search::backlog(&app.db).await.unwrap();
+        assert_eq!((left.waiting, left.failing), (2, 2));
+        // Admins see it on the norm overview.
+        let admin = app.sign_in_as(Role::Admin).await;
+        let r = app.get_as("/admin/norm", &admin).await;
+        let row = "tr.norm-check.red[data-key=norm-search-backlog]";
+        assert_eq!(r.count(row), 1);
+        assert_eq!(r.text(&format!("{row} td.figure")).as_deref(), Some("2"));
+        // Not before the back-off; then sent again, and this time it holds.
+        meili.fail_tasks(false);
+        assert_eq!(search_index::run(&state).await.unwrap(), Default::default());
+        app.clock
+            .advance(search_index::backoff(1) + Duration::seconds(1));
+        let report = search_index::run(&state).await.unwrap();
+        assert_eq!((report.synced, report.failed), (2, 0), "{report:?}");
+        assert!(
+            search_job::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let r = app.get_as("/admin/norm", &admin).await;
+        assert_eq!(
+            r.count("tr.norm-check.green[data-key=norm-search-backlog]"),
+            1
+        );
+    }
+);
+
+dual!(
     a_client_change_reindexes_the_client_and_its_cases,
     |app| async move {
         let port = closed_port();
@@ -505,21 +560,47 @@ fn real_server_is_configured(test: &str) -> bool {
     true
 }
 
-/// Sends the queue to the real server and waits until `q` finds `id` there.
-async fn indexed(app: &TestApp, q: &str, id: i32) {
-    let m = app.state.search.meili().unwrap();
+/// Runs the index job until every queued document's Meilisearch task has
+/// succeeded (each run waits on the tasks it sent; no fixed pauses).
+async fn synced(state: &AppState) {
+    let m = state.search.meili().unwrap();
     m.apply_settings().await.unwrap();
-    search_index::run(&app.state).await.unwrap();
-    for _ in 0..100 {
-        if m.search_cases(q, "")
-            .await
-            .is_ok_and(|ids| ids.contains(&id))
-        {
+    for _ in 0..50 {
+        search_index::run(state).await.unwrap();
+        let left = innsyn::domain::search::backlog(&state.db).await.unwrap();
+        if left.waiting == 0 {
             return;
         }
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
+        // Waiting for a back-off means a call or a task failed just now.
+        let now = state.clock.now();
+        let jobs = search_job::Entity::find().all(&state.db).await.unwrap();
+        assert!(
+            !jobs
+                .iter()
+                .any(|j| j.task_uid.is_none() && j.next_attempt_at.is_some_and(|t| t > now)),
+            "an index call or task failed: {jobs:?}"
+        );
+        // Sent but not finished yet: wait on those tasks themselves.
+        for job in search_job::Entity::find().all(&state.db).await.unwrap() {
+            if let Some(uid) = job.task_uid.filter(|&u| u > 0) {
+                m.wait_for(u32::try_from(uid).unwrap(), StdDuration::from_secs(60))
+                    .await
+                    .unwrap();
+            }
+        }
     }
-    panic!("the real server did not index case {id} in 10 s");
+    panic!("the real server did not confirm the queued documents");
+}
+
+/// The queue sent and confirmed, then `q` finds `id` in the real index.
+async fn indexed(app: &TestApp, q: &str, id: i32) {
+    synced(&app.state).await;
+    let m = app.state.search.meili().unwrap();
+    let ids = m.search_cases(q, "").await.unwrap();
+    assert!(
+        ids.contains(&id),
+        "{q} finds case {id} once its task succeeded: {ids:?}"
+    );
 }
 
 async fn on_real_server<F, Fut>(test: &str, f: F)
@@ -533,36 +614,104 @@ where
     crate::support::run_with(Backend::Sqlite, real_meili, f).await;
 }
 
+/// A complaint from the web form, an e-mail and an SMS, as the inbound
+/// paths file them.
+async fn three_channels(app: &TestApp) -> [case::Model; 3] {
+    let complaint = case_of(
+        app,
+        NewOne {
+            name: "Kari Nordmann",
+            phone: Some("+4791234567"),
+            email: None,
+            channel: Channel::Web,
+            body: "Jeg har reservert meg i Brønnøysundregisteret, men dere ringte likevel.",
+        },
+    )
+    .await;
+    let email = case_of(
+        app,
+        NewOne {
+            name: "Øystein Ærlighet",
+            phone: None,
+            email: Some("oystein@example.no"),
+            channel: Channel::Email,
+            body: "Hvorfor fikk jeg en purring på strømavtalen jeg aldri inngikk?",
+        },
+    )
+    .await;
+    let sms = case_of(
+        app,
+        NewOne {
+            name: "Ola Hansen",
+            phone: Some("+4798765432"),
+            email: None,
+            channel: Channel::Sms,
+            body: "Slutt å ringe meg om abonnement, takk.",
+        },
+    )
+    .await;
+    [complaint, email, sms]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a real Meilisearch at MEILI_URL; run with --include-ignored"]
-async fn meili_real_server_finds_by_message_fragment_phone_and_reference_with_a_typo() {
+async fn meili_real_server_finds_a_complaint_an_email_and_an_sms_by_typo_name_reference_and_phone()
+{
     on_real_server(
-        "meili_real_server_finds_by_message_fragment_phone_and_reference_with_a_typo",
+        "meili_real_server_finds_a_complaint_an_email_and_an_sms_by_typo_name_reference_and_phone",
         |app| async move {
-            let (kari, ola) = two_cases(&app).await;
-            indexed(&app, "Brønnøysundregisteret", kari.id).await;
+            let filed = std::time::Instant::now();
+            let [complaint, email, sms] = three_channels(&app).await;
+            synced(&app.state).await;
+            let findable = filed.elapsed();
             let s = app.sign_in_as(Role::Handler).await;
-            let r = queue(&app, &s, &[("q", "brønnøysundregisteret")]).await;
-            assert_eq!(references(&r), vec![kari.reference.clone()]);
-            assert_eq!(r.count(".search-degraded"), 0);
-            // A phone number in any written form, an address, a reference
-            // (in any case): exactly the cases carrying it.
-            for q in ["912 34 567", "+47 91234567", "0047 912 34 567"] {
+            assert_eq!(
+                references(&queue(&app, &s, &[("q", "Brønnøysundregistret")]).await),
+                vec![complaint.reference.clone()]
+            );
+            println!(
+                "benchmark: three cases filed to findable in Meilisearch (tasks succeeded) in {} ms",
+                findable.as_millis()
+            );
+            // One word of each message, with one typo.
+            for (q, want) in [
+                ("Brønnøysundregistret", &complaint),
+                ("strømavtlen", &email),
+                ("abonement", &sms),
+            ] {
                 let r = queue(&app, &s, &[("q", q)]).await;
-                assert_eq!(references(&r), vec![kari.reference.clone()], "{q}");
+                assert_eq!(references(&r), vec![want.reference.clone()], "{q}");
+                assert_eq!(r.count(".search-degraded"), 0);
             }
-            let r = queue(&app, &s, &[("q", "Ola@Example.no")]).await;
-            assert_eq!(references(&r), vec![ola.reference.clone()]);
-            let r = queue(&app, &s, &[("q", &ola.reference)]).await;
-            assert_eq!(references(&r), vec![ola.reference.clone()]);
-            let r = queue(&app, &s, &[("q", &kari.reference.to_lowercase())]).await;
-            assert_eq!(references(&r), vec![kari.reference.clone()]);
-            // Typo tolerance: a misspelled name.
-            let r = queue(&app, &s, &[("q", "Nordman")]).await;
-            assert_eq!(references(&r), vec![kari.reference.clone()]);
-            // Filters apply.
-            let r = queue(&app, &s, &[("q", "faktura"), ("kanal", "sms")]).await;
-            assert_eq!(references(&r), vec![ola.reference.clone()]);
+            // By the consumer's name (any case, non-ASCII letters too).
+            for (q, want) in [
+                ("Kari Nordmann", &complaint),
+                ("øystein", &email),
+                ("ÆRLIGHET", &email),
+                ("Ola Hansen", &sms),
+            ] {
+                let r = queue(&app, &s, &[("q", q)]).await;
+                assert_eq!(references(&r), vec![want.reference.clone()], "{q}");
+            }
+            // By reference and e-mail address: exactly that case.
+            for c in [&complaint, &email, &sms] {
+                let r = queue(&app, &s, &[("q", &c.reference.to_lowercase())]).await;
+                assert_eq!(references(&r), vec![c.reference.clone()]);
+            }
+            let r = queue(&app, &s, &[("q", "Oystein@Example.NO")]).await;
+            assert_eq!(references(&r), vec![email.reference.clone()]);
+            // The phone number written three ways.
+            for (q, want) in [
+                ("912 34 567", &complaint),
+                ("+47 91234567", &complaint),
+                ("0047 912 34 567", &complaint),
+                ("98765432", &sms),
+                ("+47 987 65 432", &sms),
+                ("0047 98 76 54 32", &sms),
+            ] {
+                let r = queue(&app, &s, &[("q", q)]).await;
+                assert_eq!(references(&r), vec![want.reference.clone()], "{q}");
+            }
         },
     )
     .await;
@@ -570,31 +719,410 @@ async fn meili_real_server_finds_by_message_fragment_phone_and_reference_with_a_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a real Meilisearch at MEILI_URL; run with --include-ignored"]
-async fn meili_real_server_no_longer_finds_a_purged_case() {
+async fn meili_real_server_applies_the_status_channel_and_client_filters() {
     on_real_server(
-        "meili_real_server_no_longer_finds_a_purged_case",
+        "meili_real_server_applies_the_status_channel_and_client_filters",
         |app| async move {
-            let (kari, _ola) = two_cases(&app).await;
-            indexed(&app, "Brønnøysundregisteret", kari.id).await;
-            let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
-            retention::delete_cases(&txn, std::slice::from_ref(&kari))
+            app.seed_demo().await;
+            let [complaint, email, sms] = three_channels(&app).await;
+            // Every case wrote to us about "ringe"/"ringte"? Use a word all share:
+            // the consumer's surname is not shared, so file by client instead.
+            let client = entity::client::Entity::find()
+                .filter(entity::client::Column::Name.eq("Stiftelsen Hjertelaget"))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut am = sms.clone().into_active_model();
+            am.client_id = Set(Some(client.id));
+            am.update(&app.db).await.unwrap();
+            let mut am = email.clone().into_active_model();
+            am.status = Set(CaseStatus::Closed);
+            am.update(&app.db).await.unwrap();
+            innsyn::domain::search::enqueue_many(&app.db, [Doc::Case(sms.id), Doc::Case(email.id)])
                 .await
                 .unwrap();
-            txn.commit().await.unwrap();
-            search_index::run(&app.state).await.unwrap();
+            synced(&app.state).await;
+            let s = app.sign_in_as(Role::Handler).await;
+            // Status: the closed e-mail case only under "closed".
+            let r = queue(&app, &s, &[("q", "strømavtalen")]).await;
+            assert!(references(&r).is_empty());
+            let r = queue(&app, &s, &[("q", "strømavtalen"), ("status", "closed")]).await;
+            assert_eq!(references(&r), vec![email.reference.clone()]);
+            // Channel: "ringe"/"ringte" in the complaint and the SMS.
+            let mut both = references(&queue(&app, &s, &[("q", "ringe")]).await);
+            both.sort();
+            let mut want = vec![complaint.reference.clone(), sms.reference.clone()];
+            want.sort();
+            assert_eq!(both, want);
+            let r = queue(&app, &s, &[("q", "ringe"), ("kanal", "sms")]).await;
+            assert_eq!(references(&r), vec![sms.reference.clone()]);
+            let r = queue(&app, &s, &[("q", "ringe"), ("kanal", "web")]).await;
+            assert_eq!(references(&r), vec![complaint.reference.clone()]);
+            // Client, by id and by its name in the search box.
+            let id = client.id.to_string();
+            let r = queue(&app, &s, &[("q", "ringe"), ("oppdragsgiver", &id)]).await;
+            assert_eq!(references(&r), vec![sms.reference.clone()]);
             let m = app.state.search.meili().unwrap();
-            for _ in 0..100 {
-                if m.search_cases("Brønnøysundregisteret", "")
-                    .await
-                    .unwrap()
-                    .is_empty()
-                {
-                    return;
-                }
-                tokio::time::sleep(StdDuration::from_millis(100)).await;
-            }
-            panic!("the purged case is still in the real index");
+            let hits = m
+                .search_cases("ringe", &format!("client_id = {}", client.id))
+                .await
+                .unwrap();
+            assert_eq!(hits, vec![sms.id]);
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Meilisearch at MEILI_URL; run with --include-ignored"]
+async fn meili_real_server_no_longer_finds_a_purged_or_erased_case() {
+    on_real_server(
+        "meili_real_server_no_longer_finds_a_purged_or_erased_case",
+        |app| async move {
+            let [complaint, email, _sms] = three_channels(&app).await;
+            indexed(&app, "Brønnøysundregisteret", complaint.id).await;
+            // The retention purge and erasure both delete through this.
+            let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
+            retention::delete_cases(&txn, &[complaint.clone(), email.clone()])
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            synced(&app.state).await;
+            let m = app.state.search.meili().unwrap();
+            for q in [
+                "Brønnøysundregisteret",
+                "Kari Nordmann",
+                "91234567",
+                "strømavtalen",
+                "oystein@example.no",
+            ] {
+                let ids = m.search_cases(q, "").await.unwrap();
+                assert!(
+                    !ids.contains(&complaint.id) && !ids.contains(&email.id),
+                    "{q} still finds a deleted case: {ids:?}"
+                );
+            }
+            for c in [&complaint, &email] {
+                let exact = format!("reference = \"{}\"", c.reference);
+                let ids = m.search_cases("", &exact).await.unwrap();
+                assert!(ids.is_empty(), "{ids:?}");
+            }
+        },
+    )
+    .await;
+}
+
+/// The app's state, with Meilisearch at `url` (same key and index prefix).
+fn state_at(app: &TestApp, url: &str) -> AppState {
+    let mut config = app.state.config.clone();
+    if let Some(m) = config.meili.as_mut() {
+        m.url = url.to_string();
+        m.timeout = StdDuration::from_millis(500);
+    }
+    AppState::new(app.db.clone(), config, Arc::new(app.clock.clone())).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Meilisearch at MEILI_URL; run with --include-ignored"]
+async fn meili_real_server_a_case_edited_while_it_is_down_is_right_once_it_is_back() {
+    on_real_server(
+        "meili_real_server_a_case_edited_while_it_is_down_is_right_once_it_is_back",
+        |app| async move {
+            let [complaint, _email, _sms] = three_channels(&app).await;
+            indexed(&app, "Kari Nordmann", complaint.id).await;
+            // Meilisearch is down (nothing listens there).
+            let down = state_at(&app, &format!("http://127.0.0.1:{}", closed_port()));
+            let mut am = complaint.clone().into_active_model();
+            am.consumer_name = Set(Some("Kari Vestli".into()));
+            am.update(&app.db).await.unwrap();
+            innsyn::domain::search::enqueue(&app.db, Doc::Case(complaint.id))
+                .await
+                .unwrap();
+            let report = search_index::run(&down).await.unwrap();
+            assert_eq!((report.synced, report.failed), (0, 1));
+            let left = innsyn::domain::search::backlog(&app.db).await.unwrap();
+            assert_eq!((left.waiting, left.failing), (1, 1), "shown to admins");
+            let admin = app.sign_in_as(Role::Admin).await;
+            let r = app.get_as("/admin/norm", &admin).await;
+            assert_eq!(r.status, 200);
+            assert_eq!(
+                r.count("tr.norm-check.red[data-key=norm-search-backlog]"),
+                1,
+                "the norm overview shows the failing index update"
+            );
+            // Back up: after the back-off the edit lands.
+            app.clock
+                .advance(search_index::backoff(1) + Duration::seconds(1));
+            synced(&app.state).await;
+            let m = app.state.search.meili().unwrap();
+            assert_eq!(
+                m.search_cases("Vestli", "").await.unwrap(),
+                vec![complaint.id]
+            );
+            assert!(
+                !m.search_cases("Nordmann", "")
+                    .await
+                    .unwrap()
+                    .contains(&complaint.id)
+            );
+            let r = app.get_as("/admin/norm", &admin).await;
+            assert_eq!(
+                r.count("tr.norm-check.green[data-key=norm-search-backlog]"),
+                1
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Meilisearch at MEILI_URL; run with --include-ignored"]
+async fn meili_real_server_reindex_swaps_fresh_indexes_in_and_keeps_writes_made_meanwhile() {
+    on_real_server(
+        "meili_real_server_reindex_swaps_fresh_indexes_in_and_keeps_writes_made_meanwhile",
+        |app| async move {
+            let [complaint, email, sms] = three_channels(&app).await;
+            synced(&app.state).await;
+            let m = app.state.search.meili().unwrap().clone();
+            // A document of a row that is gone (left over in the index).
+            m.upsert_cases(&[innsyn::domain::search::meili::CaseDocument {
+                id: 999_999,
+                reference: "K-2020-999999".into(),
+                ..search_index::case_documents(&app.db, &[sms.id])
+                    .await
+                    .unwrap()[0]
+                    .clone()
+            }])
+            .await
+            .unwrap();
+            synced(&app.state).await;
+            let state = app.state.clone();
+            let db = app.db.clone();
+            let handle = tokio::runtime::Handle::current();
+            let mut checked = false;
+            let (cases, _clients) = search_index::reindex(&app.state, |done, total| {
+                if done < total || checked {
+                    return;
+                }
+                checked = true;
+                tokio::task::block_in_place(|| {
+                    handle.block_on(async {
+                        // Mid-rebuild: search still answers from the complete old index.
+                        let live = m.search_cases("abonnement", "").await.unwrap();
+                        assert!(live.contains(&sms.id), "{live:?}");
+                        // A write now, synced to the live index, must survive the swap.
+                        let mut am = email.clone().into_active_model();
+                        am.consumer_name = Set(Some("Øystein Midtbygge".into()));
+                        am.update(&db).await.unwrap();
+                        innsyn::domain::search::enqueue(&db, Doc::Case(email.id))
+                            .await
+                            .unwrap();
+                        search_index::run(&state).await.unwrap();
+                    })
+                });
+            })
+            .await
+            .unwrap();
+            assert!(checked);
+            assert_eq!(cases, 3);
+            // After the swap the replayed write lands in the fresh index.
+            synced(&app.state).await;
+            assert_eq!(
+                m.search_cases("Midtbygge", "").await.unwrap(),
+                vec![email.id]
+            );
+            assert_eq!(m.document_count(&m.cases_index()).await.unwrap(), 3);
+            let left_over = m
+                .search_cases("", "reference = \"K-2020-999999\"")
+                .await
+                .unwrap();
+            assert!(
+                left_over.is_empty(),
+                "the stale document went with the old index"
+            );
+            let ids = m.search_cases("Brønnøysundregisteret", "").await.unwrap();
+            assert_eq!(ids, vec![complaint.id]);
+            // No rebuild index is left behind.
+            let (rc, rk) = m.rebuild_indexes();
+            assert!(m.document_count(&rc).await.is_err());
+            assert!(m.document_count(&rk).await.is_err());
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Meilisearch at MEILI_URL; run with --include-ignored"]
+async fn meili_real_server_a_failed_reindex_leaves_the_old_indexes_in_use() {
+    on_real_server(
+        "meili_real_server_a_failed_reindex_leaves_the_old_indexes_in_use",
+        |app| async move {
+            let [complaint, _email, _sms] = three_channels(&app).await;
+            synced(&app.state).await;
+            let m = app.state.search.meili().unwrap().clone();
+            let config = app.state.config.meili.clone().unwrap();
+            let client =
+                meilisearch_sdk::client::Client::new(config.url.clone(), config.api_key.clone())
+                    .unwrap();
+            let handle = tokio::runtime::Handle::current();
+            let (rebuild_cases, _) = m.rebuild_indexes();
+            let mut sabotaged = false;
+            // Before the first batch: the fresh index gets another primary
+            // key, so Meilisearch fails the batch's task.
+            let r = search_index::reindex(&app.state, |done, _| {
+                if done > 0 || sabotaged {
+                    return;
+                }
+                sabotaged = true;
+                tokio::task::block_in_place(|| {
+                    handle.block_on(async {
+                        let t = client
+                            .index(rebuild_cases.as_str())
+                            .set_primary_key("reference")
+                            .await
+                            .unwrap();
+                        client.wait_for_task(t, None, None).await.unwrap();
+                    })
+                });
+            })
+            .await;
+            assert!(sabotaged);
+            let err = r.expect_err("the rebuild failed");
+            assert!(err.to_string().contains("failed"), "{err}");
+            // The old index is in use and complete; the fresh one is gone.
+            assert_eq!(m.document_count(&m.cases_index()).await.unwrap(), 3);
+            let ids = m.search_cases("Brønnøysundregisteret", "").await.unwrap();
+            assert_eq!(ids, vec![complaint.id]);
+            assert!(m.document_count(&rebuild_cases).await.is_err());
+            // The index job is back to normal (no rebuild marker left).
+            let left = innsyn::domain::search::backlog(&app.db).await.unwrap();
+            assert_eq!(left.failing, 0);
+            synced(&app.state).await;
+        },
+    )
+    .await;
+}
+
+/// A Meilisearch process of the test's own (MEILI_BIN), on its own port
+/// and data directory, killed when dropped.
+struct OwnMeili {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl OwnMeili {
+    fn start(bin: &str, port: u16, dir: &std::path::Path, key: &str) -> OwnMeili {
+        let child = std::process::Command::new(bin)
+            .args(["--db-path", dir.join("data").to_str().unwrap()])
+            .args(["--http-addr", &format!("127.0.0.1:{port}")])
+            .args([
+                "--master-key",
+                key,
+                "--no-analytics",
+                "--env",
+                "development",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start MEILI_BIN");
+        let mut me = OwnMeili {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+        };
+        me.wait_healthy();
+        me
+    }
+
+    /// Blocks until `GET /health` answers "available" (the process is up;
+    /// a readiness check, not a pause standing in for one).
+    fn wait_healthy(&mut self) {
+        use std::io::{Read, Write};
+        for _ in 0..600 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("MEILI_BIN exited: {status}");
+            }
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer.contains("\"available\"") {
+                    return;
+                }
+            }
+            std::thread::sleep(StdDuration::from_millis(50));
+        }
+        panic!("MEILI_BIN did not become healthy");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for OwnMeili {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Meilisearch binary at MEILI_BIN; run with --include-ignored"]
+async fn meili_real_server_a_restart_with_its_data_kept_loses_nothing() {
+    let bin = std::env::var("MEILI_BIN")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .expect("this test starts its own Meilisearch: set MEILI_BIN (.ci/test does)");
+    let dir = std::env::temp_dir().join(format!("innsyn-meili-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let port = closed_port();
+    let own = OwnMeili::start(&bin, port, &dir, &key);
+    let url = own.url();
+    let own = Arc::new(std::sync::Mutex::new(Some(own)));
+    let own2 = own.clone();
+    crate::support::run_with(
+        Backend::Sqlite,
+        |_| {},
+        |app| async move {
+            let mut config = app.state.config.clone();
+            config.meili = Some(MeiliConfig {
+                url,
+                api_key: Some(key.clone()),
+                timeout: StdDuration::from_secs(5),
+                index_prefix: "innsyn_restart".into(),
+            });
+            let state = AppState::new(app.db.clone(), config, Arc::new(app.clock.clone())).unwrap();
+            let cases = three_channels(&app).await;
+            synced(&state).await;
+            let m = state.search.meili().unwrap();
+            // Killed (no clean shutdown), then started again on the same data.
+            let old = own2.lock().unwrap().take().unwrap();
+            let (data, port) = (old.dir.clone(), old.port);
+            drop(old);
+            let again = OwnMeili::start(&bin, port, &data, &key);
+            assert_eq!(m.document_count(&m.cases_index()).await.unwrap(), 3);
+            for (q, c) in [
+                ("Brønnøysundregisteret", &cases[0]),
+                ("strømavtalen", &cases[1]),
+                ("abonnement", &cases[2]),
+            ] {
+                assert_eq!(m.search_cases(q, "").await.unwrap(), vec![c.id], "{q}");
+            }
+            // Settings survived too: an identifier is still an exact filter.
+            let hits = m
+                .search_cases("", &format!("reference = \"{}\"", cases[1].reference))
+                .await
+                .unwrap();
+            assert_eq!(hits, vec![cases[1].id]);
+            drop(again);
+        },
+    )
+    .await;
+    drop(own);
+    let _ = std::fs::remove_dir_all(&dir);
 }

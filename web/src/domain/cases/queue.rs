@@ -126,7 +126,13 @@ fn channel(s: &str) -> Option<Channel> {
 
 /// The queue's filters as a condition. `hits`: the case ids a search server
 /// found for `q`; without them the database matches `q` itself.
-fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>, hits: Option<&[i32]>) -> Condition {
+fn condition(
+    f: &QueueFilter,
+    me: i32,
+    now: DateTime<Utc>,
+    hits: Option<&[i32]>,
+    backend: sea_orm::DbBackend,
+) -> Condition {
     let risk_from = now + AT_RISK_BEFORE_DUE;
     let mut c = Condition::all();
     c = match f.status.as_str() {
@@ -163,7 +169,7 @@ fn condition(f: &QueueFilter, me: i32, now: DateTime<Utc>, hits: Option<&[i32]>)
     match hits {
         Some(ids) => c = c.add(case::Column::Id.is_in(ids.to_vec())),
         None => {
-            if let Some(text) = crate::domain::search::db::case_condition(&f.q) {
+            if let Some(text) = crate::domain::search::db::case_condition(&f.q, backend) {
                 c = c.add(text);
             }
         }
@@ -215,7 +221,7 @@ pub async fn counters(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result
 /// with no filter but a state (the page then skips counting again).
 fn known_total(f: &QueueFilter, c: &Counters, hits: Option<&[i32]>) -> Option<u64> {
     let unfiltered = hits.is_none()
-        && crate::domain::search::db::case_condition(&f.q).is_none()
+        && f.q.trim().is_empty()
         && channel(&f.kanal).is_none()
         && f.oppdragsgiver.parse::<i32>().is_err()
         && f.kampanje.parse::<i32>().is_err()
@@ -291,7 +297,7 @@ pub async fn page(
     hits: Option<&[i32]>,
     counters: Option<&Counters>,
 ) -> Result<QueuePage, DbErr> {
-    let cond = condition(f, me, now, hits);
+    let cond = condition(f, me, now, hits, conn.get_database_backend());
     let total = match counters.and_then(|c| known_total(f, c, hits)) {
         Some(n) => n,
         None => {

@@ -1,12 +1,20 @@
 //! The database backend: works on PostgreSQL and SQLite with nothing else
-//! installed. Substring matching (`LIKE`), case-insensitive for ASCII on
-//! both (SQLite's `lower()` folds only A-Z, so "Øystein" needs its own case
-//! there), no typo tolerance: a centre with many cases or misspelled names
-//! wants Meilisearch (see the README).
+//! installed. Substring matching, case-insensitive for every letter, no
+//! typo tolerance: a centre with many cases or misspelled names wants
+//! Meilisearch (see the README).
+//!
+//! PostgreSQL: `lower(column) LIKE '%fragment%'`; `lower()` folds æ, ø, å
+//! and the rest, and trigram indexes (`pg_trgm`, migration 18) on those
+//! expressions keep a message search from reading every row.
+//! SQLite: its `lower()` and `LIKE` fold only A-Z, so "ØYSTEIN" would miss
+//! "Øystein"; a fragment with letters beyond ASCII is matched by
+//! `column REGEXP '(?i)fragment'` with the fragment escaped, through the
+//! REGEXP function sqlx registers (Rust's `regex`, Unicode case folding); an
+//! ASCII fragment keeps `LIKE`. No index serves either: a scan.
 
 use entity::{case, message};
-use sea_orm::ColumnTrait;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{BinOper, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
+use sea_orm::{ColumnTrait, DbBackend, EntityName, IdenStatic};
 
 use crate::domain::catalogue::PublicClient;
 
@@ -43,29 +51,46 @@ pub fn phone_digits(q: &str) -> Option<String> {
 
 /// The condition "this case matches the query `q`": its reference, the
 /// consumer's name, e-mail or phone number, or the text of any message.
-pub fn case_condition(q: &str) -> Option<Condition> {
+pub fn case_condition(q: &str, backend: DbBackend) -> Option<Condition> {
     let q = q.trim();
     if q.is_empty() {
         return None;
     }
     let lower = q.to_lowercase();
-    let pat = || contains_pattern(&lower);
-    let lower_of = |c: case::Column| Expr::expr(Func::lower(Expr::col((case::Entity, c))));
+    // "column contains the fragment, in any case".
+    let contains = |table: &'static str, col: &'static str| -> SimpleExpr {
+        // An ASCII fragment is matched by SQLite's own (fast) LIKE, which
+        // already folds A-Z; only a fragment with other letters needs REGEXP.
+        if backend == DbBackend::Sqlite && !q.is_ascii() {
+            Expr::col((
+                sea_orm::sea_query::Alias::new(table),
+                sea_orm::sea_query::Alias::new(col),
+            ))
+            .binary(
+                BinOper::Custom("REGEXP"),
+                Expr::val(format!("(?i){}", regex::escape(q))),
+            )
+        } else {
+            Expr::expr(Func::lower(Expr::col((
+                sea_orm::sea_query::Alias::new(table),
+                sea_orm::sea_query::Alias::new(col),
+            ))))
+            .like(contains_pattern(&lower))
+        }
+    };
+    let cases = case::Entity.table_name();
     let in_messages = Query::select()
         .column(message::Column::CaseId)
         .from(message::Entity)
-        .and_where(
-            Expr::expr(Func::lower(Expr::col((
-                message::Entity,
-                message::Column::Body,
-            ))))
-            .like(pat()),
-        )
+        .and_where(contains(
+            message::Entity.table_name(),
+            message::Column::Body.as_str(),
+        ))
         .to_owned();
     let mut any = Condition::any()
-        .add(lower_of(case::Column::Reference).like(pat()))
-        .add(lower_of(case::Column::ConsumerName).like(pat()))
-        .add(lower_of(case::Column::ConsumerEmail).like(pat()))
+        .add(contains(cases, case::Column::Reference.as_str()))
+        .add(contains(cases, case::Column::ConsumerName.as_str()))
+        .add(contains(cases, case::Column::ConsumerEmail.as_str()))
         .add(case::Column::Id.in_subquery(in_messages));
     if let Some(d) = phone_digits(q) {
         any = any.add(case::Column::ConsumerPhone.like(contains_pattern(&d)));
@@ -124,17 +149,47 @@ mod tests {
     }
 
     #[test]
+    fn the_sqlite_pattern_folds_norwegian_letters_as_the_regexp_function_will() {
+        // The same pattern the condition sends, run with the same crate
+        // sqlx's REGEXP uses.
+        let pattern = |q: &str| regex::Regex::new(&format!("(?i){}", regex::escape(q))).unwrap();
+        assert!(pattern("øystein").is_match("Hilsen ØYSTEIN Åsen"));
+        assert!(pattern("ÆRLIG").is_match("ærlig talt"));
+        assert!(pattern("brønnøysund").is_match("BRØNNØYSUNDREGISTERET"));
+        assert!(pattern("müller").is_match("MÜLLER"));
+        assert!(!pattern("a.c").is_match("abc"), "the fragment is literal");
+    }
+
+    #[test]
     fn like_wildcards_in_a_query_are_taken_literally() {
         // Built through sea-query so the escape clause reaches the SQL.
         use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
         let q = Query::select()
             .column(case::Column::Id)
             .from(case::Entity)
-            .cond_where(case_condition("100%_x").unwrap())
+            .cond_where(case_condition("100%_x", DbBackend::Postgres).unwrap())
+            .to_owned();
+        let pg = q.to_string(PostgresQueryBuilder);
+        assert!(pg.contains(r"E'%100\\%\\_x%'"), "{pg}");
+        assert!(pg.contains("ESCAPE"), "{pg}");
+        // SQLite: the fragment is a regex-escaped literal, case-insensitive.
+        let q = Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .cond_where(case_condition("Ø.0 (x)", DbBackend::Sqlite).unwrap())
             .to_owned();
         let sqlite = q.to_string(SqliteQueryBuilder);
-        assert!(sqlite.contains(r"'%100\%\_x%'"), "{sqlite}");
-        assert!(sqlite.contains("ESCAPE"), "{sqlite}");
-        assert!(q.to_string(PostgresQueryBuilder).contains("ESCAPE"));
+        assert!(sqlite.contains(r"REGEXP '(?i)Ø\.0 \(x\)'"), "{sqlite}");
+        // An ASCII fragment keeps SQLite's LIKE (it folds A-Z itself).
+        let q = Query::select()
+            .column(case::Column::Id)
+            .from(case::Entity)
+            .cond_where(case_condition("100%_x", DbBackend::Sqlite).unwrap())
+            .to_owned();
+        let sqlite = q.to_string(SqliteQueryBuilder);
+        assert!(
+            sqlite.contains(r"'%100\%\_x%'") && !sqlite.contains("REGEXP"),
+            "{sqlite}"
+        );
     }
 }

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{case, message};
-use meilisearch_sdk::client::Client;
-use meilisearch_sdk::errors::Error as SdkError;
+use meilisearch_sdk::client::{Client, SwapIndexes};
+use meilisearch_sdk::errors::{Error as SdkError, ErrorCode};
 use meilisearch_sdk::search::Selectors;
 use meilisearch_sdk::settings::{Settings, TypoToleranceSettings};
+use meilisearch_sdk::task_info::TaskInfo;
+use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
 use crate::config::MeiliConfig;
@@ -257,6 +259,9 @@ pub enum MeiliError {
     Timeout(Duration),
     #[error("the search server failed: {0}")]
     Server(#[from] SdkError),
+    /// The server took the request, but its task failed.
+    #[error("a search server task failed: {0}")]
+    Task(String),
 }
 
 impl MeiliError {
@@ -281,7 +286,40 @@ impl MeiliError {
                 "unexpected answer from the search server".into()
             }
             MeiliError::Server(_) => "search server error".into(),
+            MeiliError::Task(code) => format!("meilisearch task failed: {code}"),
         }
+    }
+}
+
+/// Where a Meilisearch task stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// Enqueued or processing.
+    Pending,
+    Succeeded,
+    /// Failed (its error code, no document content) or unknown to the
+    /// server (a server whose data was lost): the documents must be sent again.
+    Failed(String),
+}
+
+impl TaskState {
+    fn of(task: &Task) -> TaskState {
+        match task {
+            Task::Enqueued { .. } | Task::Processing { .. } => TaskState::Pending,
+            Task::Succeeded { .. } => TaskState::Succeeded,
+            Task::Failed { content } => {
+                TaskState::Failed(format!("{:?}", content.error.error_code))
+            }
+        }
+    }
+}
+
+/// A task uid as the SDK's task calls take it.
+struct Uid(u32);
+
+impl AsRef<u32> for Uid {
+    fn as_ref(&self) -> &u32 {
+        &self.0
     }
 }
 
@@ -359,53 +397,151 @@ impl Meili {
         Ok(r.hits.into_iter().map(|h| h.result.id).collect())
     }
 
-    pub async fn upsert_cases(&self, docs: &[CaseDocument]) -> Result<(), MeiliError> {
+    pub async fn upsert_cases(&self, docs: &[CaseDocument]) -> Result<Option<u32>, MeiliError> {
         self.add(&self.cases_index(), docs).await
     }
 
-    pub async fn upsert_clients(&self, docs: &[ClientDocument]) -> Result<(), MeiliError> {
+    pub async fn upsert_clients(&self, docs: &[ClientDocument]) -> Result<Option<u32>, MeiliError> {
         self.add(&self.clients_index(), docs).await
     }
 
-    pub async fn delete_cases(&self, ids: &[i32]) -> Result<(), MeiliError> {
+    pub async fn delete_cases(&self, ids: &[i32]) -> Result<Option<u32>, MeiliError> {
         self.delete(&self.cases_index(), ids).await
     }
 
-    pub async fn delete_clients(&self, ids: &[i32]) -> Result<(), MeiliError> {
+    pub async fn delete_clients(&self, ids: &[i32]) -> Result<Option<u32>, MeiliError> {
         self.delete(&self.clients_index(), ids).await
     }
 
-    /// Adds or replaces `docs` (by `id`) in the index `uid`.
-    async fn add<T: serde::Serialize + Send + Sync>(
+    /// Adds or replaces `docs` (by `id`) in the index `uid`; the task that
+    /// carries them, `None` when there was nothing to send.
+    pub async fn add<T: serde::Serialize + Send + Sync>(
         &self,
         uid: &str,
         docs: &[T],
-    ) -> Result<(), MeiliError> {
+    ) -> Result<Option<u32>, MeiliError> {
         if docs.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let index = self.client.index(uid);
-        self.call(index.add_or_replace(docs, Some("id"))).await?;
-        Ok(())
+        let t = self.call(index.add_or_replace(docs, Some("id"))).await?;
+        Ok(Some(t.task_uid))
     }
 
     /// Removes the documents `ids` from the index `uid`.
-    async fn delete(&self, uid: &str, ids: &[i32]) -> Result<(), MeiliError> {
+    async fn delete(&self, uid: &str, ids: &[i32]) -> Result<Option<u32>, MeiliError> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let index = self.client.index(uid);
-        self.call(index.delete_documents(ids)).await?;
+        let t = self.call(index.delete_documents(ids)).await?;
+        Ok(Some(t.task_uid))
+    }
+
+    /// Where the task `uid` stands now (one request).
+    pub async fn task_state(&self, uid: u32) -> Result<TaskState, MeiliError> {
+        match self.call(self.client.get_task(Uid(uid))).await {
+            Ok(t) => Ok(TaskState::of(&t)),
+            Err(MeiliError::Server(SdkError::Meilisearch(e)))
+                if e.error_code == ErrorCode::TaskNotFound =>
+            {
+                Ok(TaskState::Failed("TaskNotFound".into()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits for the task `uid` to finish, polling Meilisearch's task
+    /// endpoint (not a fixed pause), for at most `within`; `Pending` when it
+    /// is still running then.
+    pub async fn wait_for(&self, uid: u32, within: Duration) -> Result<TaskState, MeiliError> {
+        let waited =
+            self.client
+                .wait_for_task(Uid(uid), Some(Duration::from_millis(10)), Some(within));
+        match tokio::time::timeout(within + self.timeout, waited).await {
+            Ok(Ok(t)) => Ok(TaskState::of(&t)),
+            Ok(Err(SdkError::Timeout)) | Err(_) => Ok(TaskState::Pending),
+            Ok(Err(SdkError::Meilisearch(e))) if e.error_code == ErrorCode::TaskNotFound => {
+                Ok(TaskState::Failed("TaskNotFound".into()))
+            }
+            Ok(Err(e)) => Err(e.into()),
+        }
+    }
+
+    /// Waits for a task the caller cannot go on without (settings, index
+    /// swaps, a rebuild's batches): an error unless it succeeded in `within`.
+    pub async fn finish(&self, t: TaskInfo, within: Duration) -> Result<(), MeiliError> {
+        match self.wait_for(t.task_uid, within).await? {
+            TaskState::Succeeded => Ok(()),
+            TaskState::Failed(code) => Err(MeiliError::Task(code)),
+            TaskState::Pending => Err(MeiliError::Timeout(within)),
+        }
+    }
+
+    /// The indexes a rebuild fills before they are swapped in.
+    pub fn rebuild_indexes(&self) -> (String, String) {
+        (
+            format!("{}_rebuild", self.cases_index()),
+            format!("{}_rebuild", self.clients_index()),
+        )
+    }
+
+    /// Makes sure the live indexes exist with their settings, and creates
+    /// empty rebuild indexes with the same settings (a leftover from a
+    /// failed rebuild is dropped first).
+    pub async fn prepare_rebuild(&self, within: Duration) -> Result<(), MeiliError> {
+        let (cases, clients) = self.rebuild_indexes();
+        self.drop_index(&cases, within).await?;
+        self.drop_index(&clients, within).await?;
+        for (uid, settings) in [
+            (self.cases_index(), case_settings()),
+            (self.clients_index(), client_settings()),
+            (cases, case_settings()),
+            (clients, client_settings()),
+        ] {
+            let t = self
+                .call(self.client.index(uid).set_settings(&settings))
+                .await?;
+            self.finish(t, within).await?;
+        }
         Ok(())
     }
 
-    /// Empties both indexes (the first step of `innsyn reindex`).
-    pub async fn clear(&self) -> Result<(), MeiliError> {
-        for uid in [self.cases_index(), self.clients_index()] {
-            let index = self.client.index(uid);
-            self.call(index.delete_all_documents()).await?;
+    /// Swaps the rebuilt indexes in (one atomic task for both), then drops
+    /// the old ones, which now carry the rebuild names.
+    pub async fn swap_in_rebuild(&self, within: Duration) -> Result<(), MeiliError> {
+        let (cases, clients) = self.rebuild_indexes();
+        let pairs = [
+            SwapIndexes {
+                indexes: (self.cases_index(), cases.clone()),
+                rename: None,
+            },
+            SwapIndexes {
+                indexes: (self.clients_index(), clients.clone()),
+                rename: None,
+            },
+        ];
+        let t = self.call(self.client.swap_indexes(&pairs)).await?;
+        self.finish(t, within).await?;
+        self.drop_index(&cases, within).await?;
+        self.drop_index(&clients, within).await
+    }
+
+    /// Deletes the index `uid` and waits; nothing to do when it is missing.
+    pub async fn drop_index(&self, uid: &str, within: Duration) -> Result<(), MeiliError> {
+        let t = self.call(self.client.delete_index(uid)).await?;
+        match self.wait_for(t.task_uid, within).await? {
+            TaskState::Succeeded => Ok(()),
+            TaskState::Failed(code) if code == "IndexNotFound" => Ok(()),
+            TaskState::Failed(code) => Err(MeiliError::Task(code)),
+            TaskState::Pending => Err(MeiliError::Timeout(within)),
         }
-        Ok(())
+    }
+
+    /// The number of documents in the index `uid` (tests and the benchmark).
+    pub async fn document_count(&self, uid: &str) -> Result<usize, MeiliError> {
+        let stats = self.call(self.client.index(uid).get_stats()).await?;
+        Ok(stats.number_of_documents)
     }
 }
 

@@ -22,8 +22,11 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use entity::search_job::{self, Column};
 use entity::{campaign, case};
+use sea_orm::sea_query::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
 
 use crate::config::Config;
 use crate::domain::cases::queue::QueueFilter;
@@ -32,7 +35,7 @@ use crate::domain::inbound::mail::reference_in;
 use crate::domain::phone::E164;
 
 /// A document in one of the two indexes, named by its database id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Doc {
     /// A case with its messages (staff only).
     Case(i32),
@@ -143,6 +146,7 @@ async fn enqueue_all(
             next_attempt_at: Set(None),
             claimed_until: Set(None),
             last_error: Set(None),
+            task_uid: Set(None),
             ..Default::default()
         });
         search_job::Entity::insert_many(rows)
@@ -157,6 +161,7 @@ async fn enqueue_all(
                         Column::Attempts,
                         Column::NextAttemptAt,
                         Column::LastError,
+                        Column::TaskUid,
                     ])
                     .to_owned(),
             )
@@ -164,6 +169,37 @@ async fn enqueue_all(
             .await?;
     }
     Ok(())
+}
+
+/// The `search_jobs` marker row of a running `innsyn reindex`.
+pub const REBUILD_KIND: &str = "rebuild";
+/// `task_uid` of a row whose document is indexed but kept while a rebuild
+/// runs, to be sent again once the fresh indexes are swapped in.
+pub const KEPT: i64 = -1;
+
+/// Documents not yet searchable as they are in the database: queued,
+/// sent but unconfirmed, or failing (`failing` of them have failed at
+/// least once). Shown to admins on the norm overview.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Backlog {
+    pub waiting: u64,
+    pub failing: u64,
+}
+
+pub async fn backlog(conn: &impl ConnectionTrait) -> Result<Backlog, DbErr> {
+    let docs = || {
+        search_job::Entity::find()
+            .filter(Column::Kind.ne(REBUILD_KIND))
+            .filter(
+                Condition::any()
+                    .add(Column::TaskUid.is_null())
+                    .add(Column::TaskUid.ne(KEPT)),
+            )
+    };
+    Ok(Backlog {
+        waiting: docs().count(conn).await?,
+        failing: docs().filter(Column::Attempts.gt(0)).count(conn).await?,
+    })
 }
 
 /// A query that is one identifier, in its stored form: it must find exactly

@@ -78,6 +78,17 @@ pub async fn checks(
         details: vec![],
     });
 
+    // 4.4.3: a case must be findable to be answered in time. Documents the
+    // search server has not confirmed yet (the figure); red when some failed.
+    let backlog = crate::domain::search::backlog(conn).await?;
+    out.push(Check {
+        section: "4.4.3",
+        key: "norm-search-backlog",
+        figure: backlog.waiting.to_string(),
+        ok: backlog.failing == 0,
+        details: vec![],
+    });
+
     // 4.3: statistics coverage for the last 12 months, per campaign.
     let from = today
         .checked_sub_months(Months::new(norm::MIN_STATS_MONTHS.unsigned_abs()))

@@ -1,6 +1,6 @@
 //! A loopback server that speaks the few Meilisearch endpoints innsyn writes
 //! to (documents in, documents deleted, settings), answering with enqueued
-//! tasks as the real server does, and records what it got. It can be started
+//! tasks as the real server does (each one succeeded when asked about), and records what it got. It can be started
 //! on a port chosen earlier, so a test can first find the port closed.
 
 use std::sync::{Arc, Mutex};
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
+use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 
 #[derive(Clone, Debug)]
@@ -24,6 +24,9 @@ pub struct MeiliRequest {
 #[derive(Clone, Default)]
 pub struct MeiliStandIn {
     requests: Arc<Mutex<Vec<MeiliRequest>>>,
+    /// While set, every task asked about has failed (as Meilisearch fails
+    /// a batch it cannot take).
+    fail_tasks: Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn task(index: &str, kind: &str, uid: usize) -> (StatusCode, axum::Json<Value>) {
@@ -86,6 +89,48 @@ impl MeiliStandIn {
                     },
                 ),
             )
+            .route(
+                "/tasks/{uid}",
+                get(|State(s): State<MeiliStandIn>, Path(uid): Path<usize>| async move {
+                    // Every task the stand-in enqueued succeeded at once.
+                    if uid == 0 || uid > s.requests.lock().unwrap().len() {
+                        return (
+                            StatusCode::NOT_FOUND,
+                            axum::Json(json!({
+                                "message": "task not found",
+                                "code": "task_not_found",
+                                "type": "invalid_request",
+                                "link": "https://docs.meilisearch.com/errors#task_not_found"
+                            })),
+                        );
+                    }
+                    let failed = s.fail_tasks.load(std::sync::atomic::Ordering::SeqCst);
+                    (
+                        StatusCode::OK,
+                        axum::Json(json!({
+                            "uid": uid,
+                            "indexUid": "t",
+                            "status": if failed { "failed" } else { "succeeded" },
+                            "error": if failed {
+                                json!({
+                                    "message": "Document identifier is invalid.",
+                                    "code": "invalid_document_id",
+                                    "type": "invalid_request",
+                                    "link": "https://docs.meilisearch.com/errors#invalid_document_id"
+                                })
+                            } else {
+                                Value::Null
+                            },
+                            "type": "documentAdditionOrUpdate",
+                            "details": null,
+                            "duration": "PT0.001S",
+                            "enqueuedAt": "2026-11-18T10:00:00Z",
+                            "startedAt": "2026-11-18T10:00:00Z",
+                            "finishedAt": "2026-11-18T10:00:00Z"
+                        })),
+                    )
+                }),
+            )
             .with_state(s.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
@@ -94,6 +139,12 @@ impl MeiliStandIn {
             axum::serve(listener, app).await.ok();
         });
         s
+    }
+
+    /// Makes every task fail (`true`) or succeed (`false`) from now on.
+    pub fn fail_tasks(&self, fail: bool) {
+        self.fail_tasks
+            .store(fail, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn requests(&self) -> Vec<MeiliRequest> {
