@@ -78,6 +78,22 @@ enum Command {
         #[arg(long)]
         client: i32,
     },
+    /// Import a whole copy of the national reservation register
+    /// (Reservasjonsregisteret): one number per line, or CSV with a `number`
+    /// column. Replaces the copy in use atomically.
+    ImportNationalRegister {
+        /// The date Brønnøysundregistrene extracted the copy (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        extract_date: chrono::NaiveDate,
+        /// The file; standard input without it.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Check a wash receipt's signature (exit 0 valid, 1 not).
+    VerifyReceipt {
+        /// The receipt (JSON) as downloaded from /admin/vask.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -192,5 +208,9 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ImportClientRegister { client } => {
             commands::import_client_register::run(config, client).await
         }
+        Command::ImportNationalRegister { extract_date, file } => {
+            commands::import_national_register::run(config, extract_date, file).await
+        }
+        Command::VerifyReceipt { file } => commands::verify_receipt::run(config, file).await,
     }
 }
