@@ -602,3 +602,4 @@ campaign-national-yes = Applies
 campaign-national-no = Does not apply
 campaign-national-exempt = Exempt for existing customers (Marketing Control Act § 12): reason
 campaign-national-exempt-hint = Fill in only when the campaign calls the client's existing customers. The centre's own register always applies.
+campaign-national-exempt-too-long = The reason may be at most 500 characters.

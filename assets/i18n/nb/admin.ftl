@@ -602,3 +602,4 @@ campaign-national-yes = Gjelder
 campaign-national-no = Gjelder ikke
 campaign-national-exempt = Unntak for eksisterende kunder (markedsføringsloven § 12): begrunnelse
 campaign-national-exempt-hint = Fyll ut bare når kampanjen ringer oppdragsgiverens eksisterende kunder. Senterets eget register gjelder alltid.
+campaign-national-exempt-too-long = Begrunnelsen kan være på høyst 500 tegn.
