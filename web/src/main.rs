@@ -122,6 +122,10 @@ enum BenchCommand {
         numbers: usize,
         #[arg(long, default_value_t = 1_000_000)]
         reservations: usize,
+        /// Also import a national register copy of this many numbers
+        /// (3000000 for the real size) and wash against all three registers.
+        #[arg(long, default_value_t = 0)]
+        national: usize,
     },
     /// 12 months of daily figures for 200 campaigns: query and export times.
     Stats {
@@ -195,7 +199,8 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             BenchCommand::Wash {
                 numbers,
                 reservations,
-            } => innsyn::bench::wash::run(numbers, reservations).await,
+                national,
+            } => innsyn::bench::wash::run(numbers, reservations, national).await,
         },
         Command::SeedDemo => commands::seed_demo::run(config).await,
         Command::CreateUser {

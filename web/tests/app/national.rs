@@ -305,3 +305,188 @@ dual!(
         }
     }
 );
+
+/// Waits for the background import started from the screen to finish
+/// (yields to the runtime; no sleeping).
+async fn import_finished(app: &TestApp) {
+    for _ in 0..200_000 {
+        if national::importing(&app.db).await.unwrap().is_none() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the import did not finish");
+}
+
+dual!(
+    norm_10_the_national_register_screen_imports_a_copy_and_shows_it_with_its_version_record,
+    |app: TestApp| async move {
+        let m = app.sign_in_as(entity::enums::Role::Manager).await;
+        assert_eq!(app.get_as("/admin/nasjonalt-register", &m).await.status, 403);
+        let wash_page = app.get_as("/admin/vask", &m).await;
+        assert!(
+            wash_page.text("#national-notice").unwrap().contains("ikke importert"),
+            "{}",
+            wash_page.body
+        );
+        let norm = app.get_as("/admin/norm", &m).await;
+        assert_eq!(norm.count("#national-notice a[href='/admin/nasjonalt-register']"), 1);
+
+        let a = app.sign_in_as(entity::enums::Role::Admin).await;
+        let page = app.get_as("/admin/nasjonalt-register", &a).await;
+        assert_eq!(page.status, 200);
+        assert!(page.text("#national-warning").is_some());
+        // No date: refused with the form kept.
+        let r = app
+            .post_multipart_as(
+                "/admin/nasjonalt-register/last-opp",
+                &a,
+                &[("fil", Some("r.txt"), "93000001\n")],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.text("#national-error").is_some());
+        // Extracted 20 October: 29 days old on 18 November, so a warning.
+        let r = app
+            .post_multipart_as(
+                "/admin/nasjonalt-register/last-opp",
+                &a,
+                &[
+                    ("uttrekksdato", None, "2026-10-20"),
+                    ("fil", Some("r.txt"), "93000001\n930 00 002\nhei\n"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        import_finished(&app).await;
+        let page = app.get_as("/admin/nasjonalt-register", &a).await;
+        assert_eq!(page.text("#national-count").as_deref(), Some("2"));
+        assert_eq!(page.text("#national-extract-date").as_deref(), Some("20.10.2026"));
+        assert!(page.text("#national-warning").unwrap().contains("29 dager"));
+        assert_eq!(page.count("tr.national-version"), 1);
+        let audit = entity::audit_log::Entity::find()
+            .filter(entity::audit_log::Column::Action.eq("national_register.import"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(audit.detail.unwrap().contains("count=2 invalid=1"));
+        let wash_page = app.get_as("/admin/vask", &m).await;
+        assert!(wash_page.text(".national-in-use").unwrap().contains("20.10.2026"));
+    }
+);
+
+dual!(
+    norm_10_the_back_office_wash_applies_the_national_register_refuses_a_stale_copy_and_gives_a_receipt,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let m = app.sign_in_as(entity::enums::Role::Manager).await;
+        import(&app, "2026-10-17", "93000001\n").await;
+        let r = app
+            .post_multipart_as(
+                "/admin/vask/last-opp",
+                &m,
+                &[("kampanje", None, "VS-FASTPRIS"), ("fil", Some("l.txt"), "93000001\n")],
+            )
+            .await;
+        assert_eq!(r.status, 409);
+        assert!(r.text("#wash-error").unwrap().contains("17.10.2026"), "{}", r.body);
+        // The survey does not need the national register: it is washed.
+        let r = app
+            .post_multipart_as(
+                "/admin/vask/last-opp",
+                &m,
+                &[("kampanje", None, "NFP-HUSHOLDNING"), ("fil", Some("l.txt"), "93000001\n")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        import(&app, "2026-11-17", "93000001\n").await;
+        let r = app
+            .post_multipart_as(
+                "/admin/vask/last-opp",
+                &m,
+                &[("kampanje", None, "VS-FASTPRIS"), ("fil", Some("l.txt"), "93000001\n93000002\n")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        for _ in 0..200_000 {
+            if wash_run::Entity::find().count(&app.db).await.unwrap() == 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let page = app.get_as("/admin/vask", &m).await;
+        let registers: Vec<String> = page
+            .doc()
+            .select(&scraper::Selector::parse("tr.wash-run td.registers").unwrap())
+            .map(|e| e.text().collect())
+            .collect();
+        assert_eq!(registers.len(), 2, "{}", page.body);
+        assert!(
+            registers.iter().any(|r| r.contains("reservasjonsregisteret (17.11.2026)")),
+            "{registers:?}"
+        );
+        assert!(
+            registers.iter().any(|r| r.contains("gjelder ikke kampanjen")),
+            "{registers:?}"
+        );
+        let run = wash_run::Entity::find()
+            .filter(wash_run::Column::National.eq("applied"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((run.reserved_national, run.count_callable), (1, 1));
+        let r = app
+            .get_as(&format!("/admin/vask/kjoring/{}/kvittering", run.id), &m)
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(matches!(
+            receipts::verify(&app.db, r.body.as_bytes()).await.unwrap(),
+            Verified::Valid { .. }
+        ));
+        assert_eq!(r.json()["receipt"]["campaign"]["code"], "VS-FASTPRIS");
+    }
+);
+
+dual!(
+    norm_10_an_admin_marks_a_campaign_exempt_with_its_reason_in_the_editor,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let c = campaign_by_code(&app, "NFP-HUSHOLDNING").await;
+        let a = app.sign_in_as(entity::enums::Role::Admin).await;
+        let cid = c.client_id.to_string();
+        let start = c.starts_on.to_string();
+        let r = app
+            .post_as(
+                &format!("/admin/kampanjer/{}", c.id),
+                &[
+                    ("oppdragsgiver", cid.as_str()),
+                    ("kode", "NFP-HUSHOLDNING"),
+                    ("navn", "Husholdning"),
+                    ("formal", "Vi ringer kundene våre."),
+                    ("type_", "survey"),
+                    ("start", start.as_str()),
+                    ("slutt", ""),
+                    ("modus", "power"),
+                    ("nasjonalt", "ja"),
+                    ("unntak", "Bare eksisterende kunder (mfl. § 12)"),
+                ],
+                &a,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let c = campaign_by_code(&app, "NFP-HUSHOLDNING").await;
+        assert_eq!(c.national_register, Some(true));
+        assert_eq!(
+            c.national_exempt_reason.as_deref(),
+            Some("Bare eksisterende kunder (mfl. § 12)")
+        );
+        let page = app.get_as(&format!("/admin/kampanjer/{}", c.id), &a).await;
+        assert_eq!(
+            page.attr("#nasjonalt option[selected]", "value").as_deref(),
+            Some("ja")
+        );
+        assert!(page.text("#unntak").unwrap().contains("mfl. § 12"));
+    }
+);
