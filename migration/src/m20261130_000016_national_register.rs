@@ -136,7 +136,9 @@ impl MigrationTrait for Migration {
             ),
             add(
                 Campaigns::Table,
-                ColumnDef::new(Campaigns::NationalExemptReason).text().null(),
+                ColumnDef::new(Campaigns::NationalExemptReason)
+                    .text()
+                    .null(),
             ),
             add(
                 WashRuns::Table,
@@ -158,7 +160,9 @@ impl MigrationTrait for Migration {
             ),
             add(
                 WashRuns::Table,
-                ColumnDef::new(WashRuns::RegisterVersion).big_integer().null(),
+                ColumnDef::new(WashRuns::RegisterVersion)
+                    .big_integer()
+                    .null(),
             ),
             add(
                 WashRuns::Table,

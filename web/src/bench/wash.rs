@@ -279,8 +279,12 @@ async fn run_in(
         None
     };
     let t = Instant::now();
-    let (list, list_e164, expected_callable) =
-        write_list(dir, numbers, reservations, if national > 0 { overlap } else { 0 })?;
+    let (list, list_e164, expected_callable) = write_list(
+        dir,
+        numbers,
+        reservations,
+        if national > 0 { overlap } else { 0 },
+    )?;
     println!(
         "list: {numbers} numbers in mixed written forms in {:.1} s ({} MB)",
         t.elapsed().as_secs_f64(),

@@ -12,12 +12,15 @@ use innsyn::config::Config;
 use innsyn::domain::dialer::national::{self, Progress};
 use innsyn::domain::privacy::audit::Actor;
 
-pub async fn run(config: Config, extract_date: NaiveDate, file: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    extract_date: NaiveDate,
+    file: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let db = super::ready_db(&config).await?;
     let (input, len): (Box<dyn Read + Send>, Option<u64>) = match &file {
         Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            let f = std::fs::File::open(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
             let len = f.metadata().ok().map(|m| m.len());
             (Box::new(f), len)
         }
@@ -61,7 +64,12 @@ pub async fn run(config: Config, extract_date: NaiveDate, file: Option<PathBuf>)
         r.invalid_count
     );
     if !r.invalid_lines.is_empty() {
-        let shown: Vec<String> = r.invalid_lines.iter().take(20).map(u64::to_string).collect();
+        let shown: Vec<String> = r
+            .invalid_lines
+            .iter()
+            .take(20)
+            .map(u64::to_string)
+            .collect();
         println!(
             "invalid lines (not a Norwegian number): {}{}",
             shown.join(", "),

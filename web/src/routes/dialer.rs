@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::api_token::ApiToken;
 use crate::domain::dialer::calling_hours::{self, CallWindow};
-use crate::domain::dialer::wash::Washer;
 use crate::domain::dialer::coverage::{self, PlanError, Refusal};
+use crate::domain::dialer::wash::Washer;
 use crate::domain::dialer::wash_runs::{self, WashRecord, WashedBy};
 use crate::domain::dialer::{abandoned, campaigns};
 use crate::domain::privacy::audit::Actor;

@@ -67,9 +67,19 @@ dual!(
         let t = token(&app).await;
         let r = wash(&app, &t, "", "93000001\n").await;
         assert_eq!(r.status, 200);
-        assert_eq!(r.header("x-national-register").as_deref(), Some("not-imported"));
-        assert_eq!(r.body, "number,e164,verdict\n93000001,+4793000001,callable\n");
-        let run = wash_run::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert_eq!(
+            r.header("x-national-register").as_deref(),
+            Some("not-imported")
+        );
+        assert_eq!(
+            r.body,
+            "number,e164,verdict\n93000001,+4793000001,callable\n"
+        );
+        let run = wash_run::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(run.national.as_deref(), Some("not-imported"));
     }
 );
@@ -95,9 +105,18 @@ dual!(
         assert_eq!(report.count, 3);
         assert_eq!(report.invalid_lines, vec![4, 5]);
         let v = national::current(&app.db).await.unwrap().unwrap();
-        assert_eq!((v.count, v.invalid_lines, v.state.as_str()), (3, 2, "current"));
+        assert_eq!(
+            (v.count, v.invalid_lines, v.state.as_str()),
+            (3, 2, "current")
+        );
         assert_eq!(v.checksum.len(), 64);
-        let r = wash(&app, &t, "?detail=true", "93000001\n22334455\n93000009\nx\n").await;
+        let r = wash(
+            &app,
+            &t,
+            "?detail=true",
+            "93000001\n22334455\n93000009\nx\n",
+        )
+        .await;
         assert_eq!(r.status, 200);
         assert_eq!(r.header("x-national-register").as_deref(), Some("applied"));
         assert_eq!(
@@ -108,7 +127,11 @@ dual!(
              93000009,+4793000009,callable,\n\
              x,,invalid,\n"
         );
-        let run = wash_run::Entity::find().one(&app.db).await.unwrap().unwrap();
+        let run = wash_run::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(run.national_extract_date, Some(date("2026-11-10")));
         assert_eq!(run.national_checksum.as_deref(), Some(v.checksum.as_str()));
         assert_eq!((run.reserved_internal, run.reserved_national), (1, 1));
@@ -135,21 +158,58 @@ dual!(
         import(&app, "2026-11-10", "93000001\n").await;
         let list = "93000001\n22334455\n";
         let sales = wash(&app, &t, "?campaign=VS-FASTPRIS&detail=true", list).await;
-        assert_eq!(sales.header("x-national-register").as_deref(), Some("applied"));
-        assert!(sales.body.contains("93000001,+4793000001,reserved,national"), "{}", sales.body);
+        assert_eq!(
+            sales.header("x-national-register").as_deref(),
+            Some("applied")
+        );
+        assert!(
+            sales
+                .body
+                .contains("93000001,+4793000001,reserved,national"),
+            "{}",
+            sales.body
+        );
         // A survey is not telemarketing: the national register does not apply.
         let survey = wash(&app, &t, "?campaign=NFP-HUSHOLDNING&detail=true", list).await;
-        assert_eq!(survey.header("x-national-register").as_deref(), Some("not-applied"));
-        assert!(survey.body.contains("93000001,+4793000001,callable,"), "{}", survey.body);
-        assert!(survey.body.contains("22334455,+4722334455,reserved,internal"), "{}", survey.body);
+        assert_eq!(
+            survey.header("x-national-register").as_deref(),
+            Some("not-applied")
+        );
+        assert!(
+            survey.body.contains("93000001,+4793000001,callable,"),
+            "{}",
+            survey.body
+        );
+        assert!(
+            survey
+                .body
+                .contains("22334455,+4722334455,reserved,internal"),
+            "{}",
+            survey.body
+        );
         // Existing customers: exempt from the national register only.
-        let mut c = campaign_by_code(&app, "VS-FASTPRIS").await.into_active_model();
+        let mut c = campaign_by_code(&app, "VS-FASTPRIS")
+            .await
+            .into_active_model();
         c.national_exempt_reason = Set(Some("Existing customers (mfl. § 12)".into()));
         c.update(&app.db).await.unwrap();
         let exempt = wash(&app, &t, "?campaign=VS-FASTPRIS&detail=true", list).await;
-        assert_eq!(exempt.header("x-national-register").as_deref(), Some("exempt"));
-        assert!(exempt.body.contains("93000001,+4793000001,callable,"), "{}", exempt.body);
-        assert!(exempt.body.contains("22334455,+4722334455,reserved,internal"), "{}", exempt.body);
+        assert_eq!(
+            exempt.header("x-national-register").as_deref(),
+            Some("exempt")
+        );
+        assert!(
+            exempt.body.contains("93000001,+4793000001,callable,"),
+            "{}",
+            exempt.body
+        );
+        assert!(
+            exempt
+                .body
+                .contains("22334455,+4722334455,reserved,internal"),
+            "{}",
+            exempt.body
+        );
         // A campaign that needs it may not decline it.
         let r = wash(&app, &t, "?campaign=HL-GIVER&national=false", list).await;
         assert_eq!(r.status, 400);
@@ -170,9 +230,20 @@ dual!(
         assert_eq!(late.status, 409);
         assert_eq!(late.json()["error"], "national_register_stale");
         assert_eq!(late.json()["extract_date"], "2026-10-18");
-        assert!(late.json()["message"].as_str().unwrap().contains("2026-10-18"));
+        assert!(
+            late.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("2026-10-18")
+        );
         // Planned for the evening of the last day: still fine.
-        let evening = wash(&app, &t, "?at=2026-11-18T20:30:00%2B01:00&only=callable", "93000002\n").await;
+        let evening = wash(
+            &app,
+            &t,
+            "?at=2026-11-18T20:30:00%2B01:00&only=callable",
+            "93000002\n",
+        )
+        .await;
         assert_eq!(evening.status, 200);
         assert_eq!(evening.body, "+4793000002\n");
         // A copy a day older is stale now.
@@ -230,7 +301,10 @@ dual!(
             "number,e164,verdict,register\n93000001,+4793000001,callable,\n41000000,+4741000000,reserved,national\n"
         );
         // Only the copy in use keeps its numbers.
-        let rows = national_reservation::Entity::find().count(&app.db).await.unwrap();
+        let rows = national_reservation::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap();
         assert_eq!(rows, 12_000);
         // A file without a single Norwegian number fails and keeps B.
         let err = national::import(
@@ -264,7 +338,11 @@ dual!(
         let t = token(&app).await;
         import(&app, "2026-11-10", "93000001\n").await;
         wash(&app, &t, "", "93000001\n93000002\n").await;
-        let run = wash_run::Entity::find().one(&app.db).await.unwrap().unwrap();
+        let run = wash_run::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
         let doc = receipts::signed(&app.db, run.id, None, app.clock_now())
             .await
             .unwrap()
@@ -322,15 +400,24 @@ dual!(
     norm_10_the_national_register_screen_imports_a_copy_and_shows_it_with_its_version_record,
     |app: TestApp| async move {
         let m = app.sign_in_as(entity::enums::Role::Manager).await;
-        assert_eq!(app.get_as("/admin/nasjonalt-register", &m).await.status, 403);
+        assert_eq!(
+            app.get_as("/admin/nasjonalt-register", &m).await.status,
+            403
+        );
         let wash_page = app.get_as("/admin/vask", &m).await;
         assert!(
-            wash_page.text("#national-notice").unwrap().contains("ikke importert"),
+            wash_page
+                .text("#national-notice")
+                .unwrap()
+                .contains("ikke importert"),
             "{}",
             wash_page.body
         );
         let norm = app.get_as("/admin/norm", &m).await;
-        assert_eq!(norm.count("#national-notice a[href='/admin/nasjonalt-register']"), 1);
+        assert_eq!(
+            norm.count("#national-notice a[href='/admin/nasjonalt-register']"),
+            1
+        );
 
         let a = app.sign_in_as(entity::enums::Role::Admin).await;
         let page = app.get_as("/admin/nasjonalt-register", &a).await;
@@ -361,7 +448,10 @@ dual!(
         import_finished(&app).await;
         let page = app.get_as("/admin/nasjonalt-register", &a).await;
         assert_eq!(page.text("#national-count").as_deref(), Some("2"));
-        assert_eq!(page.text("#national-extract-date").as_deref(), Some("20.10.2026"));
+        assert_eq!(
+            page.text("#national-extract-date").as_deref(),
+            Some("20.10.2026")
+        );
         assert!(page.text("#national-warning").unwrap().contains("29 dager"));
         assert_eq!(page.count("tr.national-version"), 1);
         let audit = entity::audit_log::Entity::find()
@@ -372,7 +462,12 @@ dual!(
             .unwrap();
         assert!(audit.detail.unwrap().contains("count=2 invalid=1"));
         let wash_page = app.get_as("/admin/vask", &m).await;
-        assert!(wash_page.text(".national-in-use").unwrap().contains("20.10.2026"));
+        assert!(
+            wash_page
+                .text(".national-in-use")
+                .unwrap()
+                .contains("20.10.2026")
+        );
     }
 );
 

@@ -151,16 +151,34 @@ mod tests {
     #[test]
     fn norm_10_the_kind_decides_unless_an_admin_says_otherwise() {
         use CampaignKind::*;
-        assert_eq!(for_campaign(&camp(Sales, None, None)), CampaignNational::Applies);
-        assert_eq!(for_campaign(&camp(Fundraising, None, None)), CampaignNational::Applies);
-        assert_eq!(for_campaign(&camp(CustomerService, None, None)), CampaignNational::Applies);
-        assert_eq!(for_campaign(&camp(Survey, None, None)), CampaignNational::NotApplied);
-        assert_eq!(for_campaign(&camp(Survey, Some(true), None)), CampaignNational::Applies);
+        assert_eq!(
+            for_campaign(&camp(Sales, None, None)),
+            CampaignNational::Applies
+        );
+        assert_eq!(
+            for_campaign(&camp(Fundraising, None, None)),
+            CampaignNational::Applies
+        );
+        assert_eq!(
+            for_campaign(&camp(CustomerService, None, None)),
+            CampaignNational::Applies
+        );
+        assert_eq!(
+            for_campaign(&camp(Survey, None, None)),
+            CampaignNational::NotApplied
+        );
+        assert_eq!(
+            for_campaign(&camp(Survey, Some(true), None)),
+            CampaignNational::Applies
+        );
         assert_eq!(
             for_campaign(&camp(Sales, None, Some("existing customers"))),
             CampaignNational::Exempt
         );
-        assert_eq!(for_campaign(&camp(Sales, None, Some("  "))), CampaignNational::Applies);
+        assert_eq!(
+            for_campaign(&camp(Sales, None, Some("  "))),
+            CampaignNational::Applies
+        );
     }
 
     #[test]
@@ -184,7 +202,10 @@ mod tests {
         let survey = camp(CampaignKind::Survey, None, None);
         let ok = at("2026-11-15T20:00:00+01:00");
         let late = at("2026-11-16T09:00:00+01:00");
-        assert_eq!(decide(Some(&sales), false, Some(&c), ok), Ok(NationalUse::Applied));
+        assert_eq!(
+            decide(Some(&sales), false, Some(&c), ok),
+            Ok(NationalUse::Applied)
+        );
         assert!(matches!(
             decide(Some(&sales), false, Some(&c), late),
             Err(Refusal::Stale { .. })

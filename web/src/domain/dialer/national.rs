@@ -564,10 +564,9 @@ pub async fn import(
     import_into(db, v, input, actor, now, progress).await
 }
 
-/// Whether an import is under way (started within the last `hours` hours).
-pub async fn importing(
-    conn: &impl ConnectionTrait,
-) -> Result<Option<version::Model>, DbErr> {
+/// The newest import still in state `importing` (under way, or left behind
+/// by a process that died: the screen only trusts recent ones).
+pub async fn importing(conn: &impl ConnectionTrait) -> Result<Option<version::Model>, DbErr> {
     version::Entity::find()
         .filter(version::Column::State.eq("importing"))
         .order_by_desc(version::Column::Id)

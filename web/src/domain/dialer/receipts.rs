@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 use entity::{api_token, campaign, receipt_key, user, wash_run};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -135,13 +138,17 @@ pub async fn signed(
     };
     let (key_id, secret) = signing_key(db, configured, now).await?;
     let signature = sign(&r, &secret);
-    Ok(Some(json!({"receipt": r, "key_id": key_id, "signature": signature})))
+    Ok(Some(
+        json!({"receipt": r, "key_id": key_id, "signature": signature}),
+    ))
 }
 
 /// What checking a receipt found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verified {
-    Valid { key_id: String },
+    Valid {
+        key_id: String,
+    },
     /// Not `{"receipt", "key_id", "signature"}`.
     Malformed,
     UnknownKey(String),
@@ -158,7 +165,10 @@ pub async fn verify(conn: &impl ConnectionTrait, doc: &[u8]) -> Result<Verified,
     else {
         return Ok(Verified::Malformed);
     };
-    let Some(k) = receipt_key::Entity::find_by_id(id.clone()).one(conn).await? else {
+    let Some(k) = receipt_key::Entity::find_by_id(id.clone())
+        .one(conn)
+        .await?
+    else {
         return Ok(Verified::UnknownKey(id.clone()));
     };
     let (Ok(secret), Ok(sig)) = (hex::decode(&k.secret), hex::decode(sig)) else {
@@ -180,7 +190,8 @@ mod tests {
 
     #[test]
     fn the_canonical_form_sorts_keys_and_has_no_whitespace() {
-        let v: Value = serde_json::from_str(r#"{ "b": 1, "a": {"z": [1, 2], "y": null} }"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{ "b": 1, "a": {"z": [1, 2], "y": null} }"#).unwrap();
         assert_eq!(canonical(&v), r#"{"a":{"y":null,"z":[1,2]},"b":1}"#);
     }
 

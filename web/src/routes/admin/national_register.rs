@@ -138,8 +138,8 @@ pub async fn upload(
                     error = Some("national-error-date");
                     break;
                 }
-                let file = wash_jobs::create_private(&path)
-                    .map_err(|e| AppError::Internal(e.into()))?;
+                let file =
+                    wash_jobs::create_private(&path).map_err(|e| AppError::Internal(e.into()))?;
                 let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
                 loop {
                     match field.chunk().await {
@@ -191,10 +191,13 @@ pub async fn upload(
         };
         // The file is gone from the directory at once; the open handle reads it.
         let _ = std::fs::remove_file(&path);
-        let r =
-            national::import_into(&st.db, v, file, &actor, st.clock.now(), &mut |_| {}).await;
+        let r = national::import_into(&st.db, v, file, &actor, st.clock.now(), &mut |_| {}).await;
         match r {
-            Ok(r) => tracing::info!(count = r.count, invalid = r.invalid_count, "national register imported"),
+            Ok(r) => tracing::info!(
+                count = r.count,
+                invalid = r.invalid_count,
+                "national register imported"
+            ),
             Err(e) => tracing::warn!(error = %e, "a national register import failed"),
         }
         // Load the new copy now, so the next wash does not wait for it.
