@@ -51,6 +51,15 @@ impl NationalPage {
     fn date(&self, d: &NaiveDate) -> String {
         crate::domain::time::date(*d, self.ctx.lang)
     }
+    /// A checksum in groups of eight, so it wraps on a phone.
+    fn grouped(&self, checksum: &str) -> String {
+        checksum
+            .as_bytes()
+            .chunks(8)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
     fn state_key(&self, v: &version::Model) -> String {
         format!("national-state-{}", v.state)
     }
