@@ -21,6 +21,12 @@ pub struct Model {
     pub ends_on: Option<Date>,
     pub dialer_mode: DialerMode,
     pub created_at: DateTimeUtc,
+    /// Whether the national reservation register applies; None: the default
+    /// for the kind (yes for telemarketing, no for surveys).
+    pub national_register: Option<bool>,
+    /// Set when an admin exempted the campaign from the national register
+    /// (markedsføringsloven § 12, calls to existing customers): the reason.
+    pub national_exempt_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,18 @@ pub struct Model {
     pub campaign_id: Option<i32>,
     pub count_in: i64,
     pub count_callable: i64,
+    /// The national register: `applied`, `not-applied` (the campaign does
+    /// not need it), `exempt`, `declined` (`national=false`), `not-imported`;
+    /// None for runs from before it was in the wash.
+    pub national: Option<String>,
+    pub national_version_id: Option<i32>,
+    pub national_extract_date: Option<Date>,
+    pub national_checksum: Option<String>,
+    /// The internal and client registers' shared version counter.
+    pub register_version: Option<i64>,
+    pub reserved_internal: i64,
+    pub reserved_client: i64,
+    pub reserved_national: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

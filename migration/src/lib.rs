@@ -17,6 +17,7 @@ mod m20261130_000011_purge_steps;
 mod m20261130_000012_signin_attempts;
 mod m20261130_000014_delivery_states;
 mod m20261130_000015_open_data;
+mod m20261130_000016_national_register;
 mod m20261130_000018_search_tasks;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_signin_attempts::Migration),
             Box::new(m20261130_000014_delivery_states::Migration),
             Box::new(m20261130_000015_open_data::Migration),
+            Box::new(m20261130_000016_national_register::Migration),
             Box::new(m20261130_000018_search_tasks::Migration),
         ]
     }

@@ -68,6 +68,9 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
         if let Err(e) = warm.registers.centre(&warm.db).await {
             tracing::warn!(error = %e, "could not preload the reservation register");
         }
+        if let Err(e) = warm.registers.national.get(&warm.db).await {
+            tracing::warn!(error = %e, "could not preload the national reservation register");
+        }
     });
     let timeouts = state.config.http;
     let app = crate::routes::router(state);

@@ -107,6 +107,10 @@ pub struct Config {
     /// `INBOUND_EMAIL_TOKEN`: the bearer secret mail providers present at
     /// `POST /webhooks/email`; unset, that endpoint refuses everything.
     pub inbound_email_token: Option<String>,
+    /// `RECEIPT_SIGNING_KEY`: the key (at least 32 characters) that signs
+    /// wash receipts; unset, a key generated at first start and kept in the
+    /// database signs them.
+    pub receipt_signing_key: Option<String>,
     /// `ABANDONED_AGENT_REQUIRED_DAYS`: for how many days after an abandoned
     /// call (norm 4.6.3) the wash answers `agent-required` for the number
     /// (within `norm::AGENT_REQUIRED_DAYS`).
@@ -378,6 +382,13 @@ impl Config {
                     .into(),
             });
         }
+        let receipt_signing_key = src.get("RECEIPT_SIGNING_KEY");
+        if receipt_signing_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(ConfigError {
+                var: "RECEIPT_SIGNING_KEY",
+                message: "must be at least 32 characters".into(),
+            });
+        }
         let inbound_email_token = src.get("INBOUND_EMAIL_TOKEN");
         if inbound_email_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(ConfigError {
@@ -391,6 +402,7 @@ impl Config {
             meili,
             http,
             inbound_email_token,
+            receipt_signing_key,
             twilio,
             twilio_api_base,
             twilio_sms_from,

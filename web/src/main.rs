@@ -78,6 +78,22 @@ enum Command {
         #[arg(long)]
         client: i32,
     },
+    /// Import a whole copy of the national reservation register
+    /// (Reservasjonsregisteret): one number per line, or CSV with a `number`
+    /// column. Replaces the copy in use atomically.
+    ImportNationalRegister {
+        /// The date Brønnøysundregistrene extracted the copy (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        extract_date: chrono::NaiveDate,
+        /// The file; standard input without it.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Check a wash receipt's signature (exit 0 valid, 1 not).
+    VerifyReceipt {
+        /// The receipt (JSON) as downloaded from /admin/vask.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +122,10 @@ enum BenchCommand {
         numbers: usize,
         #[arg(long, default_value_t = 1_000_000)]
         reservations: usize,
+        /// Also import a national register copy of this many numbers
+        /// (3000000 for the real size) and wash against all three registers.
+        #[arg(long, default_value_t = 0)]
+        national: usize,
     },
     /// 12 months of daily figures for 200 campaigns: query and export times.
     Stats {
@@ -192,7 +212,8 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             BenchCommand::Wash {
                 numbers,
                 reservations,
-            } => innsyn::bench::wash::run(numbers, reservations).await,
+                national,
+            } => innsyn::bench::wash::run(numbers, reservations, national).await,
         },
         Command::SeedDemo => commands::seed_demo::run(config).await,
         Command::CreateUser {
@@ -205,5 +226,9 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::ImportClientRegister { client } => {
             commands::import_client_register::run(config, client).await
         }
+        Command::ImportNationalRegister { extract_date, file } => {
+            commands::import_national_register::run(config, extract_date, file).await
+        }
+        Command::VerifyReceipt { file } => commands::verify_receipt::run(config, file).await,
     }
 }

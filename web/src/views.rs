@@ -123,6 +123,16 @@ impl AdminCtx {
     pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         crate::domain::time::oslo_datetime(*t, self.lang)
     }
+    /// A national register notice (`domain::dialer::national::notice`) in
+    /// the user's language.
+    pub fn national_notice(&self, n: &crate::domain::dialer::national::Notice) -> String {
+        let d = |d: Option<chrono::NaiveDate>| {
+            d.map(|d| crate::domain::time::date(d, self.lang))
+                .unwrap_or_default()
+        };
+        self.lang
+            .ta(n.key, &[("date", d(n.date)), ("through", d(n.through))])
+    }
 }
 
 /// A statistics export as an answer: a download (`Content-Disposition:

@@ -48,6 +48,7 @@ fn write_list(
     dir: &Path,
     n: usize,
     reservations: usize,
+    national_overlap: u64,
 ) -> anyhow::Result<(PathBuf, PathBuf, u64)> {
     let list = dir.join("list.txt");
     let list_e164 = dir.join("list-e164.txt");
@@ -61,8 +62,11 @@ fn write_list(
             continue;
         }
         let offset = rng.random_range(0..(2 * reservations.max(1) as u64));
-        // Even offsets are in the register (see `reserved_national`).
-        callable += offset % 2;
+        // Even offsets are in the register (see `reserved_national`); of
+        // the odd ones, those the national copy holds are reserved too (see
+        // `write_national`).
+        let in_national = offset % 4 == 1 && (offset - 1) / 4 < national_overlap;
+        callable += u64::from(offset % 2 == 1 && !in_national);
         let national = 90_000_000 + offset;
         let s = national.to_string();
         match rng.random_range(0..4) {
@@ -76,6 +80,24 @@ fn write_list(
     a.flush()?;
     b.flush()?;
     Ok((list, list_e164, callable))
+}
+
+/// The national copy: `n` numbers, the first `overlap` of them the list's
+/// offsets 4k + 1 (callable in the centre's register), the rest 4xxxxxxx
+/// numbers the list never holds. Returns the file (E.164, one a line).
+fn write_national(dir: &Path, n: usize, overlap: u64) -> anyhow::Result<PathBuf> {
+    let file = dir.join("national.txt");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+    for k in 0..n as u64 {
+        let national = if k < overlap {
+            90_000_000 + 4 * k + 1
+        } else {
+            40_000_000 + (k - overlap)
+        };
+        writeln!(w, "+47{national}")?;
+    }
+    w.flush()?;
+    Ok(file)
 }
 
 async fn fill_register(
@@ -189,7 +211,7 @@ fn sort_comm(list_e164: &Path, register: &Path, dir: &Path) -> anyhow::Result<(f
     Ok((started.elapsed().as_secs_f64(), count))
 }
 
-pub async fn run(numbers: usize, reservations: usize) -> anyhow::Result<()> {
+pub async fn run(numbers: usize, reservations: usize, national: usize) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         println!(
             "note: this is a debug build; figures are only meaningful from `cargo build --release`"
@@ -197,12 +219,17 @@ pub async fn run(numbers: usize, reservations: usize) -> anyhow::Result<()> {
     }
     let dir = std::env::temp_dir().join(format!("innsyn-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let result = run_in(&dir, numbers, reservations).await;
+    let result = run_in(&dir, numbers, reservations, national).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn run_in(dir: &Path, numbers: usize, reservations: usize) -> anyhow::Result<()> {
+async fn run_in(
+    dir: &Path,
+    numbers: usize,
+    reservations: usize,
+    national: usize,
+) -> anyhow::Result<()> {
     let db_path = dir.join("bench.db");
     let url = format!("sqlite://{}?mode=rwc", db_path.display());
     let config = Config::from_source(&[("DATABASE_URL", url.as_str())])?;
@@ -215,8 +242,49 @@ async fn run_in(dir: &Path, numbers: usize, reservations: usize) -> anyhow::Resu
         "register: {reservations} reservations in SQLite in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    // Half the national copy overlaps the list's callable numbers, at most.
+    let overlap = (national as u64 / 2).min(reservations as u64 / 2);
+    let national_file = if national > 0 {
+        let file = write_national(dir, national, overlap)?;
+        let rss = status_kib("VmRSS:");
+        let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        let t = Instant::now();
+        let r = crate::domain::dialer::national::import(
+            &db,
+            crate::domain::time::oslo_today(Utc::now()),
+            std::fs::File::open(&file)?,
+            &crate::domain::privacy::audit::Actor::default(),
+            "bench",
+            Utc::now(),
+            &mut |_| {},
+        )
+        .await?;
+        let import_secs = t.elapsed().as_secs_f64();
+        let peak_import = status_kib("VmHWM:");
+        let t = Instant::now();
+        let copy = crate::domain::dialer::national::load(&db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the national copy did not load"))?;
+        println!(
+            "national register: {} numbers imported in {import_secs:.1} s (memory growth during the import {} MB{}); loaded in {:.1} s, {} MB in memory",
+            r.count,
+            peak_import.saturating_sub(rss) / 1024,
+            if reset { "" } else { ", an upper bound" },
+            t.elapsed().as_secs_f64(),
+            copy.set.bytes() / 1_000_000
+        );
+        drop(copy);
+        Some(file)
+    } else {
+        None
+    };
     let t = Instant::now();
-    let (list, list_e164, expected_callable) = write_list(dir, numbers, reservations)?;
+    let (list, list_e164, expected_callable) = write_list(
+        dir,
+        numbers,
+        reservations,
+        if national > 0 { overlap } else { 0 },
+    )?;
     println!(
         "list: {numbers} numbers in mixed written forms in {:.1} s ({} MB)",
         t.elapsed().as_secs_f64(),
@@ -265,11 +333,28 @@ async fn run_in(dir: &Path, numbers: usize, reservations: usize) -> anyhow::Resu
         cold.callable,
         warm.callable
     );
+    let register = match &national_file {
+        Some(n) => {
+            let both = dir.join("registers-e164.txt");
+            let mut all = std::fs::read(&register)?;
+            all.extend_from_slice(&std::fs::read(n)?);
+            std::fs::write(&both, all)?;
+            both
+        }
+        None => register,
+    };
     let (sc_secs, sc_count) = sort_comm(&list_e164, &register, dir)?;
 
     println!();
     println!("verdicts checked: {expected_callable} callable, as generated");
-    println!("wash via HTTP, {numbers} numbers against {reservations} reservations:");
+    println!(
+        "wash via HTTP, {numbers} numbers against {reservations} reservations{}:",
+        if national > 0 {
+            format!(" and a national copy of {national}")
+        } else {
+            String::new()
+        }
+    );
     for (name, r) in [
         ("first (loads the register)", &cold),
         ("second (register in memory)", &warm),

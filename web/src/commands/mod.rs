@@ -4,12 +4,14 @@
 
 pub mod create_user;
 pub mod import_client_register;
+pub mod import_national_register;
 pub mod ingest_mail;
 pub mod migrate;
 pub mod reindex;
 pub mod retention;
 pub mod seed_demo;
 pub mod tokens;
+pub mod verify_receipt;
 pub mod worker;
 
 use innsyn::config::Config;

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::api_token::ApiToken;
 use crate::domain::dialer::calling_hours::{self, CallWindow};
+use crate::domain::dialer::coverage::{self, PlanError, Refusal};
 use crate::domain::dialer::wash::Washer;
-use crate::domain::dialer::wash_runs::{self, WashedBy};
+use crate::domain::dialer::wash_runs::{self, WashRecord, WashedBy};
 use crate::domain::dialer::{abandoned, campaigns};
 use crate::domain::privacy::audit::Actor;
 use crate::error::ApiError;
@@ -78,6 +79,25 @@ pub struct WashParams {
     campaign: Option<String>,
     only: Option<String>,
     at: Option<String>,
+    /// `false`: a wash without a campaign leaves the national register out
+    /// (recorded on the run).
+    national: Option<String>,
+    /// `true`: a fourth column `register`.
+    detail: Option<String>,
+}
+
+/// A boolean query parameter: absent is `default`.
+fn flag(v: Option<&str>, name: &'static str, default: bool) -> Result<bool, ApiError> {
+    match v.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_flag",
+            format!("{name}: expected true or false"),
+        )),
+    }
 }
 
 /// `POST /api/v1/wash`: one verdict per number, in input order, streamed.
@@ -103,8 +123,10 @@ pub async fn wash(
             ));
         }
     };
+    let national = flag(p.national.as_deref(), "national", true)?;
+    let detail = flag(p.detail.as_deref(), "detail", false)?;
+    let at = parse_at(p.at.as_deref(), now).ok_or_else(bad_at)?;
     if p.at.is_some() {
-        let at = parse_at(p.at.as_deref(), now).ok_or_else(bad_at)?;
         let w = calling_hours::call_window(at);
         if !w.allowed {
             let doc = CallWindowDoc::from(w);
@@ -133,16 +155,25 @@ pub async fn wash(
             )
         })?),
     };
-    let client_id = campaign.as_ref().map(|c| c.client_id);
     let days = s.config.abandoned_agent_required_days;
-    let registers = s.registers.for_wash(&s.db, client_id, days, now).await?;
+    let (registers, used) = coverage::plan(
+        &s.registers,
+        &s.db,
+        campaign.as_ref(),
+        !national,
+        at,
+        now,
+        days,
+    )
+    .await
+    .map_err(refusal)?;
 
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let campaign_id = campaign.as_ref().map(|c| c.id);
     tokio::spawn(async move {
         let mut input = body.into_data_stream();
         let mut out = Vec::with_capacity(OUT_CHUNK * 2);
-        let mut washer = Washer::new(registers, only_callable, &mut out);
+        let mut washer = Washer::with_detail(registers, only_callable, detail, &mut out);
         while let Some(chunk) = input.next().await {
             match chunk {
                 Ok(c) => washer.feed(&c, &mut out),
@@ -164,18 +195,24 @@ pub async fn wash(
         washer.finish(&mut out);
         // Record before the last bytes go out, so the run is on file by the
         // time the dialer has the whole answer.
+        let record = WashRecord::of(
+            campaign_id,
+            washer.registers(),
+            used,
+            washer.count_in,
+            washer.count_callable,
+            washer.reserved,
+        );
         let recorded = wash_runs::record_run(
             &s.db,
             s.clock.now(),
             WashedBy::Token(token.id),
             &Actor::default(),
-            campaign_id,
-            washer.count_in,
-            washer.count_callable,
+            &record,
         )
         .await;
         let last = match recorded {
-            Ok(()) => Ok(Bytes::from(out)),
+            Ok(_) => Ok(Bytes::from(out)),
             Err(e) => {
                 tracing::error!(error = %e, "recording a wash run failed");
                 Err(std::io::Error::other("recording the wash failed"))
@@ -195,10 +232,38 @@ pub async fn wash(
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-store"),
+            (HeaderName::from_static(NATIONAL_HEADER), used.code()),
         ],
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// Says what the wash did with the national register: `applied`,
+/// `not-applied`, `exempt`, `declined` or `not-imported`.
+pub const NATIONAL_HEADER: &str = "x-national-register";
+
+fn refusal(e: PlanError) -> ApiError {
+    match e {
+        PlanError::Db(e) => e.into(),
+        PlanError::Refused(Refusal::Stale {
+            extract_date,
+            usable_through,
+        }) => ApiError::new(
+            StatusCode::CONFLICT,
+            "national_register_stale",
+            format!(
+                "the national reservation register in use was extracted on {extract_date} and may be used for calls through {usable_through} (Europe/Oslo); import a newer copy. Nothing was washed"
+            ),
+        )
+        .with("extract_date", extract_date.to_string())
+        .with("usable_through", usable_through.to_string()),
+        PlanError::Refused(Refusal::CampaignRequires) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "national_required",
+            "national=false: the national reservation register applies to this campaign",
+        ),
+    }
 }
 
 #[derive(Deserialize)]

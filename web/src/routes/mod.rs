@@ -166,8 +166,8 @@ pub fn table() -> Vec<Route> {
     use Gate::{ApiToken, MailSecret, Public, SignIn, TwilioSignature};
     use RateLimit::{Forms, Lookup, LookupJson};
     use admin::{
-        audit, cases, client_registers, login, numbers, privacy, reservations, settings, stats,
-        tokens, users, wash,
+        audit, cases, client_registers, login, national_register, numbers, privacy, reservations,
+        settings, stats, tokens, users, wash,
     };
     vec![
         // ----- Health checks (load balancer, monitoring) -----
@@ -243,6 +243,17 @@ pub fn table() -> Vec<Route> {
         at("/admin/vask/last-opp", MANAGER, Upload(WASH_UPLOAD_LIMIT)).post(wash::upload),
         at("/admin/vask/{id}", MANAGER, Small).get(wash::job),
         at("/admin/vask/{id}/resultat", MANAGER, Small).get(wash::download),
+        // ----- The national reservation register in the wash (issue 21, norm 10) -----
+        // A wash run's signed receipt (JSON) for an auditor.
+        at("/admin/vask/kjoring/{id}/kvittering", MANAGER, Small).get(wash::receipt),
+        // The copy in use, its versions, and a new copy uploaded (admins).
+        at("/admin/nasjonalt-register", ADMIN, Small).get(national_register::page),
+        at(
+            "/admin/nasjonalt-register/last-opp",
+            ADMIN,
+            Upload(WASH_UPLOAD_LIMIT),
+        )
+        .post(national_register::upload),
         // ----- Back office: admins only (settings, users, numbers, registers, privacy) -----
         at("/admin/innstillinger", ADMIN, Small)
             .get(settings::centre_page)

@@ -175,6 +175,8 @@ fn concrete(path: &str, ids: &Ids) -> String {
         // Wash jobs live in memory, per user: an unknown one is a 404
         // after the gate.
         ("/admin/vask/{id}", "no-such-job".to_string()),
+        // A wash run's receipt: an unknown run is a 404 after the gate.
+        ("/admin/vask/kjoring/{id}", "999999".to_string()),
     ];
     let mut p = path
         .replace("{reference}", &ids.reference)

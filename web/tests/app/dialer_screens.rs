@@ -404,10 +404,16 @@ dual!(
         for action in ["wash.run", "wash.download"] {
             let e = audit.iter().find(|a| a.action == action).expect(action);
             assert_eq!(e.actor_id, Some(manager));
-            assert_eq!(
-                e.detail.as_deref(),
-                Some(format!("campaign_id={} in=4 callable=1", vs.id).as_str())
-            );
+            // The run's entry also says what it did with the national
+            // register, and which run it was (issue 21).
+            let expected = match action {
+                "wash.run" => format!(
+                    "campaign_id={} in=4 callable=1 national=not-imported run={}",
+                    vs.id, runs[0].id
+                ),
+                _ => format!("campaign_id={} in=4 callable=1", vs.id),
+            };
+            assert_eq!(e.detail.as_deref(), Some(expected.as_str()));
         }
         // The run is listed on the screen, as the campaign's documentation.
         let screen = app.get_as("/admin/vask", &s).await;

@@ -16,6 +16,7 @@ mod hardening;
 mod inbound_mail;
 mod inbound_twilio;
 mod lookup;
+mod national;
 mod open_data;
 mod pages;
 mod privacy;

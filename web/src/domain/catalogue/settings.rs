@@ -200,6 +200,14 @@ pub struct CampaignInput {
     pub slutt: String,
     #[serde(default)]
     pub modus: String,
+    /// The national reservation register (norm 10): `` (the kind's
+    /// default), `ja` or `nei`.
+    #[serde(default)]
+    pub nasjonalt: String,
+    /// Exempt from the national register (markedsføringsloven § 12,
+    /// existing customers): the reason; empty for no exemption.
+    #[serde(default)]
+    pub unntak: String,
 }
 
 /// Every kind of campaign, in the order the form offers them.
@@ -269,8 +277,22 @@ pub async fn save_campaign(
             errors.push("kode", "form-error-code-taken");
         }
     }
-    let (Some(client_id), Some(kind), Some(mode), Some(start), true) =
-        (client_id, kind, mode, start, errors.is_empty())
+    let national = match input.nasjonalt.trim() {
+        "" => Some(None),
+        "ja" => Some(Some(true)),
+        "nei" => Some(Some(false)),
+        _ => {
+            errors.push("nasjonalt", "form-error-required");
+            None
+        }
+    };
+    let exempt = input.unntak.trim();
+    if exempt.chars().count() > 500 {
+        errors.push("unntak", "campaign-national-exempt-too-long");
+    }
+    let exempt = (!exempt.is_empty()).then(|| exempt.to_string());
+    let (Some(client_id), Some(kind), Some(mode), Some(start), Some(national), true) =
+        (client_id, kind, mode, start, national, errors.is_empty())
     else {
         return Err(Error::Invalid(errors));
     };
@@ -298,6 +320,8 @@ pub async fn save_campaign(
     am.starts_on = Set(start);
     am.ends_on = Set(end);
     am.dialer_mode = Set(mode);
+    am.national_register = Set(national);
+    am.national_exempt_reason = Set(exempt);
     let saved = am.save(&txn).await?.try_into_model()?;
     crate::domain::search::enqueue_campaign(&txn, saved.id).await?;
     if let Some(old) = moved_from {
@@ -307,7 +331,15 @@ pub async fn save_campaign(
         &txn,
         now,
         by,
-        Entry::new("settings.campaign").object("campaign", saved.id),
+        Entry::new("settings.campaign")
+            .object("campaign", saved.id)
+            .detail(format!(
+                "national={} exempt={}",
+                saved
+                    .national_register
+                    .map_or("default", |b| if b { "yes" } else { "no" }),
+                saved.national_exempt_reason.is_some()
+            )),
     )
     .await?;
     txn.commit().await?;

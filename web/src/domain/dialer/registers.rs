@@ -248,7 +248,12 @@ struct Cached {
 
 /// Shared in-memory copies of the registers, one per version.
 #[derive(Default)]
-pub struct RegisterCache(tokio::sync::Mutex<Cached>);
+pub struct RegisterCache {
+    cached: tokio::sync::Mutex<Cached>,
+    /// The national register's copy in use (its own lock: loading it does
+    /// not hold up the others).
+    pub national: crate::domain::dialer::national::NationalCache,
+}
 
 impl RegisterCache {
     /// The centre's register as of now. One small query checks the version;
@@ -257,7 +262,7 @@ impl RegisterCache {
         // Read the version before the rows: a write racing with the load
         // leaves a newer version behind, so the next call looks again.
         let v = version(db).await?;
-        let mut c = self.0.lock().await;
+        let mut c = self.cached.lock().await;
         let mut copy = match c.centre.take() {
             Some(copy) if copy.version == v => copy,
             Some(stale) => catch_up_centre(db, stale).await?,
@@ -277,7 +282,7 @@ impl RegisterCache {
         client_id: i32,
     ) -> Result<Arc<KeySet>, DbErr> {
         let v = version(db).await?;
-        let mut c = self.0.lock().await;
+        let mut c = self.cached.lock().await;
         if c.clients_version != v {
             c.clients_version = v;
             c.clients.clear();
@@ -301,6 +306,7 @@ impl RegisterCache {
         agent_required_days: u32,
         now: DateTime<Utc>,
     ) -> Result<Registers, DbErr> {
+        let register_version = version(db).await?;
         let centre = self.centre(db).await?;
         let client = match client_id {
             Some(id) => Some(self.client(db, id).await?),
@@ -312,6 +318,9 @@ impl RegisterCache {
             centre,
             client,
             abandoned,
+            // Set by the caller when the national register applies.
+            national: None,
+            version: register_version,
         })
     }
 }

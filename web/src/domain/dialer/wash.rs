@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::domain::dialer::national::NationalCopy;
 use crate::domain::dialer::registers::{KeySet, parse_key};
 use crate::domain::stats::export::starts_formula;
 
@@ -188,6 +189,18 @@ impl ListReader {
     }
 }
 
+/// The register that reserved a number, in the order they are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Register {
+    /// The centre's own register (norm 10: always applies).
+    Internal,
+    /// The campaign's client's register.
+    Client,
+    /// The national reservation register (Reservasjonsregisteret).
+    National,
+}
+
 /// The registers a wash reads.
 pub struct Registers {
     pub centre: Arc<KeySet>,
@@ -195,21 +208,47 @@ pub struct Registers {
     pub client: Option<Arc<KeySet>>,
     /// Numbers with a recently abandoned call.
     pub abandoned: KeySet,
+    /// The national register's copy, when it applies to this wash.
+    pub national: Option<Arc<NationalCopy>>,
+    /// The internal and client registers' version counter when read.
+    pub version: i64,
 }
 
 impl Registers {
     pub fn verdict(&self, key: Option<u64>) -> Verdict {
+        self.verdict_detail(key).0
+    }
+
+    /// The verdict and the first register that reserved the number.
+    pub fn verdict_detail(&self, key: Option<u64>) -> (Verdict, Option<Register>) {
         let Some(k) = key else {
-            return Verdict::Invalid;
+            return (Verdict::Invalid, None);
         };
-        if self.centre.contains(k) || self.client.as_ref().is_some_and(|c| c.contains(k)) {
-            Verdict::Reserved
-        } else if self.abandoned.contains(k) {
-            Verdict::AgentRequired
+        let register = if self.centre.contains(k) {
+            Some(Register::Internal)
+        } else if self.client.as_ref().is_some_and(|c| c.contains(k)) {
+            Some(Register::Client)
+        } else if self.national.as_ref().is_some_and(|n| n.set.contains(k)) {
+            Some(Register::National)
         } else {
-            Verdict::Callable
+            None
+        };
+        if register.is_some() {
+            (Verdict::Reserved, register)
+        } else if self.abandoned.contains(k) {
+            (Verdict::AgentRequired, None)
+        } else {
+            (Verdict::Callable, None)
         }
     }
+}
+
+/// Numbers reserved, per register that reserved them first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReservedCounts {
+    pub internal: u64,
+    pub client: u64,
+    pub national: u64,
 }
 
 /// Longest line kept; the rest of a longer line is dropped (the line is
@@ -220,27 +259,52 @@ const MAX_LINE: usize = 1024;
 pub struct Washer {
     registers: Registers,
     only_callable: bool,
+    /// A fourth column `register` naming the register that reserved.
+    detail: bool,
     reader: ListReader,
     partial: Vec<u8>,
     pub count_in: u64,
     pub count_callable: u64,
+    pub reserved: ReservedCounts,
 }
 
 impl Washer {
     /// `only_callable`: output just callable E.164 numbers, one per line;
     /// otherwise CSV `number,e164,verdict` with a header.
     pub fn new(registers: Registers, only_callable: bool, out: &mut Vec<u8>) -> Washer {
+        Washer::with_detail(registers, only_callable, false, out)
+    }
+
+    /// As [`Washer::new`]; `detail` adds the column `register` (`internal`,
+    /// `client`, `national`, or empty) to the CSV.
+    pub fn with_detail(
+        registers: Registers,
+        only_callable: bool,
+        detail: bool,
+        out: &mut Vec<u8>,
+    ) -> Washer {
         if !only_callable {
-            out.extend_from_slice(b"number,e164,verdict\n");
+            out.extend_from_slice(if detail {
+                b"number,e164,verdict,register\n".as_slice()
+            } else {
+                b"number,e164,verdict\n".as_slice()
+            });
         }
         Washer {
             registers,
             only_callable,
+            detail,
             reader: ListReader::default(),
             partial: Vec::with_capacity(MAX_LINE),
             count_in: 0,
             count_callable: 0,
+            reserved: ReservedCounts::default(),
         }
+    }
+
+    /// The registers this wash reads.
+    pub fn registers(&self) -> &Registers {
+        &self.registers
     }
 
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) {
@@ -278,8 +342,14 @@ impl Washer {
             return;
         };
         let key = std::str::from_utf8(text).ok().and_then(parse_key);
-        let verdict = self.registers.verdict(key);
+        let (verdict, register) = self.registers.verdict_detail(key);
         self.count_in += 1;
+        match register {
+            Some(Register::Internal) => self.reserved.internal += 1,
+            Some(Register::Client) => self.reserved.client += 1,
+            Some(Register::National) => self.reserved.national += 1,
+            None => {}
+        }
         if verdict == Verdict::Callable {
             self.count_callable += 1;
         }
@@ -306,6 +376,13 @@ impl Washer {
         }
         out.push(b',');
         out.extend_from_slice(verdict.as_str().as_bytes());
+        if self.detail {
+            out.push(b',');
+            if let Some(r) = register {
+                let name: &'static str = r.into();
+                out.extend_from_slice(name.as_bytes());
+            }
+        }
         out.push(b'\n');
     }
 }
@@ -354,6 +431,8 @@ mod tests {
             centre: Arc::new(KeySet::from_keys(vec![4_791_234_567])),
             client: None,
             abandoned: KeySet::from_keys(vec![4_741_234_567]),
+            national: None,
+            version: 0,
         }
     }
 
@@ -482,5 +561,51 @@ mod tests {
             let lines = whole.iter().filter(|&&c| c == b'\n').count() as u64;
             assert_eq!(lines, n + 1, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn detail_names_the_first_register_that_reserved_in_order() {
+        use crate::domain::dialer::national::NationalSet;
+        let national = NationalCopy {
+            version: entity::national_register_version::Model {
+                id: 1,
+                extract_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                imported_at: chrono::DateTime::UNIX_EPOCH,
+                imported_by: String::new(),
+                count: 3,
+                invalid_lines: 0,
+                checksum: String::new(),
+                state: "current".into(),
+            },
+            set: NationalSet::from_numbers(vec![91_234_567, 22_334_455, 93_000_000]),
+        };
+        let r = Registers {
+            centre: Arc::new(KeySet::from_keys(vec![4_791_234_567])),
+            client: Some(Arc::new(KeySet::from_keys(vec![4_722_334_455]))),
+            abandoned: KeySet::default(),
+            national: Some(Arc::new(national)),
+            version: 0,
+        };
+        let mut out = Vec::new();
+        let mut w = Washer::with_detail(r, false, true, &mut out);
+        w.feed(b"91234567\n22334455\n93000000\n40000000\nx\n", &mut out);
+        w.finish(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "number,e164,verdict,register\n\
+             91234567,+4791234567,reserved,internal\n\
+             22334455,+4722334455,reserved,client\n\
+             93000000,+4793000000,reserved,national\n\
+             40000000,+4740000000,callable,\n\
+             x,,invalid,\n"
+        );
+        assert_eq!(
+            w.reserved,
+            ReservedCounts {
+                internal: 1,
+                client: 1,
+                national: 1
+            }
+        );
     }
 }

@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::domain::dialer::wash::{Layout, Registers, Washer, trim_line};
+use crate::domain::dialer::coverage::NationalUse;
+use crate::domain::dialer::wash::{Layout, Registers, ReservedCounts, Washer, trim_line};
 use crate::domain::norm::WASH_FILES_KEEP_FOR;
 
 /// Files of back-office washes start with this in the temporary directory.
@@ -43,6 +44,8 @@ pub struct WashJob {
     /// The campaign's code, for the file name.
     pub campaign_code: Option<String>,
     pub only_callable: bool,
+    /// What the wash does with the national register.
+    pub national: NationalUse,
     /// Numbers in the upload (lines, less a CSV header).
     pub total: u64,
     processed: AtomicU64,
@@ -114,6 +117,7 @@ impl WashJobs {
         campaign_id: Option<i32>,
         campaign_code: Option<String>,
         only_callable: bool,
+        national: NationalUse,
         total: u64,
         input: PathBuf,
         result: PathBuf,
@@ -125,6 +129,7 @@ impl WashJobs {
             campaign_id,
             campaign_code,
             only_callable,
+            national,
             total,
             processed: AtomicU64::new(0),
             state: Mutex::new(JobState::Running),
@@ -250,9 +255,18 @@ impl LineCounter {
     }
 }
 
+/// What a finished back-office wash found.
+pub struct Washed {
+    pub count_in: u64,
+    pub count_callable: u64,
+    pub reserved: ReservedCounts,
+    pub register_version: i64,
+    pub national_version: Option<entity::national_register_version::Model>,
+}
+
 /// Washes `job.input` into `job.result`, updating the job's progress as it
-/// goes. Blocking: run it on a blocking thread. Returns (in, callable).
-pub fn run(job: &WashJob, registers: Registers) -> std::io::Result<(u64, u64)> {
+/// goes. Blocking: run it on a blocking thread.
+pub fn run(job: &WashJob, registers: Registers) -> std::io::Result<Washed> {
     let mut input = File::open(&job.input)?;
     let mut out = BufWriter::new(create_private(&job.result)?);
     let mut buf = Vec::with_capacity(CHUNK * 2);
@@ -273,7 +287,17 @@ pub fn run(job: &WashJob, registers: Registers) -> std::io::Result<(u64, u64)> {
     out.flush()?;
     job.processed.store(washer.count_in, Ordering::Relaxed);
     let _ = std::fs::remove_file(&job.input);
-    Ok((washer.count_in, washer.count_callable))
+    Ok(Washed {
+        count_in: washer.count_in,
+        count_callable: washer.count_callable,
+        reserved: washer.reserved,
+        register_version: washer.registers().version,
+        national_version: washer
+            .registers()
+            .national
+            .as_ref()
+            .map(|n| n.version.clone()),
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub(super) mod audit;
 pub(super) mod cases;
 pub(super) mod client_registers;
 pub(super) mod login;
+pub(super) mod national_register;
 pub(super) mod numbers;
 pub(super) mod privacy;
 pub(super) mod reservations;

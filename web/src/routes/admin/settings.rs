@@ -198,6 +198,12 @@ fn campaign_input(c: &campaign::Model) -> CampaignInput {
             entity::enums::DialerMode::Power => "power".into(),
             entity::enums::DialerMode::Predictive => "predictive".into(),
         },
+        nasjonalt: match c.national_register {
+            None => String::new(),
+            Some(true) => "ja".into(),
+            Some(false) => "nei".into(),
+        },
+        unntak: c.national_exempt_reason.clone().unwrap_or_default(),
     }
 }
 

@@ -204,6 +204,8 @@ pub async fn export(
 pub struct NormPage {
     ctx: AdminCtx,
     checks: Vec<crate::domain::stats::norm_overview::Check>,
+    /// The national register's warning, if any (norm 10).
+    national: Option<crate::domain::dialer::national::Notice>,
 }
 
 pub async fn norm(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<NormPage> {
@@ -215,5 +217,11 @@ pub async fn norm(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<NormPag
             s.config.abandoned_rate_limit_percent,
         )
         .await?,
+        national: crate::domain::dialer::national::notice(
+            crate::domain::dialer::national::current(&s.db)
+                .await?
+                .as_ref(),
+            s.clock.now(),
+        ),
     })
 }

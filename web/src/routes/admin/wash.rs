@@ -24,9 +24,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::see_other;
 use crate::auth::Staff;
 use crate::domain::dialer::calling_hours;
+use crate::domain::dialer::coverage::{self, NationalUse, PlanError};
+use crate::domain::dialer::receipts;
 use crate::domain::dialer::wash_jobs::{self, JobState, LineCounter, WashJob, WashJobs};
-use crate::domain::dialer::wash_runs::{self, RunRow, WashedBy};
-use crate::domain::time::{oslo_datetime, parse_oslo_local};
+use crate::domain::dialer::wash_runs::{self, RunRow, WashRecord, WashedBy};
+use crate::domain::time::{date, oslo_datetime, parse_oslo_local};
 use crate::domain::{catalogue::settings, dialer::campaigns};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -50,6 +52,33 @@ pub struct WashPage {
     /// What is wrong, in the user's language.
     error: Option<String>,
     runs: Vec<RunRow>,
+    /// The national register's copy in use (None: never imported).
+    national: Option<entity::national_register_version::Model>,
+    /// Its warning, if any.
+    notice: Option<crate::domain::dialer::national::Notice>,
+}
+
+impl WashPage {
+    fn date(&self, d: &chrono::NaiveDate) -> String {
+        date(*d, self.ctx.lang)
+    }
+    /// Which registers a run applied, in the user's language.
+    fn applied(&self, r: &RunRow) -> String {
+        let mut parts = vec![self.ctx.t("national-reg-internal")];
+        if r.client_applied {
+            parts.push(self.ctx.t("national-reg-client"));
+        }
+        if r.national == NationalUse::Applied.code() {
+            let d = r
+                .national_extract_date
+                .map(|d| date(d, self.ctx.lang))
+                .unwrap_or_default();
+            parts.push(self.ctx.lang.ta("national-reg-national", &[("date", d)]));
+        } else if !r.national.is_empty() {
+            parts.push(self.ctx.t(&format!("national-use-{}", r.national)));
+        }
+        parts.join(", ")
+    }
 }
 
 async fn screen(
@@ -60,6 +89,7 @@ async fn screen(
     bare: bool,
     error: Option<String>,
 ) -> AppResult<WashPage> {
+    let national = crate::domain::dialer::national::current(&s.db).await?;
     Ok(WashPage {
         ctx: ctx.at(PATH),
         campaigns: settings::campaigns(&s.db).await?,
@@ -68,6 +98,8 @@ async fn screen(
         bare,
         error,
         runs: wash_runs::recent(&s.db, RECENT).await?,
+        notice: crate::domain::dialer::national::notice(national.as_ref(), s.clock.now()),
+        national,
     })
 }
 
@@ -81,10 +113,14 @@ struct WashForm {
     kampanje: String,
     tidspunkt: String,
     bare: bool,
+    /// Without a campaign: leave the national register out (recorded).
+    uten_nasjonalt: bool,
 }
 
 struct Checked {
     campaign: Option<campaign::Model>,
+    /// The planned call time, when given.
+    at: Option<chrono::DateTime<Utc>>,
 }
 
 /// Why the form was refused, or a failure inside.
@@ -111,6 +147,7 @@ async fn check(s: &AppState, f: &WashForm, lang: Lang) -> Result<Checked, Refusa
             None => return Err(Refusal::Shown(lang.t("wash-error-campaign"))),
         }
     };
+    let mut planned = None;
     if !f.tidspunkt.trim().is_empty() {
         let Some(at) = parse_oslo_local(&f.tidspunkt) else {
             return Err(Refusal::Shown(lang.t("wash-error-time")));
@@ -134,8 +171,12 @@ async fn check(s: &AppState, f: &WashForm, lang: Lang) -> Result<Checked, Refusa
                 ],
             )));
         }
+        planned = Some(at);
     }
-    Ok(Checked { campaign })
+    Ok(Checked {
+        campaign,
+        at: planned,
+    })
 }
 
 /// Streams the multipart field `fil` to `path`, counting its numbers.
@@ -194,6 +235,7 @@ pub async fn upload(
             Some("kampanje") => f.kampanje = field.text().await.unwrap_or_default(),
             Some("tidspunkt") => f.tidspunkt = field.text().await.unwrap_or_default(),
             Some("bare") => f.bare = true,
+            Some("uten_nasjonalt") => f.uten_nasjonalt = true,
             Some("fil") if checked.is_none() => {
                 match check(&s, &f, lang).await {
                     Err(Refusal::Shown(msg)) => {
@@ -225,15 +267,50 @@ pub async fn upload(
     };
     let now = s.clock.now();
     let campaign = checked.campaign;
-    let client_id = campaign.as_ref().map(|c| c.client_id);
     let days = s.config.abandoned_agent_required_days;
-    let registers = s.registers.for_wash(&s.db, client_id, days, now).await?;
+    let at = checked.at.unwrap_or(now);
+    let planned = coverage::plan(
+        &s.registers,
+        &s.db,
+        campaign.as_ref(),
+        f.uten_nasjonalt && campaign.is_none(),
+        at,
+        now,
+        days,
+    )
+    .await;
+    let (registers, used) = match planned {
+        Ok(p) => p,
+        Err(PlanError::Db(e)) => {
+            let _ = std::fs::remove_file(&input);
+            return Err(e.into());
+        }
+        Err(PlanError::Refused(r)) => {
+            let _ = std::fs::remove_file(&input);
+            let msg = match r {
+                coverage::Refusal::Stale {
+                    extract_date,
+                    usable_through,
+                } => lang.ta(
+                    "national-stale",
+                    &[
+                        ("date", date(extract_date, lang)),
+                        ("through", date(usable_through, lang)),
+                    ],
+                ),
+                coverage::Refusal::CampaignRequires => lang.t("national-required"),
+            };
+            let page = screen(&s, ctx, f.kampanje, f.tidspunkt, f.bare, Some(msg)).await?;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+    };
     let job = s.wash_jobs.start(
         id,
         staff.id(),
         campaign.as_ref().map(|c| c.id),
         campaign.as_ref().map(|c| c.code.clone()),
         f.bare,
+        used,
         counter.numbers(),
         input,
         result,
@@ -256,9 +333,9 @@ async fn wash_in_background(
     let j = job.clone();
     let washed = tokio::task::spawn_blocking(move || wash_jobs::run(&j, registers)).await;
     let outcome = match washed {
-        Ok(Ok((count_in, count_callable))) => record(&s, &job, &staff, count_in, count_callable)
+        Ok(Ok(w)) => record(&s, &job, &staff, &w)
             .await
-            .map(|()| (count_in, count_callable))
+            .map(|()| (w.count_in, w.count_callable))
             .map_err(anyhow::Error::from),
         Ok(Err(e)) => Err(e.into()),
         Err(e) => Err(e.into()),
@@ -281,19 +358,26 @@ async fn record(
     s: &AppState,
     job: &WashJob,
     staff: &Staff,
-    count_in: u64,
-    count_callable: u64,
+    w: &wash_jobs::Washed,
 ) -> Result<(), sea_orm::DbErr> {
+    let record = WashRecord {
+        campaign_id: job.campaign_id,
+        count_in: w.count_in,
+        count_callable: w.count_callable,
+        reserved: w.reserved,
+        national: job.national,
+        national_version: w.national_version.clone(),
+        register_version: w.register_version,
+    };
     wash_runs::record_run(
         &s.db,
         s.clock.now(),
         WashedBy::User(staff.id()),
         &staff.actor(),
-        job.campaign_id,
-        count_in,
-        count_callable,
+        &record,
     )
     .await
+    .map(|_| ())
 }
 
 #[derive(Template, WebTemplate)]
@@ -442,4 +526,36 @@ fn sanitize(code: &str) -> String {
             }
         })
         .collect()
+}
+
+/// One wash run's receipt: a signed JSON document for an auditor.
+pub async fn receipt(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i32>,
+) -> AppResult<Response> {
+    let now = s.clock.now();
+    let doc = receipts::signed(&s.db, id, s.config.receipt_signing_key.as_deref(), now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::domain::privacy::audit::record(
+        &s.db,
+        now,
+        &staff.actor(),
+        crate::domain::privacy::audit::Entry::new("wash.receipt").object("wash_run", id),
+    )
+    .await?;
+    let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"vask-kvittering-{id}.json\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
