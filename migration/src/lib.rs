@@ -16,6 +16,7 @@ mod m20261130_000010_email_normalised;
 mod m20261130_000011_purge_steps;
 mod m20261130_000012_signin_attempts;
 mod m20261130_000014_delivery_states;
+mod m20261130_000017_text_blocks;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_purge_steps::Migration),
             Box::new(m20261130_000012_signin_attempts::Migration),
             Box::new(m20261130_000014_delivery_states::Migration),
+            Box::new(m20261130_000017_text_blocks::Migration),
         ]
     }
 }

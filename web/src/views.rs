@@ -123,6 +123,20 @@ impl AdminCtx {
     pub fn when(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         crate::domain::time::oslo_datetime(*t, self.lang)
     }
+    /// A stored phone number in its written form (`+47 21 00 00 10`).
+    pub fn phone(&self, e164: &str) -> String {
+        crate::domain::format::phone(e164)
+    }
+    /// A share (0..1) as a percentage in the page's language (`12,5 %`).
+    pub fn pct(&self, share: &Option<f64>) -> String {
+        share
+            .map(|x| crate::domain::format::percent(x, self.lang))
+            .unwrap_or_else(|| "–".into())
+    }
+    /// A whole number in the page's language (`12 345`).
+    pub fn num(&self, n: impl Into<i64>) -> String {
+        crate::domain::format::number(n.into(), self.lang)
+    }
 }
 
 /// A statistics export as an answer: a download (`Content-Disposition:
