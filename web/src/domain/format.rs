@@ -58,6 +58,7 @@ mod tests {
     #[test]
     fn a_norwegian_number_is_written_in_groups() {
         assert_eq!(phone("+4721000010"), "+47 21 00 00 10");
-        assert_eq!(phone("+4791234567"), "+47 912 34 567");
+        assert_eq!(phone("+4791234567"), "+47 91 23 45 67");
+        assert_eq!(phone("not a number"), "not a number");
     }
 }
