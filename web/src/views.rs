@@ -134,8 +134,8 @@ impl AdminCtx {
             .unwrap_or_else(|| "–".into())
     }
     /// A whole number in the page's language (`12 345`).
-    pub fn num(&self, n: impl Into<i64>) -> String {
-        crate::domain::format::number(n.into(), self.lang)
+    pub fn num(&self, n: impl std::borrow::Borrow<i64>) -> String {
+        crate::domain::format::number(*n.borrow(), self.lang)
     }
 }
 

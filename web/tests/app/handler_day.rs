@@ -159,7 +159,10 @@ dual!(
             )
             .await;
         let to = r.header("location").unwrap();
-        assert_eq!(to, format!("/admin/saker?ok=closed&fra={}", later.reference));
+        assert_eq!(
+            to,
+            format!("/admin/saker?ok=closed&fra={}", later.reference)
+        );
         let q = app.get_as(&to, &s).await;
         assert!(q.text("#notice").unwrap().contains(&later.reference));
     }
@@ -182,7 +185,10 @@ dual!(
             "{:?}",
             page.text(".consumer-phone")
         );
-        assert_eq!(page.text(".called-from").as_deref(), Some("+47 21 00 00 10"));
+        assert_eq!(
+            page.text(".called-from").as_deref(),
+            Some("+47 21 00 00 10")
+        );
         let r = app
             .post_as(&format!("/admin/saker/{}/reserver", c.reference), &[], &s)
             .await;
@@ -212,7 +218,11 @@ dual!(
         let r = app
             .post_as(&format!("/admin/saker/{}/reserver", c.reference), &[], &s)
             .await;
-        assert!(r.header("location").unwrap().ends_with("ok=reserved-already"));
+        assert!(
+            r.header("location")
+                .unwrap()
+                .ends_with("ok=reserved-already")
+        );
         let n = reservation::Entity::find()
             .filter(reservation::Column::E164.eq("+4791234567"))
             .all(&app.db)
@@ -239,14 +249,26 @@ dual!(
         let c = case_at(&app, app.clock_now(), "Kari").await;
         let handler = app.sign_in_as(Role::Handler).await;
         let admin = app.sign_in_as(Role::Admin).await;
-        let block = [("tittel", "Reservert"), ("tekst", "Nummeret ditt er reservert.")];
+        let block = [
+            ("tittel", "Reservert"),
+            ("tekst", "Nummeret ditt er reservert."),
+        ];
         // Handlers and managers may not edit them.
-        assert_eq!(app.post_as("/admin/tekstbiter", &block, &handler).await.status, 403);
+        assert_eq!(
+            app.post_as("/admin/tekstbiter", &block, &handler)
+                .await
+                .status,
+            403
+        );
         let manager = app.sign_in_as(Role::Manager).await;
         assert_eq!(app.get_as("/admin/tekstbiter", &manager).await.status, 403);
         // An empty one is refused with every error in the summary.
         let r = app
-            .post_as("/admin/tekstbiter", &[("tittel", ""), ("tekst", "")], &admin)
+            .post_as(
+                "/admin/tekstbiter",
+                &[("tittel", ""), ("tekst", "")],
+                &admin,
+            )
             .await;
         assert_eq!(r.status, 422);
         assert_eq!(r.count("#error-summary li"), 2);
@@ -315,9 +337,7 @@ dual!(
         app.seed_demo().await;
         let c = case_at(&app, app.clock_now(), "Kari").await;
         let s = app.sign_in_as(Role::Handler).await;
-        let local = app
-            .clock_now()
-            .with_timezone(&chrono_tz::Europe::Oslo);
+        let local = app.clock_now().with_timezone(&chrono_tz::Europe::Oslo);
         let nb = app
             .get_as(&format!("/admin/saker/{}?lang=nb", c.reference), &s)
             .await;

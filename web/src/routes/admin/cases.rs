@@ -43,8 +43,9 @@ pub struct QueueScreen {
     users: Vec<user::Model>,
     now: DateTime<Utc>,
     previews: HashMap<i32, String>,
-    /// What the handler just did, when no case was left to land on.
-    notice: Option<String>,
+    /// What the handler just did, when no case was left to land on, and
+    /// the case it was done to.
+    notice: Option<(String, String)>,
 }
 
 /// The results alone, for htmx (live refresh and filtering).
@@ -235,6 +236,8 @@ pub struct CaseScreen {
     recordings: Vec<entity::recording::Model>,
     /// The saved text blocks a handler may insert into an answer.
     blocks: Vec<entity::text_block::Model>,
+    /// The case just answered or closed, when the handler moved on from it.
+    done: Option<String>,
     /// (id, message id, file name, content type, size) of every attachment.
     attachments: Vec<(i32, i32, String, String, i32)>,
 }
@@ -352,6 +355,7 @@ async fn screen(
         recordings::attachments(&s.db, v.messages.iter().map(|m| m.id).collect()).await?;
     Ok(CaseScreen {
         blocks: text_blocks::list(&s.db).await?,
+        done: None,
         recordings,
         attachments,
         ctx: ctx.at(format!("/admin/saker/{}", v.case.reference)),
@@ -411,11 +415,16 @@ impl Flash {
                     && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
     }
-    /// The outcome of moving on, in words (the queue and the next case).
-    fn outcome(&self, ctx: &AdminCtx) -> Option<String> {
+    /// The outcome of moving on, in words, and the case it concerns (the
+    /// queue and the next case link back to it).
+    fn outcome(&self, ctx: &AdminCtx) -> Option<(String, String)> {
         let k = self.ok.as_deref().filter(|k| MOVED_ON.contains(k))?;
         let from = self.from_case()?;
-        Some(ctx.ta(&format!("case-flash-{k}-moved"), &[("reference", from)]))
+        let msg = ctx.ta(
+            &format!("case-flash-{k}-moved"),
+            &[("reference", from.clone())],
+        );
+        Some((msg, from))
     }
 }
 
@@ -426,7 +435,9 @@ pub async fn show(
     Query(flash): Query<Flash>,
 ) -> AppResult<CaseScreen> {
     let v = work::open_for(&s.db, &reference, &ctx.actor(), s.clock.now()).await?;
-    let notice = flash.outcome(&ctx).map(|m| (false, m)).or_else(|| {
+    let outcome = flash.outcome(&ctx);
+    let done = outcome.as_ref().map(|(_, r)| r.clone());
+    let notice = outcome.map(|(m, _)| (false, m)).or_else(|| {
         flash
             .ok
             .as_deref()
@@ -444,7 +455,9 @@ pub async fn show(
             .map(|k| (false, ctx.t(&format!("case-flash-{k}"))))
     });
     let channel = default_channel(&v);
-    screen(&s, ctx, v, String::new(), channel, notice).await
+    let mut page = screen(&s, ctx, v, String::new(), channel, notice).await?;
+    page.done = done;
+    Ok(page)
 }
 
 /// Where a handler lands after answering or closing case `done`: the next
