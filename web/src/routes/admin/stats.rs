@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entity::{campaign, client};
 
-use crate::auth::Staff;
 use crate::domain::stats::{
     self, DayRow, ExportQuery, ImportError, LineError, Period, SlaReport, Source, StatsFilter,
     Totals,
@@ -222,11 +221,21 @@ pub async fn import(
 /// Export exactly what the page shows, every row; audited.
 pub async fn export(
     State(s): State<AppState>,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
     let limit = s.config.abandoned_rate_limit_percent;
-    let d = stats::export(&s.db, &q.f, &q.format, limit, &staff.actor(), s.clock.now()).await?;
+    // For a person: headers in their language, a CSV Excel reads as UTF-8.
+    let d = stats::export(
+        &s.db,
+        &q.f,
+        &q.format,
+        limit,
+        &ctx.actor(),
+        s.clock.now(),
+        Some(ctx.lang),
+    )
+    .await?;
     Ok(crate::views::download(d))
 }
 
