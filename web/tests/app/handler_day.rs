@@ -367,3 +367,38 @@ dual!(
         }
     }
 );
+
+dual!(
+    seed_demo_shows_filled_charts_a_norm_overview_kept_and_broken_and_a_queue_in_every_state,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        assert!(
+            innsyn::seed_showcase::seed(&app.db, app.clock_now())
+                .await
+                .unwrap()
+        );
+        // Twice is once.
+        assert!(
+            !innsyn::seed_showcase::seed(&app.db, app.clock_now())
+                .await
+                .unwrap()
+        );
+        let s = app.sign_in_as(Role::Admin).await;
+        let q = app.get_as("/admin/saker", &s).await;
+        for state in ["on_time", "at_risk", "breached"] {
+            assert!(
+                q.count(&format!("tr.case-row.{state}")) >= 1,
+                "no {state} case"
+            );
+        }
+        let closed = app.get_as("/admin/saker?status=closed", &s).await;
+        assert!(closed.count("tr.case-row") >= 2);
+        let stats = app.get_as("/admin/statistikk", &s).await;
+        assert_eq!(stats.status, 200);
+        assert!(stats.count("svg.chart rect.bar") > 40);
+        assert!(stats.text("#period").unwrap().contains("30"));
+        let norm = app.get_as("/admin/norm", &s).await;
+        assert!(norm.count("tr.norm-check.red") >= 1, "{}", norm.body);
+        assert!(norm.count("tr.norm-check.green") >= 1, "{}", norm.body);
+    }
+);
