@@ -402,3 +402,81 @@ dual!(
         assert!(norm.count("tr.norm-check.green") >= 1, "{}", norm.body);
     }
 );
+
+dual!(
+    the_audit_log_says_in_words_who_did_what_to_which_case_and_filters_by_person_action_and_date,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let c = case_at(&app, app.clock_now(), "Kari").await;
+        let h = app.sign_in_as(Role::Handler).await;
+        app.post_as(&format!("/admin/saker/{}/reserver", c.reference), &[], &h)
+            .await;
+        let a = app.sign_in_as(Role::Admin).await;
+        let today = app
+            .clock_now()
+            .with_timezone(&chrono_tz::Europe::Oslo)
+            .date_naive();
+        let r = app
+            .get_as(
+                &format!(
+                    "/admin/logg?actor=handler&action=reservation.add&fra={today}&til={today}"
+                ),
+                &a,
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.count(".audit-row"), 1, "{}", r.body);
+        assert_eq!(
+            r.text(".audit-row .action").as_deref(),
+            Some("Reserverte nummer")
+        );
+        assert_eq!(
+            r.attr(".audit-row .object a", "href"),
+            Some(format!("/admin/saker/{}", c.reference))
+        );
+        // Another day: nothing.
+        let yesterday = today.pred_opt().unwrap();
+        let r = app
+            .get_as(
+                &format!("/admin/logg?action=reservation.add&fra={yesterday}&til={yesterday}"),
+                &a,
+            )
+            .await;
+        assert_eq!(r.count(".audit-row"), 0);
+        // In English too.
+        let r = app
+            .get_as("/admin/logg?action=reservation.add&lang=en", &a)
+            .await;
+        assert_eq!(
+            r.text(".audit-row .action").as_deref(),
+            Some("Reserved a number")
+        );
+    }
+);
+
+dual!(
+    the_erasure_confirmation_error_sits_next_to_its_checkbox_and_sign_in_names_the_centre,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        case_at(&app, app.clock_now(), "Kari").await;
+        let a = app.sign_in_as(Role::Admin).await;
+        let r = app
+            .post_as(
+                "/admin/personopplysninger/slett",
+                &[("q", "kari@example.no")],
+                &a,
+            )
+            .await;
+        assert_eq!(r.count("#bekreft-error"), 1, "{}", r.body);
+        assert_eq!(r.count("#q-error"), 0);
+        assert_eq!(
+            r.attr("#bekreft", "aria-describedby").as_deref(),
+            Some("bekreft-error")
+        );
+        let login = app.get("/admin/login").await;
+        assert_eq!(
+            login.text("#centre-name").as_deref(),
+            Some(innsyn::seed::DEMO_CENTRE)
+        );
+    }
+);
