@@ -165,6 +165,30 @@ impl Series {
     }
 }
 
+/// The daily rows summed per day (`daily`) or per ISO week (its Monday):
+/// (bucket, complaints, abandoned share of answered calls).
+pub fn buckets(rows: &[super::DayRow], daily: bool) -> Vec<(NaiveDate, i64, Option<f64>)> {
+    use chrono::{Datelike, Duration};
+    let mut m: std::collections::BTreeMap<NaiveDate, (i64, i64, i64)> = Default::default();
+    for r in rows {
+        let key = if daily {
+            r.date
+        } else {
+            r.date - Duration::days(i64::from(r.date.weekday().num_days_from_monday()))
+        };
+        let e = m.entry(key).or_default();
+        e.0 += r.complaints;
+        e.1 += r.abandoned;
+        e.2 += r.answered;
+    }
+    m.into_iter()
+        .map(|(d, (k, a, b))| (d, k, super::abandoned_rate(a, b)))
+        .collect()
+}
+
+/// One bar per day up to this many days; longer periods get one per week.
+pub const DAILY_UP_TO_DAYS: i64 = 62;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,27 +220,3 @@ mod tests {
         assert!(svg.contains("data-top=\"0.2\""));
     }
 }
-
-/// The daily rows summed per day (`daily`) or per ISO week (its Monday):
-/// (bucket, complaints, abandoned share of answered calls).
-pub fn buckets(rows: &[super::DayRow], daily: bool) -> Vec<(NaiveDate, i64, Option<f64>)> {
-    use chrono::{Datelike, Duration};
-    let mut m: std::collections::BTreeMap<NaiveDate, (i64, i64, i64)> = Default::default();
-    for r in rows {
-        let key = if daily {
-            r.date
-        } else {
-            r.date - Duration::days(i64::from(r.date.weekday().num_days_from_monday()))
-        };
-        let e = m.entry(key).or_default();
-        e.0 += r.complaints;
-        e.1 += r.abandoned;
-        e.2 += r.answered;
-    }
-    m.into_iter()
-        .map(|(d, (k, a, b))| (d, k, super::abandoned_rate(a, b)))
-        .collect()
-}
-
-/// One bar per day up to this many days; longer periods get one per week.
-pub const DAILY_UP_TO_DAYS: i64 = 62;

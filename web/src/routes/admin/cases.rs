@@ -405,7 +405,7 @@ const MOVED_ON: &[&str] = &["answered", "closed"];
 
 impl Flash {
     /// The case the outcome concerns, when it is a plausible reference.
-    fn from_case(&self) -> Option<String> {
+    fn done_case(&self) -> Option<String> {
         self.fra
             .as_deref()
             .map(|r| r.trim().to_uppercase())
@@ -419,7 +419,7 @@ impl Flash {
     /// queue and the next case link back to it).
     fn outcome(&self, ctx: &AdminCtx) -> Option<(String, String)> {
         let k = self.ok.as_deref().filter(|k| MOVED_ON.contains(k))?;
-        let from = self.from_case()?;
+        let from = self.done_case()?;
         let msg = ctx.ta(
             &format!("case-flash-{k}-moved"),
             &[("reference", from.clone())],
