@@ -152,13 +152,15 @@ describe("back office: answering the oldest complaint", { timeout: 300_000 }, ()
     assert.equal((await page.locator(".consumer-email").textContent()).trim(), "kari@example.org");
     await page.locator("#kanal-email").check();
     await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret for alle våre kampanjer. Beklager bryet.");
+    // After the answer the handler moves on (here: the next case), the outcome on top.
     await Promise.all([
-      page.waitForURL(/\?ok=queued$/),
+      page.waitForURL(/\?ok=answered&fra=/),
       page.locator("form.answer button[type=submit]").click(),
     ]);
     const notice = page.locator("#notice.notice[role=status]");
     await notice.waitFor();
     assert.match(await notice.textContent(), /lagt i kø for sending/, "queued, not \"sent\"");
+    await Promise.all([page.waitForURL(new RegExp(`/admin/saker/${refs[0]}$`)), notice.locator("a.done-case").click()]);
     // The answer is in the dialogue, outbound; once the mail server took it, it says sent.
     assert.match(await page.locator(".message.outbound .body").last().textContent(), /sperret for alle våre kampanjer/);
     await waitForDelivery(page, "sent");
@@ -290,7 +292,7 @@ describe("back office: accessibility (axe-core) and phones", { timeout: 600_000 
     await withPage("handler", `/admin/saker/${otherRef}`, 1280, async (page) => {
       await page.locator("#kanal-email").check();
       await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret.");
-      await Promise.all([page.waitForURL(/\?ok=queued$/), page.locator("form.answer button[type=submit]").click()]);
+      await Promise.all([page.waitForURL(/\?ok=answered&fra=/), page.locator("form.answer button[type=submit]").click()]);
       await page.locator("#notice").waitFor();
       await assertNoViolations(page, "case with a notice");
     });
@@ -333,7 +335,8 @@ describe("back office: the truth about what was sent, answered and closed", { ti
     await page.goto(`${server.baseUrl}/admin/saker/${answeredRef}`);
     await page.locator("#kanal-email").check();
     await page.locator("#tekst").fill("Hei Kari. Nummeret ditt er sperret.");
-    await Promise.all([page.waitForURL(/\?ok=queued$/), page.locator("form.answer button[type=submit]").click()]);
+    await Promise.all([page.waitForURL(/\?ok=answered&fra=/), page.locator("form.answer button[type=submit]").click()]);
+    await page.goto(`${server.baseUrl}/admin/saker/${answeredRef}`);
     await waitForDelivery(page, "failed");
     assert.match(await page.locator(".message.outbound .delivery").last().textContent(), /Svaret ble ikke sendt/);
     assert.match(await page.locator("#delivery-flag").textContent(), /ble ikke sendt/);
@@ -392,7 +395,8 @@ describe("back office: the truth about what was sent, answered and closed", { ti
     await assertNoViolations(page, "close refused without a reason");
     await screenshot(page, "delivery-close-reason-1280");
     await page.locator("#lukkegrunn").selectOption("spam");
-    await Promise.all([page.waitForURL(/\?ok=saved$/), page.locator("#close-form button[type=submit]").click()]);
+    await Promise.all([page.waitForURL(/\?ok=closed&fra=/), page.locator("#close-form button[type=submit]").click()]);
+    await page.goto(`${server.baseUrl}/admin/saker/${closeRef}`);
     assert.equal((await page.locator("h1 .badge").textContent()).trim(), "Lukket uten svar");
     assert.match(await page.locator("#closed-reason").textContent(), /Spam/);
     await assertNoViolations(page, "case closed without an answer");

@@ -72,7 +72,7 @@ export async function startServer({ users = [], smtp = null } = {}) {
   if (smtp) env.SMTP_URL = smtp.url;
   else delete env.SMTP_URL;
   const cli = (...args) => execFileSync(INNSYN_BIN, args, { env, stdio: "pipe" }).toString();
-  cli("seed-demo");
+  cli("seed-demo", "--minimal");
   for (const u of users) {
     cli("create-user", "--email", u.email, "--role", u.role, "--password", u.password);
   }

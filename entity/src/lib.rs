@@ -32,6 +32,7 @@ pub mod search_job;
 pub mod session;
 pub mod signin_key;
 pub mod signin_known_address;
+pub mod text_block;
 pub mod user;
 pub mod wash_run;
 

@@ -18,6 +18,7 @@ mod m20261130_000012_signin_attempts;
 mod m20261130_000014_delivery_states;
 mod m20261130_000015_open_data;
 mod m20261130_000016_national_register;
+mod m20261130_000017_text_blocks;
 mod m20261130_000018_search_tasks;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_delivery_states::Migration),
             Box::new(m20261130_000015_open_data::Migration),
             Box::new(m20261130_000016_national_register::Migration),
+            Box::new(m20261130_000017_text_blocks::Migration),
             Box::new(m20261130_000018_search_tasks::Migration),
         ]
     }

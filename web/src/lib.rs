@@ -18,6 +18,7 @@ pub mod ratelimit;
 pub mod request;
 pub mod routes;
 pub mod seed;
+pub mod seed_showcase;
 pub mod sms;
 pub mod state;
 pub mod twilio_ids;

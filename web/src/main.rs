@@ -50,8 +50,14 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
-    /// Fill the database with a believable demo centre.
-    SeedDemo,
+    /// Fill the database with a believable demo centre: clients, campaigns,
+    /// numbers, 60 days of dialer figures and cases in every state.
+    SeedDemo {
+        /// Only the centre, clients, campaigns and numbers: no figures, no
+        /// cases (the browser journeys start from an empty queue).
+        #[arg(long)]
+        minimal: bool,
+    },
     /// Create a staff user; prints a one-time password when none is given.
     CreateUser {
         #[arg(long)]
@@ -215,7 +221,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 national,
             } => innsyn::bench::wash::run(numbers, reservations, national).await,
         },
-        Command::SeedDemo => commands::seed_demo::run(config).await,
+        Command::SeedDemo { minimal } => commands::seed_demo::run(config, minimal).await,
         Command::CreateUser {
             email,
             role,

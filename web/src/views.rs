@@ -133,6 +133,20 @@ impl AdminCtx {
         self.lang
             .ta(n.key, &[("date", d(n.date)), ("through", d(n.through))])
     }
+    /// A stored phone number in its written form (`+47 21 00 00 10`).
+    pub fn phone(&self, e164: &str) -> String {
+        crate::domain::format::phone(e164)
+    }
+    /// A share (0..1) as a percentage in the page's language (`12,5 %`).
+    pub fn pct(&self, share: &Option<f64>) -> String {
+        share
+            .map(|x| crate::domain::format::percent(x, self.lang))
+            .unwrap_or_else(|| "–".into())
+    }
+    /// A whole number in the page's language (`12 345`).
+    pub fn num(&self, n: impl std::borrow::Borrow<i64>) -> String {
+        crate::domain::format::number(*n.borrow(), self.lang)
+    }
 }
 
 /// A statistics export as an answer: a download (`Content-Disposition:

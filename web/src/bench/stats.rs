@@ -93,7 +93,13 @@ pub async fn run(mut config: Config, campaigns: usize, days: usize) -> anyhow::R
         }
         let csv_t = t2.elapsed();
         let t3 = Instant::now();
-        let xlsx = export::xlsx(&rows, &stats::totals(&rows), &stats::weekly(&rows), 5.0)?;
+        let xlsx = export::xlsx(
+            &rows,
+            &stats::totals(&rows),
+            &stats::weekly(&rows),
+            5.0,
+            None,
+        )?;
         let xlsx_t = t3.elapsed();
         println!(
             "round {round}: {} rows; query {:.0} ms; CSV {:.0} ms ({:.1} MB) → {:.0} ms end to end; XLSX {:.0} ms ({:.1} MB) → {:.0} ms end to end",

@@ -19,6 +19,7 @@ pub mod catalogue;
 pub mod dialer;
 pub mod email;
 pub mod error;
+pub mod format;
 pub mod inbound;
 pub mod norm;
 pub mod phone;

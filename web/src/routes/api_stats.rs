@@ -66,6 +66,16 @@ pub async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let limit = s.config.abandoned_rate_limit_percent;
-    let d = stats::export(&s.db, &q.f, &q.format, limit, &actor(&token), s.clock.now()).await?;
+    // The API's files stay exactly as documented: no BOM, column codes.
+    let d = stats::export(
+        &s.db,
+        &q.f,
+        &q.format,
+        limit,
+        &actor(&token),
+        s.clock.now(),
+        None,
+    )
+    .await?;
     Ok(crate::views::download(d))
 }

@@ -167,7 +167,7 @@ pub fn table() -> Vec<Route> {
     use RateLimit::{Forms, Lookup, LookupJson};
     use admin::{
         audit, cases, client_registers, login, national_register, numbers, privacy, reservations,
-        settings, stats, tokens, users, wash,
+        settings, stats, text_blocks, tokens, users, wash,
     };
     vec![
         // ----- Health checks (load balancer, monitoring) -----
@@ -232,6 +232,17 @@ pub fn table() -> Vec<Route> {
         at("/admin/saker/{reference}/opptak/{id}/slett", HANDLER, Small)
             .post(cases::delete_recording),
         at("/admin/saker/{reference}/vedlegg/{id}", HANDLER, Small).get(cases::attachment),
+        // ----- A handler's day (issue 17): "don't call me again" from the case
+        // (norm 4.4.4), a text block put into the answer, the blocks admins keep -----
+        at("/admin/saker/{reference}/reserver", HANDLER, Small).post(cases::reserve),
+        at("/admin/saker/{reference}/tekstbit", HANDLER, Small).post(cases::insert_block),
+        at("/admin/tekstbiter", ADMIN, Small)
+            .get(text_blocks::page)
+            .post(text_blocks::create),
+        at("/admin/tekstbiter/{id}", ADMIN, Small)
+            .get(text_blocks::edit)
+            .post(text_blocks::update),
+        at("/admin/tekstbiter/{id}/slett", ADMIN, Small).post(text_blocks::delete),
         // ----- Back office: managers and up (statistics, norm 4.3, 4.6.2; the wash, 4.4.4, 4.6.3) -----
         at("/admin/statistikk", MANAGER, Small).get(stats::page),
         at("/admin/statistikk/eksport", MANAGER, Small).get(stats::export),

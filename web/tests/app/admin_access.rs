@@ -46,6 +46,7 @@ struct Ids {
     token: i32,
     /// A user no session of the test belongs to (deactivated, reset...).
     user: i32,
+    text_block: i32,
 }
 
 async fn seed_ids(app: &TestApp) -> Ids {
@@ -146,6 +147,17 @@ async fn seed_ids(app: &TestApp) -> Ids {
             .unwrap()
             .id,
         user: user.id,
+        text_block: innsyn::domain::cases::text_blocks::save(
+            &app.db,
+            None,
+            "Reservert",
+            "Vi har reservert nummeret ditt.",
+            &Default::default(),
+            app.clock_now(),
+        )
+        .await
+        .unwrap()
+        .id,
     }
 }
 
@@ -172,6 +184,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         ("/admin/reservasjoner/{id}", ids.reservation.to_string()),
         ("/admin/api-nokler/{id}", ids.token.to_string()),
         ("/admin/brukere/{id}", ids.user.to_string()),
+        ("/admin/tekstbiter/{id}", ids.text_block.to_string()),
         // Wash jobs live in memory, per user: an unknown one is a 404
         // after the gate.
         ("/admin/vask/{id}", "no-such-job".to_string()),

@@ -85,7 +85,12 @@ dual!(
         let queued_at = app.clock_now();
         let r = answer(&app, &s, &reference, "email", "Hei Kari, her er svaret.").await;
         assert_eq!(r.status, 303, "{}", r.body);
-        assert!(r.header("location").unwrap().ends_with("?ok=queued"));
+        // No other case needs the handler: back to the queue, the outcome on top.
+        assert!(
+            r.header("location")
+                .unwrap()
+                .ends_with(&format!("?ok=answered&fra={reference}"))
+        );
         // Queued, not sent: still unanswered, in the queue with a marker.
         let c = case_of(&app, &reference).await;
         assert_eq!((c.status, c.first_response_at), (CaseStatus::Open, None));

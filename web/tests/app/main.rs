@@ -12,6 +12,7 @@ mod dialer;
 mod dialer_screens;
 mod email_addresses;
 mod errors;
+mod handler_day;
 mod hardening;
 mod inbound_mail;
 mod inbound_twilio;

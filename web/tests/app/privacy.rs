@@ -533,6 +533,10 @@ const PERSONAL: &[&str] = &[
 /// personal data is covered another way.
 const ALLOWED: &[(&str, &str)] = &[
     (
+        "text_blocks",
+        "wording admins write for answers (tekstbiter): templates, never about a person",
+    ),
+    (
         "users",
         "staff accounts: their own data, managed on /admin/brukere",
     ),

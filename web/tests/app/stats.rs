@@ -182,7 +182,8 @@ dual!(
         let before = app.get_as(url, &s).await;
         assert_eq!(before.text("tr.totals .complaints").as_deref(), Some("3"));
         let share = before.text("tr.sla-overall .share").unwrap();
-        assert_eq!(share, "66.7 %");
+        // Norwegian format in nb (a non-breaking space before the sign).
+        assert_eq!(share.replace('\u{a0}', " "), "66,7 %");
         let counts = innsyn::domain::privacy::retention::run(
             &app.db,
             &app.state.twilio,
@@ -382,5 +383,56 @@ dual!(
         assert_eq!(status(&r, "norm-oldest"), "norm-check green");
         assert_eq!(status(&r, "norm-abandoned"), "norm-check green");
         assert_eq!(status(&r, "norm-messages"), "norm-check green");
+    }
+);
+
+dual!(
+    the_back_office_xlsx_speaks_the_managers_language_and_its_csv_opens_in_excel_while_the_api_stays_as_documented,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let s = app.sign_in_as(Role::Manager).await;
+        let code = campaign::Entity::find().all(&app.db).await.unwrap()[0].code.clone();
+        let csv = format!("{HEADER}2026-11-16;{code};1000;600;550;540;20\n");
+        upload(&app, &s, &csv).await;
+        let q = "from=2026-11-16&to=2026-11-16";
+        let xlsx_headers = |lang: &'static str| {
+            let app = &app;
+            let s = s.clone();
+            async move {
+                let req = Request::get(format!("/admin/statistikk/eksport?{q}&format=xlsx&lang={lang}"))
+                    .header("cookie", format!("{s}; innsyn_csrf={CSRF}"))
+                    .body(Body::empty())
+                    .unwrap();
+                let resp = tower::ServiceExt::oneshot(app.raw_router(), req).await.unwrap();
+                assert_eq!(resp.status(), 200);
+                let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+                use calamine::{Reader, Xlsx};
+                let mut wb: Xlsx<_> =
+                    calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+                let sheet = wb.worksheet_range("Daglig").unwrap();
+                (0..4).map(|c| sheet.get((0, c)).unwrap().to_string()).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(xlsx_headers("nb").await, ["Dato", "Kampanjekode", "Kampanje", "Oppdragsgiver"]);
+        assert_eq!(xlsx_headers("en").await, ["Date", "Campaign code", "Campaign", "Client"]);
+        // The back office's CSV starts with the UTF-8 byte order mark.
+        let r = app
+            .get_as(&format!("/admin/statistikk/eksport?{q}&format=csv"), &s)
+            .await;
+        assert!(r.body.starts_with('\u{feff}'), "{:?}", &r.body[..10]);
+        // The API's CSV is exactly as documented: no mark, the column codes.
+        let (_, token) = innsyn::domain::dialer::api_tokens::create(&app.db, "dialer", app.clock_now())
+            .await
+            .unwrap();
+        let r = app
+            .send(
+                Request::get(format!("/api/v1/stats?{q}&format=csv"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.starts_with("date;campaign;campaign_name;client;"), "{}", r.body);
     }
 );

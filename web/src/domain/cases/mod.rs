@@ -2,8 +2,10 @@
 
 pub mod complaints;
 pub mod delivery;
+pub mod handling;
 pub mod queue;
 pub mod recordings;
+pub mod text_blocks;
 pub mod work;
 
 use chrono::{DateTime, Datelike, Utc};

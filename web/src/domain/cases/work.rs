@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::enums::{CaseStatus, Channel, Delivery, Direction};
 use entity::{campaign, case, client, message};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -290,6 +291,28 @@ async fn queue_answer(
         }
     };
     let (txn, _write) = txn;
+    // Answering an unassigned case makes it the answerer's.
+    if c.assignee_id.is_none()
+        && let Some(me) = by.id
+    {
+        let taken = case::Entity::update_many()
+            .col_expr(case::Column::AssigneeId, Expr::value(me))
+            .filter(case::Column::Id.eq(c.id))
+            .filter(case::Column::AssigneeId.is_null())
+            .exec(&txn)
+            .await?;
+        if taken.rows_affected == 1 {
+            audit::record(
+                &txn,
+                now,
+                by,
+                Entry::new("case.assign")
+                    .object("case", &c.reference)
+                    .detail(me.to_string()),
+            )
+            .await?;
+        }
+    }
     crate::domain::cases::delivery::settle(&txn, c.id).await?;
     txn.commit().await?;
     Ok(m)

@@ -1,120 +1,222 @@
-//! Charts of the daily figures (norm 4.3, 4.6.2), drawn on the server as
-//! SVG: no JavaScript needed. Labels are
-//! dates and numbers only, so nothing here needs escaping.
+//! Charts of the figures (norm 4.3, 4.6.2), drawn on the server as SVG: no
+//! JavaScript needed. Full width, labelled axes, one bar per day or week
+//! with its value on hover (`<title>`); a percentage axis starts at 0 and
+//! never goes above 100 %; a limit is drawn as a line. The same values are
+//! given to the page as a table (`Series::points`).
 
 use chrono::NaiveDate;
 
-const W: f64 = 640.0;
-const H: f64 = 220.0;
-const PAD_L: f64 = 48.0;
-const PAD_B: f64 = 28.0;
-const PAD_T: f64 = 12.0;
+use crate::domain::format;
+use crate::i18n::Lang;
 
-fn x_of(i: usize, n: usize) -> f64 {
-    let span = W - PAD_L - 12.0;
-    if n <= 1 {
-        PAD_L + span / 2.0
-    } else {
-        PAD_L + span * i as f64 / (n - 1) as f64
+const W: f64 = 960.0;
+const H: f64 = 280.0;
+const PAD_L: f64 = 64.0;
+const PAD_R: f64 = 16.0;
+const PAD_B: f64 = 48.0;
+const PAD_T: f64 = 16.0;
+
+/// What a chart's values are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axis {
+    /// Whole numbers from 0.
+    Count,
+    /// Shares (0..1), shown as 0-100 %.
+    Percent,
+}
+
+/// One chart: its title, axis titles and bars (bucket start, value).
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub title: String,
+    pub x_title: String,
+    pub y_title: String,
+    pub axis: Axis,
+    pub points: Vec<(NaiveDate, f64)>,
+    /// A limit line (a share), e.g. the 5 % of norm 4.6.2.
+    pub limit: Option<f64>,
+}
+
+/// XML text: the titles come from translations.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The top of the axis: a round number above every value (and the limit);
+/// for shares never above 100 %.
+pub fn axis_top(axis: Axis, max: f64) -> f64 {
+    match axis {
+        Axis::Percent => {
+            let steps = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0];
+            steps
+                .into_iter()
+                .find(|s| *s >= max * 1.1 || *s >= 1.0 && max >= 0.9)
+                .unwrap_or(1.0)
+        }
+        Axis::Count => {
+            let m = max.max(1.0);
+            let mag = 10f64.powf(m.log10().floor());
+            [1.0, 2.0, 5.0, 10.0]
+                .into_iter()
+                .map(|f| f * mag)
+                .find(|t| *t >= m)
+                .unwrap_or(10.0 * mag)
+        }
     }
 }
 
-fn y_of(v: f64, max: f64) -> f64 {
-    let h = H - PAD_T - PAD_B;
-    H - PAD_B - if max > 0.0 { h * v / max } else { 0.0 }
-}
+impl Series {
+    /// A value as the axis writes it.
+    pub fn value(&self, v: f64, lang: Lang) -> String {
+        match self.axis {
+            Axis::Count => format::number(v.round() as i64, lang),
+            Axis::Percent => format::percent(v, lang),
+        }
+    }
 
-fn frame(
-    title: &str,
-    max_label: &str,
-    first: Option<NaiveDate>,
-    last: Option<NaiveDate>,
-) -> String {
-    format!(
-        "<title>{title}</title><line x1=\"{PAD_L}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#4a5360\"/>\
-         <line x1=\"{PAD_L}\" y1=\"{PAD_T}\" x2=\"{PAD_L}\" y2=\"{b}\" stroke=\"#4a5360\"/>\
-         <text x=\"4\" y=\"{ty}\" font-size=\"11\" fill=\"#1b1f24\">{max_label}</text>\
-         <text x=\"4\" y=\"{b}\" font-size=\"11\" fill=\"#1b1f24\">0</text>\
-         <text x=\"{PAD_L}\" y=\"{by}\" font-size=\"11\" fill=\"#1b1f24\">{f}</text>\
-         <text x=\"{r}\" y=\"{by}\" font-size=\"11\" fill=\"#1b1f24\" text-anchor=\"end\">{l}</text>",
-        b = H - PAD_B,
-        r = W - 12.0,
-        ty = PAD_T + 10.0,
-        by = H - 8.0,
-        f = first.map(|d| d.to_string()).unwrap_or_default(),
-        l = last.map(|d| d.to_string()).unwrap_or_default(),
-    )
-}
-
-fn svg(body: String, label: &str) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{label}\" class=\"chart\">{body}</svg>"
-    )
-}
-
-/// Bars: one per week.
-pub fn bars(title: &str, points: &[(NaiveDate, f64)]) -> String {
-    let max = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0);
-    let n = points.len();
-    let bw = ((W - PAD_L - 12.0) / n.max(1) as f64 * 0.7).max(2.0);
-    let mut body = frame(
-        title,
-        &format!("{max:.0}"),
-        points.first().map(|p| p.0),
-        points.last().map(|p| p.0),
-    );
-    for (i, (d, v)) in points.iter().enumerate() {
-        let x = x_of(i, n) - bw / 2.0;
-        let y = y_of(*v, max);
-        body.push_str(&format!(
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"#0b4f8a\"><title>{d}: {v:.0}</title></rect>",
-            (H - PAD_B - y).max(0.0)
+    /// The chart as SVG.
+    pub fn svg(&self, lang: Lang) -> String {
+        let max = self
+            .points
+            .iter()
+            .map(|p| p.1)
+            .chain(self.limit)
+            .fold(0.0, f64::max);
+        let top = axis_top(self.axis, max);
+        let plot_w = W - PAD_L - PAD_R;
+        let plot_h = H - PAD_T - PAD_B;
+        let base = H - PAD_B;
+        let y_of = |v: f64| base - plot_h * (v / top).clamp(0.0, 1.0);
+        let mut b = String::new();
+        // Grid and y-axis labels: 0, 1/4, 1/2, 3/4, top.
+        for i in 0..=4 {
+            let v = top * f64::from(i) / 4.0;
+            let y = y_of(v);
+            b.push_str(&format!(
+                "<line x1=\"{PAD_L}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#d5dae0\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1b1f24\" text-anchor=\"end\">{}</text>",
+                W - PAD_R,
+                PAD_L - 6.0,
+                y + 4.0,
+                esc(&self.value(v, lang))
+            ));
+        }
+        // Axes and their titles.
+        b.push_str(&format!(
+            "<line x1=\"{PAD_L}\" y1=\"{base}\" x2=\"{:.1}\" y2=\"{base}\" stroke=\"#4a5360\"/>\
+             <line x1=\"{PAD_L}\" y1=\"{PAD_T}\" x2=\"{PAD_L}\" y2=\"{base}\" stroke=\"#4a5360\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1b1f24\" text-anchor=\"middle\" class=\"x-title\">{}</text>\
+             <text x=\"14\" y=\"{:.1}\" font-size=\"12\" fill=\"#1b1f24\" text-anchor=\"middle\" transform=\"rotate(-90 14 {:.1})\" class=\"y-title\">{}</text>",
+            W - PAD_R,
+            PAD_L + plot_w / 2.0,
+            H - 6.0,
+            esc(&self.x_title),
+            PAD_T + plot_h / 2.0,
+            PAD_T + plot_h / 2.0,
+            esc(&self.y_title),
         ));
+        let n = self.points.len().max(1);
+        let slot = plot_w / n as f64;
+        let bw = (slot * 0.7).max(1.0);
+        // Date labels: at most about eight, evenly spread.
+        let every = n.div_ceil(8).max(1);
+        for (i, (d, v)) in self.points.iter().enumerate() {
+            let x = PAD_L + slot * i as f64 + (slot - bw) / 2.0;
+            let y = y_of(*v);
+            let label = format!(
+                "{}: {}",
+                crate::domain::time::date(*d, lang),
+                self.value(*v, lang)
+            );
+            b.push_str(&format!(
+                "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"#0b4f8a\"><title>{}</title></rect>",
+                (base - y).max(0.0),
+                esc(&label)
+            ));
+            if i % every == 0 {
+                b.push_str(&format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#1b1f24\" text-anchor=\"middle\">{}</text>",
+                    x + bw / 2.0,
+                    base + 16.0,
+                    esc(&crate::domain::time::date(*d, lang)[..5])
+                ));
+            }
+        }
+        if let Some(l) = self.limit {
+            let y = y_of(l);
+            b.push_str(&format!(
+                "<line x1=\"{PAD_L}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#b00020\" stroke-width=\"2\" stroke-dasharray=\"8 4\" class=\"limit\"><title>{}</title></line>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#b00020\" text-anchor=\"end\">{}</text>",
+                W - PAD_R,
+                esc(&format::percent(l, lang)),
+                W - PAD_R - 4.0,
+                y - 4.0,
+                esc(&format::percent(l, lang)),
+            ));
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" class=\"chart\" data-top=\"{top}\"><title>{}</title>{b}</svg>",
+            esc(&self.title),
+            esc(&self.title)
+        )
     }
-    svg(body, title)
 }
 
-/// A line of shares (0..1), with an optional limit line.
-pub fn line(title: &str, points: &[(NaiveDate, f64)], limit: Option<f64>) -> String {
-    let top = points
-        .iter()
-        .map(|p| p.1)
-        .chain(limit)
-        .fold(0.0, f64::max)
-        .max(0.01)
-        * 1.1;
-    let n = points.len();
-    let mut body = frame(
-        title,
-        &format!("{:.0} %", top * 100.0),
-        points.first().map(|p| p.0),
-        points.last().map(|p| p.0),
-    );
-    if let Some(l) = limit {
-        let y = y_of(l, top);
-        body.push_str(&format!(
-            "<line x1=\"{PAD_L}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#b00020\" stroke-dasharray=\"6 4\" class=\"limit\"/>",
-            W - 12.0
-        ));
+/// The daily rows summed per day (`daily`) or per ISO week (its Monday):
+/// (bucket, complaints, abandoned share of answered calls).
+pub fn buckets(rows: &[super::DayRow], daily: bool) -> Vec<(NaiveDate, i64, Option<f64>)> {
+    use chrono::{Datelike, Duration};
+    let mut m: std::collections::BTreeMap<NaiveDate, (i64, i64, i64)> = Default::default();
+    for r in rows {
+        let key = if daily {
+            r.date
+        } else {
+            r.date - Duration::days(i64::from(r.date.weekday().num_days_from_monday()))
+        };
+        let e = m.entry(key).or_default();
+        e.0 += r.complaints;
+        e.1 += r.abandoned;
+        e.2 += r.answered;
     }
-    let pts: Vec<String> = points
-        .iter()
-        .enumerate()
-        .map(|(i, (_, v))| format!("{:.1},{:.1}", x_of(i, n), y_of(*v, top)))
-        .collect();
-    if !pts.is_empty() {
-        body.push_str(&format!(
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"#0f6b3a\" stroke-width=\"2\"/>",
-            pts.join(" ")
-        ));
+    m.into_iter()
+        .map(|(d, (k, a, b))| (d, k, super::abandoned_rate(a, b)))
+        .collect()
+}
+
+/// One bar per day up to this many days; longer periods get one per week.
+pub const DAILY_UP_TO_DAYS: i64 = 62;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percentage_axis_starts_at_zero_and_never_passes_100() {
+        assert_eq!(axis_top(Axis::Percent, 0.04), 0.05);
+        assert_eq!(axis_top(Axis::Percent, 0.06), 0.1);
+        assert_eq!(axis_top(Axis::Percent, 0.95), 1.0);
+        assert_eq!(axis_top(Axis::Percent, 1.0), 1.0);
+        assert_eq!(axis_top(Axis::Percent, 0.0), 0.01);
+        assert_eq!(axis_top(Axis::Count, 37.0), 50.0);
+        assert_eq!(axis_top(Axis::Count, 0.0), 1.0);
     }
-    for (i, (d, v)) in points.iter().enumerate() {
-        body.push_str(&format!(
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#0f6b3a\"><title>{d}: {:.1} %</title></circle>",
-            x_of(i, n),
-            y_of(*v, top),
-            v * 100.0
-        ));
+
+    #[test]
+    fn a_bar_carries_its_value_and_the_limit_is_a_line() {
+        let s = Series {
+            title: "Avbrutte".into(),
+            x_title: "Dag".into(),
+            y_title: "Andel".into(),
+            axis: Axis::Percent,
+            points: vec![(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), 0.125)],
+            limit: Some(0.05),
+        };
+        let svg = s.svg(Lang::Nb);
+        assert!(svg.contains("30.11.2026: 12,5\u{a0}%"), "{svg}");
+        assert!(svg.contains("class=\"limit\""));
+        assert!(svg.contains("data-top=\"0.2\""));
     }
-    svg(body, title)
 }

@@ -52,11 +52,19 @@ pub enum DownloadBody {
 const CSV_PIECE: usize = 2_000;
 
 /// The export of `rows` (the period `p`) in format `fmt`.
+/// The UTF-8 byte order mark: Excel reads a CSV without it in the
+/// machine's legacy code page and breaks æøå.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `people`: the back office's export for a person, in their language (the
+/// XLSX headers translated, the CSV with a byte order mark for Excel);
+/// `None`: the API's files exactly as documented.
 pub fn download(
     fmt: FileFormat,
     p: &Period,
     rows: Vec<DayRow>,
     limit_percent: f64,
+    people: Option<crate::i18n::Lang>,
 ) -> Result<Download, XlsxError> {
     let name = format!("statistikk-{}-{}", p.from, p.to);
     Ok(match fmt {
@@ -79,15 +87,19 @@ pub fn download(
                 &stats::totals(&rows),
                 &stats::weekly(&rows),
                 limit_percent,
+                people,
             )?),
         },
         FileFormat::Csv => {
             let n = rows.len();
-            let pieces =
-                std::iter::once(csv_header())
-                    .chain((0..n.div_ceil(CSV_PIECE)).map(move |i| {
-                        csv_rows(&rows[i * CSV_PIECE..((i + 1) * CSV_PIECE).min(n)])
-                    }));
+            let pieces = std::iter::once(match people {
+                Some(_) => [BOM, &csv_header()].concat(),
+                None => csv_header(),
+            })
+            .chain(
+                (0..n.div_ceil(CSV_PIECE))
+                    .map(move |i| csv_rows(&rows[i * CSV_PIECE..((i + 1) * CSV_PIECE).min(n)])),
+            );
             Download {
                 content_type: "text/csv; charset=utf-8",
                 filename: Some(format!("{name}.csv")),
@@ -180,14 +192,20 @@ pub fn xlsx(
     totals: &Totals,
     weeks: &[WeekRow],
     limit_percent: f64,
+    people: Option<crate::i18n::Lang>,
 ) -> Result<Vec<u8>, XlsxError> {
+    // A column's header: its code, or in the reader's language.
+    let head = |code: &str| match people {
+        Some(lang) => lang.t(&format!("export-col-{}", code.replace('_', "-"))),
+        None => code.to_string(),
+    };
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.00%");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let ws = wb.add_worksheet().set_name("Daglig")?;
     for (c, h) in COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        ws.write_string_with_format(0, c as u16, head(h), &bold)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
@@ -215,7 +233,7 @@ pub fn xlsx(
         ws.write_number(row, 12, r.complaints as f64)?;
     }
     let t = rows.len() as u32 + 1;
-    ws.write_string_with_format(t, 0, "total", &bold)?;
+    ws.write_string_with_format(t, 0, head("total"), &bold)?;
     for (c, v) in [
         totals.attempted,
         totals.answered,
@@ -238,7 +256,7 @@ pub fn xlsx(
         .iter()
         .enumerate()
     {
-        wk.write_string_with_format(0, c as u16, *h, &bold)?;
+        wk.write_string_with_format(0, c as u16, head(h), &bold)?;
     }
     for (i, w) in weeks.iter().enumerate() {
         let row = i as u32 + 1;

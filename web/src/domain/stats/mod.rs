@@ -297,6 +297,7 @@ pub async fn export(
     limit_percent: f64,
     by: &Actor,
     now: DateTime<Utc>,
+    people: Option<crate::i18n::Lang>,
 ) -> Result<export::Download, Error> {
     let fmt = export::FileFormat::parse(format).ok_or(Error::Refused("stats-error-format"))?;
     let p = f
@@ -316,7 +317,7 @@ pub async fn export(
         )),
     )
     .await?;
-    export::download(fmt, &p, rows, limit_percent).map_err(Error::internal)
+    export::download(fmt, &p, rows, limit_percent, people).map_err(Error::internal)
 }
 
 /// Which figures to show.

@@ -8,13 +8,16 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use entity::{campaign, client, user};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::see_other;
 use crate::auth::Staff;
 use crate::domain::cases::complaints::CATEGORIES;
 use crate::domain::cases::delivery;
+use crate::domain::cases::handling;
 use crate::domain::cases::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
 use crate::domain::cases::recordings;
+use crate::domain::cases::text_blocks;
 use crate::domain::cases::work::{self, CaseView, Change, Outbound};
 use crate::domain::{Error, FieldErrors};
 use crate::domain::{catalogue::centre, catalogue::settings, staff::users};
@@ -39,6 +42,10 @@ pub struct QueueScreen {
     campaigns: Vec<campaign::Model>,
     users: Vec<user::Model>,
     now: DateTime<Utc>,
+    previews: HashMap<i32, String>,
+    /// What the handler just did, when no case was left to land on, and
+    /// the case it was done to.
+    notice: Option<(String, String)>,
 }
 
 /// The results alone, for htmx (live refresh and filtering).
@@ -51,12 +58,28 @@ pub struct QueueResults {
     counters: Counters,
     page: QueuePage,
     now: DateTime<Utc>,
+    previews: HashMap<i32, String>,
 }
 
 /// Shared by the page and its fragment.
 pub trait QueueView {
     fn ctx(&self) -> &AdminCtx;
     fn now(&self) -> DateTime<Utc>;
+    fn previews(&self) -> &HashMap<i32, String>;
+    /// Who wrote: the name, else the e-mail address, else the phone number.
+    fn who(&self, r: &QueueRow) -> String {
+        let c = &r.case;
+        c.consumer_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| c.consumer_email.clone())
+            .or_else(|| c.consumer_phone.as_deref().map(|p| self.ctx().phone(p)))
+            .unwrap_or_else(|| self.ctx().t("queue-who-unknown"))
+    }
+    /// The first line of the consumer's latest message.
+    fn preview(&self, r: &QueueRow) -> String {
+        self.previews().get(&r.case.id).cloned().unwrap_or_default()
+    }
     fn left(&self, r: &QueueRow) -> String {
         if r.state == SlaState::Stopped {
             return String::new();
@@ -118,6 +141,9 @@ impl QueueView for QueueScreen {
     fn now(&self) -> DateTime<Utc> {
         self.now
     }
+    fn previews(&self) -> &HashMap<i32, String> {
+        &self.previews
+    }
 }
 
 impl QueueView for QueueResults {
@@ -127,6 +153,9 @@ impl QueueView for QueueResults {
     fn now(&self) -> DateTime<Utc> {
         self.now
     }
+    fn previews(&self) -> &HashMap<i32, String> {
+        &self.previews
+    }
 }
 
 pub async fn queue(
@@ -134,6 +163,7 @@ pub async fn queue(
     ctx: AdminCtx,
     headers: HeaderMap,
     Query(f): Query<QueueFilter>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let now = s.clock.now();
     let names = queue::names(&s.db).await?;
@@ -150,6 +180,8 @@ pub async fn queue(
     )
     .await?;
     let degraded = hits.degraded;
+    let ids: Vec<i32> = page.rows.iter().map(|r| r.case.id).collect();
+    let previews = handling::previews(&s.db, &ids).await?;
     if is_htmx(&headers) {
         return Ok(QueueResults {
             ctx,
@@ -158,11 +190,11 @@ pub async fn queue(
             counters,
             page,
             now,
+            previews,
         }
         .into_response());
     }
     Ok(QueueScreen {
-        ctx,
         degraded,
         f,
         counters,
@@ -171,6 +203,9 @@ pub async fn queue(
         campaigns: settings::campaigns(&s.db).await?,
         users: users::list(&s.db).await?,
         now,
+        previews,
+        notice: flash.outcome(&ctx),
+        ctx,
     }
     .into_response())
 }
@@ -199,6 +234,10 @@ pub struct CaseScreen {
     mail_ready: bool,
     sms_ready: bool,
     recordings: Vec<entity::recording::Model>,
+    /// The saved text blocks a handler may insert into an answer.
+    blocks: Vec<entity::text_block::Model>,
+    /// The case just answered or closed, when the handler moved on from it.
+    done: Option<String>,
     /// (id, message id, file name, content type, size) of every attachment.
     attachments: Vec<(i32, i32, String, String, i32)>,
 }
@@ -315,6 +354,8 @@ async fn screen(
     let attachments =
         recordings::attachments(&s.db, v.messages.iter().map(|m| m.id).collect()).await?;
     Ok(CaseScreen {
+        blocks: text_blocks::list(&s.db).await?,
+        done: None,
         recordings,
         attachments,
         ctx: ctx.at(format!("/admin/saker/{}", v.case.reference)),
@@ -349,10 +390,42 @@ async fn refused(
     Ok(page)
 }
 
+/// What the handler just did, carried in the address of the page they land
+/// on (`ok`, and `fra`: the case it was done to, when they moved on).
 #[derive(Deserialize, Default)]
 pub struct Flash {
     #[serde(default)]
     ok: Option<String>,
+    #[serde(default)]
+    fra: Option<String>,
+}
+
+/// Outcomes after which the handler moves on to the next case.
+const MOVED_ON: &[&str] = &["answered", "closed"];
+
+impl Flash {
+    /// The case the outcome concerns, when it is a plausible reference.
+    fn done_case(&self) -> Option<String> {
+        self.fra
+            .as_deref()
+            .map(|r| r.trim().to_uppercase())
+            .filter(|r| {
+                !r.is_empty()
+                    && r.len() <= 32
+                    && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    }
+    /// The outcome of moving on, in words, and the case it concerns (the
+    /// queue and the next case link back to it).
+    fn outcome(&self, ctx: &AdminCtx) -> Option<(String, String)> {
+        let k = self.ok.as_deref().filter(|k| MOVED_ON.contains(k))?;
+        let from = self.done_case()?;
+        let msg = ctx.ta(
+            &format!("case-flash-{k}-moved"),
+            &[("reference", from.clone())],
+        );
+        Some((msg, from))
+    }
 }
 
 pub async fn show(
@@ -362,12 +435,42 @@ pub async fn show(
     Query(flash): Query<Flash>,
 ) -> AppResult<CaseScreen> {
     let v = work::open_for(&s.db, &reference, &ctx.actor(), s.clock.now()).await?;
-    let notice = flash
-        .ok
-        .filter(|k| ["queued", "retry", "note", "saved"].contains(&k.as_str()))
-        .map(|k| (false, ctx.t(&format!("case-flash-{k}"))));
+    let outcome = flash.outcome(&ctx);
+    let done = outcome.as_ref().map(|(_, r)| r.clone());
+    let notice = outcome.map(|(m, _)| (false, m)).or_else(|| {
+        flash
+            .ok
+            .as_deref()
+            .filter(|k| {
+                [
+                    "queued",
+                    "retry",
+                    "note",
+                    "saved",
+                    "reserved",
+                    "reserved-already",
+                ]
+                .contains(k)
+            })
+            .map(|k| (false, ctx.t(&format!("case-flash-{k}"))))
+    });
     let channel = default_channel(&v);
-    screen(&s, ctx, v, String::new(), channel, notice).await
+    let mut page = screen(&s, ctx, v, String::new(), channel, notice).await?;
+    page.done = done;
+    Ok(page)
+}
+
+/// Where a handler lands after answering or closing case `done`: the next
+/// case that needs them, with the outcome on top; the queue when none is
+/// left.
+async fn next_path(s: &AppState, me: i32, done: &CaseView, outcome: &str) -> AppResult<String> {
+    let q = format!("ok={outcome}&fra={}", done.case.reference);
+    Ok(
+        match handling::next_for(&s.db, me, Some(done.case.id)).await? {
+            Some(n) => format!("/admin/saker/{}?{q}", n.reference),
+            None => format!("/admin/saker?{q}"),
+        },
+    )
 }
 
 fn default_channel(v: &CaseView) -> String {
@@ -409,7 +512,7 @@ pub async fn answer(
     match work::answer(&s.db, &out, &v, &ctx.actor(), &f.kanal, &f.tekst, now).await {
         Ok(_) => {
             s.kick_outbox();
-            Ok(see_other(&case_path(&v, "queued")))
+            Ok(see_other(&next_path(&s, ctx.id(), &v, "answered").await?))
         }
         Err(Error::Invalid(errs)) => {
             let page = refused(&s, ctx, v, f.tekst, f.kanal, errs).await?;
@@ -514,7 +617,7 @@ pub async fn close(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(&case_path(&v, "saved"))),
+        Ok(()) => Ok(see_other(&next_path(&s, ctx.id(), &v, "closed").await?)),
         Err(Error::Invalid(errs)) => {
             let channel = default_channel(&v);
             let mut page = refused(&s, ctx, v, String::new(), channel, errs).await?;
@@ -615,5 +718,74 @@ pub async fn attachment(
         ],
         a.data,
     )
+        .into_response())
+}
+
+/// "Reserver nummeret": the consumer's own number into the internal
+/// register from the case (norm 4.4.4), audited and noted in the case.
+pub async fn reserve(
+    State(s): State<AppState>,
+    ctx: AdminCtx,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    let v = work::load(&s.db, &reference).await?;
+    let note = ctx.t("case-reserve-note");
+    match handling::reserve_from_case(&s.db, &v.case, &ctx.actor(), &note, s.clock.now()).await {
+        Ok(r) => Ok(see_other(&case_path(
+            &v,
+            if r.newly_added {
+                "reserved"
+            } else {
+                "reserved-already"
+            },
+        ))),
+        Err(Error::Refused(key)) => {
+            let channel = default_channel(&v);
+            let msg = ctx.t(key);
+            let page = screen(&s, ctx, v, String::new(), channel, Some((true, msg))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer form with a text block put in (`tekstbit`), after what was
+/// already written, for the handler to edit: the page again, nothing sent.
+#[derive(Deserialize)]
+pub struct InsertForm {
+    #[serde(default)]
+    kanal: String,
+    #[serde(default)]
+    tekst: String,
+    #[serde(default)]
+    tekstbit: String,
+}
+
+pub async fn insert_block(
+    State(s): State<AppState>,
+    ctx: AdminCtx,
+    Path(reference): Path<String>,
+    Form(f): Form<InsertForm>,
+) -> AppResult<Response> {
+    let v = work::load(&s.db, &reference).await?;
+    let channel = if f.kanal.is_empty() {
+        default_channel(&v)
+    } else {
+        f.kanal
+    };
+    let Ok(id) = f.tekstbit.parse::<i32>() else {
+        let mut errs = FieldErrors::default();
+        errs.push("tekstbit", "blocks-error-choose");
+        let page = refused(&s, ctx, v, f.tekst, channel, errs).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let block = text_blocks::get(&s.db, id).await?;
+    let draft = if f.tekst.trim().is_empty() {
+        block.body
+    } else {
+        format!("{}\n\n{}", f.tekst.trim_end(), block.body)
+    };
+    Ok(screen(&s, ctx, v, draft, channel, None)
+        .await?
         .into_response())
 }

@@ -29,6 +29,8 @@ pub struct LoginPage {
     neste: String,
     /// Translation key and argument of the message shown above the form.
     error: Option<String>,
+    /// The centre's name, so staff know where they sign in.
+    centre: String,
 }
 
 impl LoginPage {
@@ -41,6 +43,15 @@ impl LoginPage {
 pub struct Next {
     #[serde(default)]
     neste: String,
+}
+
+/// The centre's name for the sign-in page; empty when it cannot be read
+/// (the page still works).
+async fn centre_name(s: &AppState) -> String {
+    crate::domain::catalogue::centre::get(&s.db)
+        .await
+        .map(|c| c.name)
+        .unwrap_or_default()
 }
 
 /// Only back-office paths: never an open redirect.
@@ -68,6 +79,7 @@ pub async fn page(
         epost: String::new(),
         neste: n.neste,
         error: None,
+        centre: centre_name(&s).await,
     }
     .into_response()
 }
@@ -97,12 +109,14 @@ pub async fn submit(
     let email = f.epost.trim().to_lowercase();
     let outcome =
         signin::sign_in(&s.db, &s.password_checks, &email, &f.passord, &addr, now).await?;
+    let centre = centre_name(&s).await;
     let page = |error: String| LoginPage {
         lang,
         csrf: csrf.0.clone(),
         epost: f.epost.clone(),
         neste: f.neste.clone(),
         error: Some(error),
+        centre: centre.clone(),
     };
     match outcome {
         SignIn::Ok(u) => {

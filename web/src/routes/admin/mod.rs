@@ -13,6 +13,7 @@ pub(super) mod privacy;
 pub(super) mod reservations;
 pub(super) mod settings;
 pub(super) mod stats;
+pub(super) mod text_blocks;
 pub(super) mod tokens;
 pub(super) mod users;
 pub(super) mod wash;

@@ -156,6 +156,15 @@ pub struct SubjectPage {
 }
 
 impl SubjectPage {
+    /// The erasure was refused for want of the confirmation: the message
+    /// goes next to the checkbox, not the search field.
+    fn confirm_missing(&self) -> bool {
+        self.error == Some("subject-error-confirm")
+    }
+    /// An error about the search itself.
+    fn query_error(&self) -> Option<&'static str> {
+        self.error.filter(|_| !self.confirm_missing())
+    }
     fn kinds(&self, h: &Held) -> Vec<Kind> {
         export::kinds(h, self.ctx.lang)
     }

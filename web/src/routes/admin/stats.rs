@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entity::{campaign, client};
 
-use crate::auth::Staff;
 use crate::domain::stats::{
     self, DayRow, ExportQuery, ImportError, LineError, Period, SlaReport, Source, StatsFilter,
     Totals,
@@ -35,19 +34,38 @@ pub struct StatsPage {
     total_rows: usize,
     totals: Totals,
     sla: Option<SlaReport>,
-    limit: f64,
     clients: Vec<client::Model>,
     campaigns: Vec<campaign::Model>,
-    chart_complaints: String,
-    chart_sla: String,
-    chart_abandoned: String,
+    charts: Vec<charts::Series>,
     import: Option<Result<usize, Vec<LineError>>>,
 }
 
 impl StatsPage {
     fn pct(&self, r: &Option<f64>) -> String {
-        r.map(|x| format!("{:.1} %", x * 100.0))
-            .unwrap_or_else(|| "–".into())
+        self.ctx.pct(r)
+    }
+    fn svg(&self, c: &charts::Series) -> String {
+        c.svg(self.ctx.lang)
+    }
+    fn value(&self, c: &charts::Series, v: &f64) -> String {
+        c.value(*v, self.ctx.lang)
+    }
+    fn day(&self, d: &chrono::NaiveDate) -> String {
+        crate::domain::time::date(*d, self.ctx.lang)
+    }
+    /// The period shown, in words.
+    fn period_text(&self) -> String {
+        match &self.period {
+            Some(p) => self.ctx.ta(
+                if self.f.from.trim().is_empty() && self.f.to.trim().is_empty() {
+                    "stats-period-default"
+                } else {
+                    "stats-period"
+                },
+                &[("from", self.day(&p.from)), ("to", self.day(&p.to))],
+            ),
+            None => String::new(),
+        }
     }
     fn dur(&self, s: &Option<i64>) -> String {
         match s {
@@ -86,35 +104,48 @@ async fn build(
         ),
         None => (vec![], None),
     };
-    let weeks = stats::weekly(&rows);
     let lang = ctx.lang;
-    let chart_complaints = charts::bars(
-        &lang.t("stats-chart-complaints"),
-        &weeks
-            .iter()
-            .map(|w| (w.monday, w.complaints as f64))
-            .collect::<Vec<_>>(),
-    );
-    let chart_abandoned = charts::line(
-        &lang.t("stats-chart-abandoned"),
-        &weeks
-            .iter()
-            .filter_map(|w| w.abandoned_rate.map(|r| (w.monday, r)))
-            .collect::<Vec<_>>(),
-        Some(limit / 100.0),
-    );
-    let chart_sla = charts::line(
-        &lang.t("stats-chart-sla"),
-        &sla.as_ref()
-            .map(|r| {
-                r.weekly_share
-                    .iter()
-                    .map(|(d, v)| (*d, *v))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default(),
-        None,
-    );
+    let daily = period
+        .as_ref()
+        .is_none_or(|p| (p.to - p.from).num_days() < charts::DAILY_UP_TO_DAYS);
+    let buckets = charts::buckets(&rows, daily);
+    let x_title = lang.t(if daily {
+        "stats-axis-day"
+    } else {
+        "stats-axis-week"
+    });
+    let charts = vec![
+        charts::Series {
+            title: lang.t("stats-chart-complaints"),
+            x_title: x_title.clone(),
+            y_title: lang.t("stats-axis-count"),
+            axis: charts::Axis::Count,
+            points: buckets.iter().map(|b| (b.0, b.1 as f64)).collect(),
+            limit: None,
+        },
+        charts::Series {
+            title: lang.t("stats-chart-sla"),
+            x_title: lang.t("stats-axis-week"),
+            y_title: lang.t("stats-axis-share"),
+            axis: charts::Axis::Percent,
+            points: sla
+                .as_ref()
+                .map(|r| r.weekly_share.iter().map(|(d, v)| (*d, *v)).collect())
+                .unwrap_or_default(),
+            limit: None,
+        },
+        charts::Series {
+            title: lang.t1("stats-chart-abandoned-limit", "limit", limit),
+            x_title,
+            y_title: lang.t("stats-axis-share"),
+            axis: charts::Axis::Percent,
+            points: buckets
+                .iter()
+                .filter_map(|b| b.2.map(|r| (b.0, r)))
+                .collect(),
+            limit: Some(limit / 100.0),
+        },
+    ];
     let totals = stats::totals(&rows);
     let total_rows = rows.len();
     Ok(StatsPage {
@@ -126,12 +157,9 @@ async fn build(
         total_rows,
         totals,
         sla,
-        limit,
         clients: settings::clients(&s.db).await?,
         campaigns: settings::campaigns(&s.db).await?,
-        chart_complaints,
-        chart_sla,
-        chart_abandoned,
+        charts,
         import,
     })
 }
@@ -191,11 +219,21 @@ pub async fn import(
 /// Export exactly what the page shows, every row; audited.
 pub async fn export(
     State(s): State<AppState>,
-    staff: Staff,
+    ctx: AdminCtx,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
     let limit = s.config.abandoned_rate_limit_percent;
-    let d = stats::export(&s.db, &q.f, &q.format, limit, &staff.actor(), s.clock.now()).await?;
+    // For a person: headers in their language, a CSV Excel reads as UTF-8.
+    let d = stats::export(
+        &s.db,
+        &q.f,
+        &q.format,
+        limit,
+        &ctx.actor(),
+        s.clock.now(),
+        Some(ctx.lang),
+    )
+    .await?;
     Ok(crate::views::download(d))
 }
 
