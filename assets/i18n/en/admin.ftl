@@ -555,6 +555,7 @@ national-current = The copy in use
 national-extract-date = Extract date
 national-usable-through = Usable through
 national-imported = Imported
+national-imported-cli = the command line
 national-count = Numbers
 national-checksum = Checksum (SHA-256)
 national-invalid = Invalid lines

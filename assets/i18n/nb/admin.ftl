@@ -555,6 +555,7 @@ national-current = Kopien i bruk
 national-extract-date = Uttrekksdato
 national-usable-through = Kan brukes til og med
 national-imported = Importert
+national-imported-cli = kommandolinjen
 national-count = Numre
 national-checksum = Sjekksum (SHA-256)
 national-invalid = Ugyldige linjer

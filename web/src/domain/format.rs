@@ -1,6 +1,6 @@
 //! Numbers, shares and phone numbers as people write them: Norwegian in
 //! `nb` (`12,5 %`, `12 345`), English in `en` (`12.5%`, `12,345`), phone
-//! numbers in their international written form (`+47 21 00 00 10`).
+//! numbers in their written form (`+47 21 00 00 10`, mobiles `+47 912 34 567`).
 
 use crate::domain::phone::E164;
 use crate::i18n::Lang;
@@ -58,7 +58,9 @@ mod tests {
     #[test]
     fn a_norwegian_number_is_written_in_groups() {
         assert_eq!(phone("+4721000010"), "+47 21 00 00 10");
-        assert_eq!(phone("+4791234567"), "+47 91 23 45 67");
+        assert_eq!(phone("+4791234567"), "+47 912 34 567");
+        assert_eq!(phone("+4741234567"), "+47 412 34 567");
+        assert_eq!(phone("+4780012345"), "+47 800 12 345");
         assert_eq!(phone("not a number"), "not a number");
     }
 }

@@ -78,6 +78,22 @@ impl E164 {
 
     /// Human form: "+47 21 00 00 00".
     pub fn display(&self) -> String {
+        // Norwegian mobile, toll-free and shared-cost numbers are written
+        // 3-2-3 (`+47 912 34 567`, `+47 800 12 345`); the metadata's
+        // international format groups every 8-digit number 2-2-2-2, which
+        // is right only for landlines (`+47 21 00 00 10`).
+        if let Some(national) = self.0.strip_prefix("+47")
+            && national.len() == 8
+            && national.bytes().all(|b| b.is_ascii_digit())
+            && matches!(national.as_bytes()[0], b'4' | b'8' | b'9')
+        {
+            return format!(
+                "+47 {} {} {}",
+                &national[..3],
+                &national[3..5],
+                &national[5..]
+            );
+        }
         phonenumber::parse(None, &self.0)
             .map(|n| n.format().mode(Mode::International).to_string())
             .unwrap_or_else(|_| self.0.clone())

@@ -181,7 +181,7 @@ dual!(
         assert!(
             page.text(".consumer-phone")
                 .unwrap()
-                .starts_with("+47 91 23 45 67"),
+                .starts_with("+47 912 34 567"),
             "{:?}",
             page.text(".consumer-phone")
         );

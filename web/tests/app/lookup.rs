@@ -46,7 +46,7 @@ dual!(
         assert_eq!(r.count(".hit"), 0);
         assert_eq!(
             r.text(".miss h2").as_deref(),
-            Some("+47 99 88 77 66 er ikke et av våre numre")
+            Some("+47 998 87 766 er ikke et av våre numre")
         );
     }
 );

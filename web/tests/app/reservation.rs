@@ -17,7 +17,7 @@ dual!(
             first
                 .text(".receipt .lead")
                 .unwrap()
-                .contains("+47 91 23 45 67")
+                .contains("+47 912 34 567")
         );
         app.clock.advance(chrono::Duration::hours(3));
         let second = app
