@@ -4,3 +4,5 @@ pub mod queue;
 pub mod search;
 pub mod stats;
 pub mod wash;
+
+mod harness;

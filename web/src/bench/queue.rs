@@ -1,31 +1,21 @@
 //! `innsyn bench queue`: server time of the SLA queue page with many open cases.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use chrono::{Duration as ChronoDuration, Utc};
 use entity::case;
-use entity::enums::{CaseStatus, Channel, Role};
+use entity::enums::{CaseStatus, Channel};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
-use tower::ServiceExt;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::{email::EmailAddress, staff::users};
 use crate::state::AppState;
 
 /// The SLA queue with `n` open cases: server time of `/admin/saker`.
 pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {
-    let tmp = std::env::temp_dir().join(format!("innsyn-bench-{}.db", uuid::Uuid::new_v4()));
-    let own_db = config.database_url == crate::config::DEFAULT_DATABASE_URL;
-    if own_db {
-        config.database_url = format!("sqlite://{}?mode=rwc", tmp.display());
-    }
-    config.rate_limit_forms_per_minute = 1_000_000;
-    let db = crate::app::connect(&config).await?;
-    <migration::Migrator as migration::MigratorTrait>::up(&db, None).await?;
+    let bench_db = super::harness::BenchDb::open(&mut config).await?;
+    let db = bench_db.db.clone();
     crate::seed::seed_demo(&db, Utc::now()).await?;
     let campaigns = entity::campaign::Entity::find().all(&db).await?;
     println!(
@@ -69,61 +59,20 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
         db.execute_unprepared("VACUUM ANALYZE").await?;
     }
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
-    let email = EmailAddress::parse("bench@innsyn.local").map_err(|_| anyhow::anyhow!("email"))?;
-    users::create_user(&db, &email, Role::Handler, Some("bench-password-123"), now).await?;
+    super::harness::create_handler(&db, now).await?;
     let state = AppState::new(db.clone(), config, Arc::new(SystemClock))?;
     let app = crate::routes::router(state).layer(axum::extract::connect_info::MockConnectInfo(
         std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
     ));
-    let csrf = "benchbenchbenchbenchbenchbenchbenchbenchben";
-    let login = Request::post("/admin/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, format!("innsyn_csrf={csrf}"))
-        .body(Body::from(format!(
-            "epost=bench%40innsyn.local&passord=bench-password-123&csrf_token={csrf}"
-        )))?;
-    let resp = app.clone().oneshot(login).await?;
-    let session = resp
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("innsyn_session="))
-        .and_then(|v| v.split(';').next())
-        .ok_or_else(|| anyhow::anyhow!("bench sign-in failed: {}", resp.status()))?
-        .to_string();
+    let cookie = super::harness::sign_in(&app).await?;
     for path in [
         "/admin/saker",
         "/admin/saker?status=at_risk",
         "/admin/saker?status=breached&kanal=sms",
         "/admin/saker?side=200",
     ] {
-        let mut times = Vec::with_capacity(rounds);
-        for _ in 0..rounds {
-            let req = Request::get(path)
-                .header(header::COOKIE, format!("{session}; innsyn_csrf={csrf}"))
-                .body(Body::empty())?;
-            let t = Instant::now();
-            let resp = app.clone().oneshot(req).await?;
-            let status = resp.status();
-            let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-            times.push(t.elapsed());
-            anyhow::ensure!(status.is_success(), "{path} answered {status}");
-        }
-        times.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "{path:45} median {:6.2} ms   p95 {:6.2} ms   max {:6.2} ms   ({rounds} requests)",
-            ms(times[rounds / 2]),
-            ms(times[rounds * 95 / 100]),
-            ms(times[rounds - 1]),
-        );
+        super::harness::time_page(&app, &cookie, path, rounds, &format!("{path:45}")).await?;
     }
-    db.close().await.ok();
-    if own_db {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{s}", tmp.display()));
-        }
-    }
+    bench_db.close().await;
     Ok(())
 }

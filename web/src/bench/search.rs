@@ -3,19 +3,15 @@
 //! Meilisearch after a reindex when `MEILI_URL` is set.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use chrono::{Duration as ChronoDuration, Utc};
-use entity::enums::{CaseStatus, Channel, Direction, Role};
+use entity::enums::{CaseStatus, Channel, Direction};
 use entity::{case, message};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
-use tower::ServiceExt;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::{email::EmailAddress, staff::users};
 use crate::state::AppState;
 
 const FIRST: [&str; 8] = [
@@ -42,14 +38,8 @@ const TEXTS: [&str; 6] = [
 
 /// Builds `n` open cases with one message each and times the queue's search.
 pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {
-    let tmp = std::env::temp_dir().join(format!("innsyn-bench-{}.db", uuid::Uuid::new_v4()));
-    let own_db = config.database_url == crate::config::DEFAULT_DATABASE_URL;
-    if own_db {
-        config.database_url = format!("sqlite://{}?mode=rwc", tmp.display());
-    }
-    config.rate_limit_forms_per_minute = 1_000_000;
-    let db = crate::app::connect(&config).await?;
-    <migration::Migrator as migration::MigratorTrait>::up(&db, None).await?;
+    let bench_db = super::harness::BenchDb::open(&mut config).await?;
+    let db = bench_db.db.clone();
     println!(
         "building {n} open cases with a message each on {} ...",
         config.database_url.split(':').next().unwrap_or("")
@@ -105,8 +95,7 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
         db.execute_unprepared("VACUUM ANALYZE").await?;
     }
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
-    let email = EmailAddress::parse("bench@innsyn.local").map_err(|_| anyhow::anyhow!("email"))?;
-    users::create_user(&db, &email, Role::Handler, Some("bench-password-123"), now).await?;
+    super::harness::create_handler(&db, now).await?;
     let meili = config.meili.is_some();
     let state = AppState::new(db.clone(), config, Arc::new(SystemClock))?;
     if meili {
@@ -120,23 +109,7 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
     let app = crate::routes::router(state).layer(axum::extract::connect_info::MockConnectInfo(
         std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
     ));
-    let csrf = "benchbenchbenchbenchbenchbenchbenchbenchben";
-    let login = Request::post("/admin/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, format!("innsyn_csrf={csrf}"))
-        .body(Body::from(format!(
-            "epost=bench%40innsyn.local&passord=bench-password-123&csrf_token={csrf}"
-        )))?;
-    let resp = app.clone().oneshot(login).await?;
-    let session = resp
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("innsyn_session="))
-        .and_then(|v| v.split(';').next())
-        .ok_or_else(|| anyhow::anyhow!("bench sign-in failed: {}", resp.status()))?
-        .to_string();
+    let cookie = super::harness::sign_in(&app).await?;
     println!(
         "search backend: {}",
         if meili { "Meilisearch" } else { "database" }
@@ -150,32 +123,8 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
         "xyzzy",          // nothing matches: the worst case for a scan
     ] {
         let path = format!("/admin/saker?{}", serde_urlencoded::to_string([("q", q)])?);
-        let mut times = Vec::with_capacity(rounds);
-        for _ in 0..rounds {
-            let req = Request::get(&path)
-                .header(header::COOKIE, format!("{session}; innsyn_csrf={csrf}"))
-                .body(Body::empty())?;
-            let t = Instant::now();
-            let resp = app.clone().oneshot(req).await?;
-            let status = resp.status();
-            let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-            times.push(t.elapsed());
-            anyhow::ensure!(status.is_success(), "{path} answered {status}");
-        }
-        times.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "q={q:18} median {:8.2} ms   p95 {:8.2} ms   max {:8.2} ms   ({rounds} requests)",
-            ms(times[rounds / 2]),
-            ms(times[rounds * 95 / 100]),
-            ms(times[rounds - 1]),
-        );
+        super::harness::time_page(&app, &cookie, &path, rounds, &format!("q={q:18}")).await?;
     }
-    db.close().await.ok();
-    if own_db {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{s}", tmp.display()));
-        }
-    }
+    bench_db.close().await;
     Ok(())
 }
