@@ -329,7 +329,7 @@ where
     ])
     .expect("test config");
     configure(&mut config);
-    let app = build(backend, config, smtp, twilio).await;
+    let app = build(backend, config, smtp, twilio, default_now()).await;
     let db = app.db.clone();
     let outcome = tokio::spawn(f(app)).await;
     db.close().await.ok();
@@ -339,9 +339,15 @@ where
     }
 }
 
-async fn build(backend: Backend, config: Config, smtp: SmtpSink, twilio: TwilioStandIn) -> TestApp {
+async fn build(
+    backend: Backend,
+    config: Config,
+    smtp: SmtpSink,
+    twilio: TwilioStandIn,
+    now: DateTime<Utc>,
+) -> TestApp {
     let db = innsyn::app::connect(&config).await.expect("connect");
-    let clock = FrozenClock::at(default_now());
+    let clock = FrozenClock::at(now);
     let state = AppState::new(db.clone(), config, Arc::new(clock.clone())).expect("state");
     let router = innsyn::routes::router(state.clone())
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
@@ -578,6 +584,22 @@ impl TestApp {
         innsyn::seed::seed_demo(&self.db, self.clock_now())
             .await
             .expect("seed");
+    }
+
+    /// A second app instance on the same database, as a second `serve`
+    /// process in production: its own connection pool, its own in-memory
+    /// state (caches, jobs, rate limits) and its own frozen clock, starting
+    /// at this instance's time. Mail and Twilio go to the same stand-ins.
+    #[allow(dead_code)]
+    pub async fn another_instance(&self) -> TestApp {
+        build(
+            self.backend,
+            self.state.config.clone(),
+            self.smtp.clone(),
+            self.twilio.clone(),
+            self.clock_now(),
+        )
+        .await
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {
