@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::FieldErrors;
 use crate::domain::cases::complaints::{self, CATEGORIES, ComplaintInput, Receipt};
 use crate::domain::catalogue::PublicClient;
-use crate::domain::catalogue::lookup::CallerInfo;
+use crate::domain::catalogue::lookup::{self, CallerInfo};
 use crate::domain::phone::E164;
 use crate::domain::time::{self, oslo_today};
 use crate::domain::{dialer::calling_hours, dialer::reservations, search};
@@ -231,7 +231,7 @@ pub async fn who_called(
     let outcome = if nummer.trim().is_empty() {
         LookupOutcome::Nothing
     } else {
-        match E164::parse(&nummer) {
+        match lookup::parse_typed_number(&nummer) {
             Err(e) => LookupOutcome::Invalid(e.message_key()),
             Ok(n) => match ctx.catalogue.who_called(&n, oslo_today(s.clock.now())) {
                 Some(info) => LookupOutcome::Hit(Box::new(info)),

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use entity::{caller_number, campaign};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::domain::phone::E164;
+use crate::domain::phone::{E164, PhoneError, key_to_e164, parse_common_norwegian};
 
 /// The ids behind one of our numbers.
 #[derive(Clone, Debug)]
@@ -70,4 +70,45 @@ pub async fn caller_number_for(
         campaign_id: camp.id,
         client_id: camp.client_id,
     }))
+}
+
+/// A number as typed into the lookup: the fast path for the common
+/// Norwegian forms (which agrees exactly with the full parser, see
+/// `phone::parse_common_norwegian`), else the full parser. The answer is
+/// the same as [`E164::parse`]'s, in a fraction of the time: this is the
+/// public page under the most load.
+pub fn parse_typed_number(input: &str) -> Result<E164, PhoneError> {
+    match parse_common_norwegian(input) {
+        Some(Ok(key)) => Ok(E164::from_stored(key_to_e164(key))),
+        Some(Err(e)) => Err(e),
+        None => E164::parse(input),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_number_parser_agrees_with_the_full_one() {
+        for s in [
+            "21000010",
+            " 21 00 00 10 ",
+            "+4721000010",
+            "004721000010",
+            "+47 21 00 00 10",
+            "0047 21000010",
+            "12345",
+            "99887766",
+            "91234567",
+            "47474747",
+            "",
+            "abc",
+            "+46 8 123 456 78",
+            "21  000010",
+            "01234567",
+        ] {
+            assert_eq!(parse_typed_number(s), E164::parse(s), "{s:?}");
+        }
+    }
 }
