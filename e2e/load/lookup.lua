@@ -1,7 +1,8 @@
--- wrk script for the public lookup: /hvem-ringte?nummer=... over a mix of
--- known caller numbers (+4721000000 .. +4721009999, filled by run.sh) and
--- unknown ones (+4721010000 .. +4721019999), in several written forms.
--- Prints one machine-readable line at the end (read by run.sh).
+-- wrk script for the public lookup: /hvem-ringte?nummer=... over known
+-- caller numbers (+4721000000 .. +4721009999, filled by run.sh) or unknown
+-- ones (+4721010000 .. +4721019999), in several written forms.
+-- The mix is the script's argument: `-- known`, `-- unknown` or `-- mixed`
+-- (the default). Prints one machine-readable line at the end (read by run.sh).
 
 local forms = {
   function(n) return "%2B4721" .. string.format("%06d", n) end,          -- +4721xxxxxx
@@ -13,14 +14,22 @@ local forms = {
 }
 
 local counter = 0
+local mode = "mixed"
+local low, high = 0, 19999
 
 function init(args)
+  mode = args[1] or "mixed"
+  if mode == "known" then
+    low, high = 0, 9999
+  elseif mode == "unknown" then
+    low, high = 10000, 19999
+  end
   math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
 end
 
 function request()
   counter = counter + 1
-  local n = math.random(0, 19999)
+  local n = math.random(low, high)
   local form = forms[(counter % #forms) + 1]
   return wrk.format("GET", "/hvem-ringte?nummer=" .. form(n))
 end

@@ -61,6 +61,14 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
     }
     let state = AppState::new(db, config, Arc::new(SystemClock))?;
     let jobs = run_jobs.then(|| crate::jobs::spawn_all(state.clone()));
+    // The public catalogue too, so the first lookup reads memory.
+    let warm_catalogue = state.clone();
+    tokio::spawn(async move {
+        let s = warm_catalogue;
+        if let Err(e) = s.catalogue.get(&s.db, s.clock.now()).await {
+            tracing::warn!(error = %e, "could not preload the public catalogue");
+        }
+    });
     // Load the reservation register into memory now, so the first wash does
     // not wait for it.
     let warm = state.clone();

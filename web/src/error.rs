@@ -162,12 +162,7 @@ impl IntoResponse for AppError {
         };
         let (title_key, body_key) = self.keys();
         let page = ErrorPage {
-            ctx: PageCtx {
-                lang,
-                csrf: String::new(),
-                path: String::new(),
-                centre: blank_centre(),
-            },
+            ctx: PageCtx::bare(lang, String::new(), String::new(), blank_centre()),
             title_key,
             body_key,
             error_id,
@@ -508,11 +503,20 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
         }
         .render(),
         None => ErrorPage {
-            ctx: PageCtx {
-                lang,
-                csrf,
-                path: path.clone(),
-                centre: centre::get(&s.db).await.unwrap_or_else(|_| blank_centre()),
+            ctx: match s.catalogue.loaded() {
+                Some(catalogue) => PageCtx {
+                    lang,
+                    csrf,
+                    path: path.clone(),
+                    centre: catalogue.centre.clone(),
+                    catalogue,
+                },
+                None => PageCtx::bare(
+                    lang,
+                    csrf,
+                    path.clone(),
+                    centre::get(&s.db).await.unwrap_or_else(|_| blank_centre()),
+                ),
             },
             title_key: shown.title_key,
             body_key: shown.body_key,

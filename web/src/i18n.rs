@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
@@ -16,6 +17,17 @@ fluent_templates::static_loader! {
 }
 
 static NB: LanguageIdentifier = langid!("nb");
+
+/// How many formatted texts without arguments each language keeps.
+const PLAIN_TEXTS_KEPT: usize = 4096;
+
+type TextCache = RwLock<HashMap<Box<str>, Box<str>>>;
+
+/// Formatted texts without arguments, per language (`Lang as usize`).
+fn plain_texts() -> &'static [TextCache; 2] {
+    static TEXTS: OnceLock<[TextCache; 2]> = OnceLock::new();
+    TEXTS.get_or_init(Default::default)
+}
 static EN: LanguageIdentifier = langid!("en");
 
 /// A page's language; its code is `nb` (`no` is read as `nb` too) or `en`.
@@ -49,9 +61,21 @@ impl Lang {
         }
     }
 
-    /// The text for `key`.
+    /// The text for `key`. Texts without arguments are formatted once and
+    /// then kept (a public page asks for some thirty of them).
     pub fn t(self, key: &str) -> String {
-        LOCALES.lookup(self.id(), key)
+        let cache = &plain_texts()[self as usize];
+        if let Some(text) = cache.read().unwrap_or_else(|e| e.into_inner()).get(key) {
+            return text.to_string();
+        }
+        let text = LOCALES.lookup(self.id(), key);
+        let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
+        // Keys come from the code and stored codes, a bounded set; the cap
+        // only guards against a key ever built from input.
+        if cache.len() < PLAIN_TEXTS_KEPT {
+            cache.insert(key.into(), text.as_str().into());
+        }
+        text
     }
 
     /// The text for `key` with named arguments.

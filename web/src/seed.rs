@@ -141,6 +141,7 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
             .await?;
         }
     }
+    crate::domain::catalogue::memory::bump(&txn).await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::catalogue::memory::Catalogue;
 use crate::domain::dialer::registers::RegisterCache;
 use crate::domain::dialer::wash_jobs::WashJobs;
 use crate::domain::search::Search;
@@ -27,6 +28,8 @@ pub struct Inner {
     pub twilio: Twilio,
     /// In-memory copies of the reservation registers for the wash.
     pub registers: RegisterCache,
+    /// The public catalogue (centre, clients, campaigns, caller numbers).
+    pub catalogue: Catalogue,
     /// Case and client search: Meilisearch when configured, else the database.
     pub search: Search,
     /// Washes started in the back office, with their progress.
@@ -60,10 +63,18 @@ impl AppState {
             limits,
             twilio,
             registers: RegisterCache::default(),
+            catalogue: Catalogue::default(),
             search,
             wash_jobs: WashJobs::default(),
             password_checks: PasswordChecks::default(),
         })))
+    }
+
+    /// After a back-office write to the catalogue on this instance: the
+    /// next request here reloads it, so staff see their change at once
+    /// (other instances within 2 seconds).
+    pub fn catalogue_changed(&self) {
+        self.catalogue.check_soon();
     }
 
     /// Delivers queued mail now, in the background (the periodic job would

@@ -8,7 +8,10 @@ use axum::http::request::Parts;
 
 use crate::auth::Staff;
 use crate::csrf::CsrfToken;
-use crate::domain::catalogue::centre::{self, CentreInfo};
+use std::sync::Arc;
+
+use crate::domain::catalogue::centre::CentreInfo;
+use crate::domain::catalogue::memory::Snapshot;
 use crate::domain::privacy::audit::Actor;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -19,7 +22,9 @@ pub struct PageCtx {
     pub csrf: String,
     /// The current path, for the language switch.
     pub path: String,
-    pub centre: CentreInfo,
+    pub centre: Arc<CentreInfo>,
+    /// The catalogue this request reads (checked once per request).
+    pub catalogue: Arc<Snapshot>,
 }
 
 /// Page templates call the language's texts directly: `ctx.t("key")`,
@@ -32,6 +37,18 @@ impl std::ops::Deref for PageCtx {
 }
 
 impl PageCtx {
+    /// The context of a page drawn without a request's catalogue (error
+    /// pages).
+    pub fn bare(lang: Lang, csrf: String, path: String, centre: CentreInfo) -> PageCtx {
+        let catalogue = Arc::new(Snapshot::empty(centre));
+        PageCtx {
+            lang,
+            csrf,
+            path,
+            centre: catalogue.centre.clone(),
+            catalogue,
+        }
+    }
     pub fn is(&self, path: &str) -> bool {
         self.path == path
     }
@@ -50,11 +67,13 @@ impl FromRequestParts<AppState> for PageCtx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        let catalogue = state.catalogue.get(&state.db, state.clock.now()).await?;
         Ok(PageCtx {
             lang: lang_of(parts, state).await,
             csrf,
             path: parts.uri.path().to_string(),
-            centre: centre::get(&state.db).await?,
+            centre: catalogue.centre.clone(),
+            catalogue,
         })
     }
 }

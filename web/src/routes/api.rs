@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::catalogue::OpenNumber;
-use crate::domain::catalogue::open_data::{self, NumbersList, SCHEMA_VERSION};
+use std::sync::Arc;
+
+use crate::domain::catalogue::memory::OpenData;
+use crate::domain::catalogue::open_data::{self, SCHEMA_VERSION};
 use crate::domain::time::oslo_today;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,13 +33,15 @@ struct NumbersDoc<'a> {
 
 /// The list as published now, its tag and when that content was first
 /// served.
-async fn current(state: &AppState) -> Result<(NumbersList, String, DateTime<Utc>), ApiError> {
+async fn current(state: &AppState) -> Result<(Arc<OpenData>, DateTime<Utc>), ApiError> {
     let now = state.clock.now();
-    let today = oslo_today(now);
-    let list = open_data::numbers_list(&state.db, today).await?;
-    let tag = list.tag(today);
-    let changed = open_data::changed_at(&state.db, "numbers", &tag, now).await?;
-    Ok((list, tag, changed))
+    let data = state
+        .catalogue
+        .get(&state.db, now)
+        .await?
+        .open_data(oslo_today(now));
+    let changed = open_data::changed_at(&state.db, "numbers", &data.tag, now).await?;
+    Ok((data, changed))
 }
 
 /// `Last-Modified`'s form (IMF-fixdate).
@@ -104,7 +109,8 @@ pub async fn numbers(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (list, tag, changed) = current(&state).await?;
+    let (data, changed) = current(&state).await?;
+    let (list, tag) = (&data.list, &data.tag);
     let base = state
         .config
         .public_base_url
@@ -135,7 +141,8 @@ pub async fn numbers_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (list, tag, changed) = current(&state).await?;
+    let (data, changed) = current(&state).await?;
+    let (list, tag) = (&data.list, &data.tag);
     let mut resp = answer(
         &headers,
         // Weak: a compressed copy is the same list, not the same bytes.

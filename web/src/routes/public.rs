@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::domain::FieldErrors;
 use crate::domain::cases::complaints::{self, CATEGORIES, ComplaintInput, Receipt};
+use crate::domain::catalogue::PublicClient;
 use crate::domain::catalogue::lookup::{self, CallerInfo};
-use crate::domain::catalogue::{self, PublicClient};
 use crate::domain::phone::E164;
 use crate::domain::time::{self, oslo_today};
 use crate::domain::{dialer::calling_hours, dialer::reservations, search};
@@ -75,7 +75,7 @@ pub async fn clients(
 ) -> AppResult<ClientsPage> {
     let today = oslo_today(s.clock.now());
     let q: String = query.q.trim().chars().take(200).collect();
-    let mut clients = catalogue::public_clients(&s.db, today).await?;
+    let mut clients = ctx.catalogue.public_clients(today);
     let hits = s.search.clients(&q).await;
     match &hits.ids {
         Some(ids) => clients.retain(|c| ids.contains(&c.client.id)),
@@ -231,9 +231,9 @@ pub async fn who_called(
     let outcome = if nummer.trim().is_empty() {
         LookupOutcome::Nothing
     } else {
-        match E164::parse(&nummer) {
+        match lookup::parse_typed_number(&nummer) {
             Err(e) => LookupOutcome::Invalid(e.message_key()),
-            Ok(n) => match lookup::who_called(&s.db, &n, oslo_today(s.clock.now())).await? {
+            Ok(n) => match ctx.catalogue.who_called(&n, oslo_today(s.clock.now())) {
                 Some(info) => LookupOutcome::Hit(Box::new(info)),
                 None => LookupOutcome::Miss(n),
             },

@@ -4,6 +4,7 @@ mod support;
 
 mod admin_access;
 mod answers;
+mod catalogue_cache;
 mod complaint;
 mod concurrency;
 mod cookies;

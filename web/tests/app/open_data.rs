@@ -297,6 +297,7 @@ dual!(
         let mut am: campaign::ActiveModel = camp.into();
         am.purpose = Set("Vi ringer for å fortelle om nye priser.".into());
         am.update(&app.db).await.unwrap();
+        app.catalogue_changed().await;
         let changed = app
             .get_with("/api/v1/numbers", &[("if-none-match", &etag)])
             .await;

@@ -245,6 +245,7 @@ pub async fn save(
         Entry::new("settings.number").object("caller_number", saved.id),
     )
     .await?;
+    super::memory::bump(&txn).await?;
     txn.commit().await?;
     Ok(saved)
 }

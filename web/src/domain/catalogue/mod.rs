@@ -3,6 +3,7 @@
 pub mod caller_numbers;
 pub mod centre;
 pub mod lookup;
+pub mod memory;
 pub mod open_data;
 pub mod settings;
 
@@ -53,7 +54,19 @@ pub async fn public_clients(
         .order_by_asc(caller_number::Column::E164)
         .all(conn)
         .await?;
-    Ok(clients
+    Ok(public_clients_from(clients, &campaigns, &numbers, today))
+}
+
+/// The public view of `clients` (already filtered and ordered): each with
+/// its campaigns (in the order given) and their numbers in use or planned on
+/// `today` (in the order given).
+pub fn public_clients_from(
+    clients: Vec<client::Model>,
+    campaigns: &[campaign::Model],
+    numbers: &[caller_number::Model],
+    today: NaiveDate,
+) -> Vec<PublicClient> {
+    clients
         .into_iter()
         .map(|cl| PublicClient {
             campaigns: campaigns
@@ -72,5 +85,5 @@ pub async fn public_clients(
                 .collect(),
             client: cl,
         })
-        .collect())
+        .collect()
 }

@@ -12,10 +12,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Months, NaiveDate, SubsecRound, Utc};
 use entity::{caller_number, campaign, client, open_data_version};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -95,39 +92,29 @@ fn valid_on(n: &caller_number::Model, d: NaiveDate) -> bool {
     n.valid_from <= d && n.valid_to.is_none_or(|t| t >= d)
 }
 
-/// The list as published on `today`.
-pub async fn numbers_list(
-    conn: &impl ConnectionTrait,
+/// The list as published on `today`, from the whole catalogue: the
+/// centre's name and organisation number (empty before they are set), every
+/// client and campaign, and every caller-number row ordered by number, then
+/// newest period first.
+pub fn numbers_list_from(
+    centre_name: &str,
+    centre_org: &str,
+    clients: &[client::Model],
+    campaigns: &[campaign::Model],
+    rows: &[caller_number::Model],
     today: NaiveDate,
-) -> Result<NumbersList, DbErr> {
-    let centre = entity::centre::Entity::find().one(conn).await?;
-    let (centre_name, centre_org) = centre.map(|c| (c.name, c.org_number)).unwrap_or_default();
-    let clients: HashMap<i32, client::Model> = client::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let campaigns: HashMap<i32, campaign::Model> = campaign::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let rows = caller_number::Entity::find()
-        .order_by_asc(caller_number::Column::E164)
-        .order_by_desc(caller_number::Column::ValidFrom)
-        .all(conn)
-        .await?;
+) -> NumbersList {
+    let clients: HashMap<i32, &client::Model> = clients.iter().map(|c| (c.id, c)).collect();
+    let campaigns: HashMap<i32, &campaign::Model> = campaigns.iter().map(|c| (c.id, c)).collect();
     let entry =
         |n: &caller_number::Model| -> Option<(OpenNumber, &client::Model, &campaign::Model)> {
-            let camp = campaigns.get(&n.campaign_id)?;
-            let cl = clients.get(&camp.client_id)?;
+            let camp = *campaigns.get(&n.campaign_id)?;
+            let cl = *clients.get(&camp.client_id)?;
             Some((
                 OpenNumber {
                     number: n.e164.clone(),
-                    centre: centre_name.clone(),
-                    centre_org_number: centre_org.clone(),
+                    centre: centre_name.to_string(),
+                    centre_org_number: centre_org.to_string(),
                     client: cl.name.clone(),
                     client_org_number: cl.org_number.clone(),
                     campaign: camp.name.clone(),
@@ -161,7 +148,7 @@ pub async fn numbers_list(
         .checked_sub_months(Months::new(RETIRED_KEPT_MONTHS))
         .unwrap_or(today);
     let mut last: HashMap<&str, &caller_number::Model> = HashMap::new();
-    for n in &rows {
+    for n in rows {
         let Some(to) = n.valid_to else { continue };
         if to >= today || to < oldest || in_use.contains(n.e164.as_str()) {
             continue;
@@ -180,10 +167,10 @@ pub async fn numbers_list(
         .collect();
     retired.sort_by(|a, b| a.number.cmp(&b.number));
 
-    Ok(NumbersList {
+    NumbersList {
         numbers: active.into_iter().map(|a| a.3).collect(),
         retired,
-    })
+    }
 }
 
 impl NumbersList {

@@ -86,6 +86,7 @@ pub async fn save_centre(
         am.update(&txn).await?;
     }
     audit::record(&txn, now, by, Entry::new("settings.centre")).await?;
+    crate::domain::catalogue::memory::bump(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -161,6 +162,7 @@ pub async fn save_client(
         Entry::new("settings.client").object("client", saved.id),
     )
     .await?;
+    crate::domain::catalogue::memory::bump(&txn).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -342,6 +344,7 @@ pub async fn save_campaign(
             )),
     )
     .await?;
+    crate::domain::catalogue::memory::bump(&txn).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -103,7 +103,10 @@ async fn save(
     form: NumberInput,
 ) -> AppResult<Response> {
     match caller_numbers::save(&s.db, id, &form, &ctx.actor(), s.clock.now()).await {
-        Ok(_) => Ok(see_other(PATH)),
+        Ok(_) => {
+            s.catalogue_changed();
+            Ok(see_other(PATH))
+        }
         Err(Error::Invalid(errors)) => {
             let missing = caller_numbers::missing_for_form(&s.db, &form).await?;
             Ok(unprocessable(

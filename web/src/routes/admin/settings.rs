@@ -51,7 +51,10 @@ pub async fn centre_save(
     Form(form): Form<CentreInput>,
 ) -> AppResult<Response> {
     match settings::save_centre(&s.db, &form, &ctx.actor(), s.clock.now()).await {
-        Ok(()) => Ok(see_other("/admin/innstillinger")),
+        Ok(()) => {
+            s.catalogue_changed();
+            Ok(see_other("/admin/innstillinger"))
+        }
         Err(Error::Invalid(errors)) => Ok(unprocessable(CentrePage { ctx, form, errors })),
         Err(e) => Err(e.into()),
     }
@@ -136,7 +139,10 @@ async fn client_save(
     form: ClientInput,
 ) -> AppResult<Response> {
     match settings::save_client(&s.db, id, &form, &ctx.actor(), s.clock.now()).await {
-        Ok(_) => Ok(see_other(CLIENTS)),
+        Ok(_) => {
+            s.catalogue_changed();
+            Ok(see_other(CLIENTS))
+        }
         Err(Error::Invalid(errors)) => Ok(unprocessable(
             clients_screen(&s, ctx.at(CLIENTS), id, form, errors).await?,
         )),
@@ -260,7 +266,10 @@ async fn campaign_save(
     form: CampaignInput,
 ) -> AppResult<Response> {
     match settings::save_campaign(&s.db, id, &form, &ctx.actor(), s.clock.now()).await {
-        Ok(_) => Ok(see_other(CAMPAIGNS)),
+        Ok(_) => {
+            s.catalogue_changed();
+            Ok(see_other(CAMPAIGNS))
+        }
         Err(Error::Invalid(errors)) => Ok(unprocessable(
             campaigns_screen(&s, ctx.at(CAMPAIGNS), id, form, errors).await?,
         )),

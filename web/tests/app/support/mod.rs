@@ -584,6 +584,21 @@ impl TestApp {
         innsyn::seed::seed_demo(&self.db, self.clock_now())
             .await
             .expect("seed");
+        // As `innsyn seed-demo` in another process: this instance checks
+        // at its next request rather than a second later.
+        self.state.catalogue.check_soon();
+    }
+
+    /// After a test wrote the catalogue (clients, campaigns, caller numbers,
+    /// the centre) straight to the database: bumps its version as every
+    /// write in the app does, and has this instance check at its next
+    /// request (other instances see it within 2 seconds of their clock).
+    #[allow(dead_code)]
+    pub async fn catalogue_changed(&self) {
+        innsyn::domain::catalogue::memory::bump(&self.db)
+            .await
+            .expect("bump the catalogue");
+        self.state.catalogue_changed();
     }
 
     /// A second app instance on the same database, as a second `serve`
