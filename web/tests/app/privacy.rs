@@ -7,7 +7,7 @@ use chrono::Duration;
 use entity::enums::{Channel, ReservationSource, Role};
 use entity::{
     abandoned_call, attachment, case, client, client_reservation, inbound_event, mail_outbox,
-    message, recording, recording_tombstone, reservation, search_job,
+    message, recording, recording_tombstone, reservation, search_job, wash_job, wash_job_chunk,
 };
 use innsyn::domain::cases::{NewCase, open_case};
 use innsyn::domain::phone::E164;
@@ -166,7 +166,52 @@ async fn a_person_everywhere(app: &TestApp, p: &str) -> std::path::PathBuf {
     .insert(&app.db)
     .await
     .unwrap();
+    wash_jobs_of(app, p).await;
     wash_file(app, p)
+}
+
+/// Two back-office washes: one whose list and result hold the person's
+/// number (washed), one of other numbers only (stopped after the upload).
+async fn wash_jobs_of(app: &TestApp, p: &str) {
+    let s = app.sign_in_as(Role::Manager).await;
+    let national = p.trim_start_matches("+47");
+    let list = format!(
+        "22334455\n{} {} {}\n",
+        &national[..3],
+        &national[3..5],
+        &national[5..]
+    );
+    let r = app
+        .post_multipart_as("/admin/vask/last-opp", &s, &[("fil", Some("l.txt"), &list)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    for _ in 0..400 {
+        let done = wash_job::Entity::find()
+            .filter(wash_job::Column::State.eq("done"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        if done == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    app.state
+        .wash_jobs
+        .hold
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let r = app
+        .post_multipart_as(
+            "/admin/vask/last-opp",
+            &s,
+            &[("fil", Some("l.txt"), "22334455\n91239999\n")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    app.state
+        .wash_jobs
+        .hold
+        .store(false, std::sync::atomic::Ordering::Relaxed);
 }
 
 dual!(
@@ -203,7 +248,11 @@ dual!(
             "3",
             "the SMS, the recording, the transcription"
         );
-        assert_eq!(count("wash_files"), "1");
+        assert_eq!(
+            count("wash_files"),
+            "2",
+            "the washed list in the database and the upload file"
+        );
 
         // The JSON copy: words, not codes, in the reader's language.
         let json = app
@@ -338,6 +387,11 @@ dual!(
             !file.exists(),
             "the calling list holding the number is deleted"
         );
+        let jobs = wash_job::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(jobs.len(), 1, "only the list without the number stays");
+        assert_eq!(jobs[0].state, "running");
+        let chunks = wash_job_chunk::Entity::find().all(&app.db).await.unwrap();
+        assert!(chunks.iter().all(|c| c.job_id == jobs[0].id));
         // The search index copies are queued for removal.
         for id in &ids {
             assert!(
