@@ -82,22 +82,8 @@ async fn cases_of(app: &TestApp, phone: &str) -> Vec<case::Model> {
         .unwrap()
 }
 
-fn wash_file(app: &TestApp, number: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("innsyn-wash-{}.out", uuid::Uuid::new_v4().simple()));
-    let national = number.trim_start_matches("+47");
-    std::fs::write(
-        &p,
-        format!(
-            "number,e164,verdict\n22334455,+4722334455,callable\n{national},{number},reserved\n"
-        ),
-    )
-    .unwrap();
-    let _ = app;
-    p
-}
-
 /// Everything the person can be in, and one other person beside them.
-async fn a_person_everywhere(app: &TestApp, p: &str) -> std::path::PathBuf {
+async fn a_person_everywhere(app: &TestApp, p: &str) {
     app.seed_demo().await;
     sms(app, "SM0PERSON", p, "Hei, dere ringte meg om strøm").await;
     voicemail(app, "RE00000000000000000000000000001001", p).await;
@@ -167,7 +153,6 @@ async fn a_person_everywhere(app: &TestApp, p: &str) -> std::path::PathBuf {
     .await
     .unwrap();
     wash_jobs_of(app, p).await;
-    wash_file(app, p)
 }
 
 /// Two back-office washes: one whose list and result hold the person's
@@ -218,7 +203,7 @@ dual!(
     gdpr_access_finds_the_person_in_every_table_and_the_copy_names_each_kind_in_words,
     |app: TestApp| async move {
         let p = person(&app);
-        let file = a_person_everywhere(&app, p).await;
+        a_person_everywhere(&app, p).await;
         let s = app.sign_in_as(Role::Admin).await;
         let page = app
             .get_as(&format!("/admin/personopplysninger?q={}", &p[3..]), &s)
@@ -250,8 +235,8 @@ dual!(
         );
         assert_eq!(
             count("wash_files"),
-            "2",
-            "the washed list in the database and the upload file"
+            "1",
+            "the washed list (its result holds the number), not the other list"
         );
 
         // The JSON copy: words, not codes, in the reader's language.
@@ -336,7 +321,6 @@ dual!(
             "nothing of another person"
         );
         assert!(!doc.body.contains(">inbound<") && !doc.body.contains("· sms ·"));
-        std::fs::remove_file(file).ok();
     }
 );
 
@@ -344,7 +328,7 @@ dual!(
     gdpr_erasure_reaches_every_table_keeps_the_opt_outs_and_says_why,
     |app: TestApp| async move {
         let p = person(&app);
-        let file = a_person_everywhere(&app, p).await;
+        a_person_everywhere(&app, p).await;
         let ids: Vec<i32> = cases_of(&app, p).await.iter().map(|c| c.id).collect();
         let s = app.sign_in_as(Role::Admin).await;
         let r = app
@@ -356,7 +340,7 @@ dual!(
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         // Gone: cases, messages, attachments, recordings (at Twilio too),
-        // the waiting mail, the delivery records, the wash file.
+        // the waiting mail, the delivery records, the washed list.
         assert!(cases_of(&app, p).await.is_empty());
         let n = |c: u64| c;
         assert_eq!(
@@ -382,10 +366,6 @@ dual!(
             keys,
             ["sms:SM0OTHER"],
             "only the other person's delivery stays"
-        );
-        assert!(
-            !file.exists(),
-            "the calling list holding the number is deleted"
         );
         let jobs = wash_job::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(jobs.len(), 1, "only the list without the number stays");

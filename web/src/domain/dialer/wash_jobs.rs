@@ -369,7 +369,10 @@ pub async fn claim_again(
 
 /// Whether the job still has its uploaded list (a finished job's is deleted).
 pub async fn has_input(conn: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> {
-    Ok(chunk_seqs(conn, id, Some(Part::Input), 1).await?.len() == 1)
+    Ok(chunk_seqs(conn, id, Some(Part::Input), Some(1))
+        .await?
+        .len()
+        == 1)
 }
 
 /// The job `id` if it belongs to `user_id` and is shown (not uploading,
@@ -431,7 +434,7 @@ async fn chunk_seqs(
     conn: &impl ConnectionTrait,
     id: &str,
     part: Option<Part>,
-    limit: u64,
+    limit: Option<u64>,
 ) -> Result<Vec<(String, i32)>, DbErr> {
     let mut q = wash_job_chunk::Entity::find()
         .select_only()
@@ -453,7 +456,7 @@ async fn chunk_seqs(
 /// transaction.
 async fn delete_chunks(db: &DatabaseConnection, id: &str, part: Option<Part>) -> Result<(), DbErr> {
     loop {
-        let seqs = chunk_seqs(db, id, part, DELETE_BATCH).await?;
+        let seqs = chunk_seqs(db, id, part, Some(DELETE_BATCH)).await?;
         if seqs.is_empty() {
             return Ok(());
         }
@@ -753,7 +756,7 @@ pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<(String, DateTime<Ut
 
 /// The ids of a job's stored pieces, list first, in order.
 pub async fn pieces(conn: &impl ConnectionTrait, id: &str) -> Result<Vec<(Part, i32)>, DbErr> {
-    Ok(chunk_seqs(conn, id, None, u64::MAX)
+    Ok(chunk_seqs(conn, id, None, None)
         .await?
         .into_iter()
         .map(|(k, s)| (if k == "in" { Part::Input } else { Part::Result }, s))
