@@ -382,11 +382,11 @@ pub async fn get(
     id: &str,
     user_id: i32,
 ) -> Result<Option<wash_job::Model>, DbErr> {
-    Ok(wash_job::Entity::find_by_id(id.to_string())
+    wash_job::Entity::find_by_id(id.to_string())
         .filter(wash_job::Column::UserId.eq(user_id))
         .filter(wash_job::Column::State.is_in([state::RUNNING, state::DONE, state::FAILED]))
         .one(conn)
-        .await?)
+        .await
 }
 
 /// The user's shown jobs, newest first.
