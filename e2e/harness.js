@@ -116,7 +116,7 @@ export async function startServer({ users = [], smtp = null } = {}) {
     }
     await sleep(100);
   }
-  return { baseUrl, stop, output: () => log, cli };
+  return { baseUrl, stop, output: () => log, cli, dbPath: join(dir, "innsyn.db") };
 }
 
 /** Debian's chromium, headless, with the flags a closed network needs. */

@@ -34,6 +34,8 @@ pub mod signin_key;
 pub mod signin_known_address;
 pub mod text_block;
 pub mod user;
+pub mod wash_job;
+pub mod wash_job_chunk;
 pub mod wash_run;
 
 pub mod prelude {

@@ -32,7 +32,8 @@ pub struct Inner {
     pub catalogue: Catalogue,
     /// Case and client search: Meilisearch when configured, else the database.
     pub search: Search,
-    /// Washes started in the back office, with their progress.
+    /// This instance's part in the back-office washes (its id and the jobs
+    /// it is washing); the jobs themselves live in the database.
     pub wash_jobs: WashJobs,
     /// Password checks made at sign-in (argon2, off the async workers).
     pub password_checks: PasswordChecks,

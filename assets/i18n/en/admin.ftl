@@ -441,10 +441,18 @@ wash-back = Back to washing
 wash-running = The list is being washed. This page updates itself.
 wash-progress = { $n } of { $total } numbers washed
 wash-finished = Done
-wash-failed = The wash failed. Nothing was kept; try uploading the list again.
+wash-failed = The wash failed. The list was kept, so you can start it again.
 wash-done = Done: { $n } numbers washed, { $callable } callable.
 wash-download = Download the result
 wash-download-hint = The file can be downloaded once and is deleted after an hour.
+wash-cut-off = The wash was cut off because the server restarted. The list was kept, so you can start it again.
+wash-start-again = Start again
+wash-start-again-hint = The list is washed anew against the registers as they are now, with the same campaign and time.
+wash-error-campaign-gone = The campaign the list was uploaded for no longer exists. Upload the list again.
+wash-jobs = Your washes in the last hour
+wash-jobs-done = done: { $n } numbers, { $callable } callable
+wash-jobs-failed = failed, can be started again
+wash-jobs-cut-off = cut off, can be started again
 
 # Delivery states and closing without an answer
 case-flash-queued = The answer is queued for sending. Below the answer you see when it has been sent.

@@ -441,10 +441,18 @@ wash-back = Tilbake til vasking
 wash-running = Listen vaskes nå. Siden oppdaterer seg selv.
 wash-progress = { $n } av { $total } numre er vasket
 wash-finished = Ferdig
-wash-failed = Vaskingen mislyktes. Ingenting ble lagret; prøv å laste opp listen igjen.
+wash-failed = Vaskingen mislyktes. Listen er tatt vare på, så du kan starte den igjen.
 wash-done = Ferdig: { $n } numre vasket, { $callable } kan ringes.
 wash-download = Last ned resultatet
 wash-download-hint = Filen kan lastes ned én gang og slettes etter en time.
+wash-cut-off = Vaskingen ble avbrutt fordi serveren startet på nytt. Listen er tatt vare på, så du kan starte den igjen.
+wash-start-again = Start igjen
+wash-start-again-hint = Listen vaskes på nytt mot registrene slik de er nå, med samme kampanje og tidspunkt.
+wash-error-campaign-gone = Kampanjen listen ble lastet opp for, finnes ikke lenger. Last opp listen på nytt.
+wash-jobs = Dine vasker den siste timen
+wash-jobs-done = ferdig: { $n } numre, { $callable } kan ringes
+wash-jobs-failed = mislyktes, kan startes igjen
+wash-jobs-cut-off = avbrutt, kan startes igjen
 
 # Delivery states and closing without an answer
 case-flash-queued = Svaret er lagt i kø for sending. Under svaret ser du når det er sendt.

@@ -234,7 +234,9 @@ pub fn spawn_all(state: AppState) -> Jobs {
             let (s, store) = (state.clone(), store.clone());
             async move {
                 s.limits.retain_recent();
-                retention::sweep_wash_files(&s);
+                if let Err(e) = retention::sweep_wash_files(&s).await {
+                    tracing::error!(error = %e, "the wash job sweep failed; it runs again in a minute");
+                }
                 store.delete_expired(s.clock.now()).await
             }
         },

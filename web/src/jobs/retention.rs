@@ -1,5 +1,6 @@
 //! The daily retention purge, and the hourly sweep of leftover wash files.
 
+use crate::domain::dialer::wash_jobs;
 use crate::domain::privacy::retention;
 use crate::domain::time::oslo_today;
 use crate::state::AppState;
@@ -23,10 +24,13 @@ pub async fn run_if_due(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Drops back-office washes older than an hour with their files, and wash
-/// files an earlier process left in the temporary directory: the uploaded
-/// calling lists hold phone numbers and must not outlive their hour only
-/// because nobody opened the wash page.
-pub fn sweep_wash_files(state: &AppState) {
-    state.wash_jobs.sweep(Some(&std::env::temp_dir()));
+/// Deletes back-office washes (list, result and job) an hour after their
+/// upload, and upload files an earlier process left in the temporary
+/// directory: the calling lists hold phone numbers and must not outlive their
+/// hour only because nobody opened the wash page. Idempotent; every
+/// instance runs it.
+pub async fn sweep_wash_files(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    wash_jobs::sweep_files(&std::env::temp_dir());
+    wash_jobs::sweep(&state.db, state.clock.now()).await?;
+    Ok(())
 }

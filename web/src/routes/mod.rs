@@ -250,10 +250,12 @@ pub fn table() -> Vec<Route> {
         at("/admin/statistikk/import", MANAGER, Upload(UPLOAD_LIMIT)).post(stats::import),
         at("/admin/norm", MANAGER, Small).get(stats::norm),
         at("/admin/vask", MANAGER, Small).get(wash::page),
-        // A calling list to wash, streamed to a temporary file.
+        // A calling list to wash, streamed into the database in pieces; any
+        // instance serves the job's progress, its download and "Start again".
         at("/admin/vask/last-opp", MANAGER, Upload(WASH_UPLOAD_LIMIT)).post(wash::upload),
         at("/admin/vask/{id}", MANAGER, Small).get(wash::job),
         at("/admin/vask/{id}/resultat", MANAGER, Small).get(wash::download),
+        at("/admin/vask/{id}/start-igjen", MANAGER, Small).post(wash::restart),
         // ----- The national reservation register in the wash (issue 21, norm 10) -----
         // A wash run's signed receipt (JSON) for an auditor.
         at("/admin/vask/kjoring/{id}/kvittering", MANAGER, Small).get(wash::receipt),

@@ -33,3 +33,4 @@ mod signin;
 mod sla;
 mod staff_users;
 mod stats;
+mod wash_jobs;

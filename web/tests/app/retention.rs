@@ -472,7 +472,9 @@ dual!(
             .unwrap()
             .set_modified(two_hours_ago)
             .unwrap();
-        innsyn::jobs::retention::sweep_wash_files(&app.state);
+        innsyn::jobs::retention::sweep_wash_files(&app.state)
+            .await
+            .unwrap();
         assert!(!stale.exists(), "a wash file older than an hour is swept");
         assert!(fresh.exists(), "a wash file within its hour stays");
         std::fs::remove_file(&fresh).ok();

@@ -57,6 +57,14 @@ pub const COVERED: &[(&str, &str)] = &[
         "inbound_events",
         "by the delivery ids of the person's messages and recordings; erased",
     ),
+    (
+        "wash_jobs",
+        "back-office washes whose list or result holds the number; erased whole",
+    ),
+    (
+        "wash_job_chunks",
+        "the lists and results of those washes, read piece by piece; erased with their job",
+    ),
 ];
 
 /// Who the request is about.
@@ -170,11 +178,21 @@ pub struct HeldDelivery {
     key: String,
 }
 
-/// A calling list uploaded for a wash that holds one of the numbers.
+/// A calling list uploaded for a wash (or its result) that holds one of
+/// the numbers.
 #[derive(Clone, Debug)]
 pub struct HeldWashFile {
     pub uploaded_at: Option<DateTime<Utc>>,
-    path: PathBuf,
+    place: WashPlace,
+}
+
+/// Where such a list is.
+#[derive(Clone, Debug)]
+enum WashPlace {
+    /// A back-office wash job's stored list or result.
+    Job(String),
+    /// An upload file in the temporary directory.
+    File(PathBuf),
 }
 
 /// Everything held about a subject.
@@ -454,7 +472,8 @@ pub async fn find(
             kept_until: a.at + keep,
         })
         .collect();
-    let wash_files = wash_files::holding(places.wash_dir, &numbers).await;
+    let mut wash_files = wash_files::holding_jobs(conn, &numbers).await?;
+    wash_files.extend(wash_files::holding(places.wash_dir, &numbers).await);
     Ok(Held {
         subject: match s {
             Subject::Phone(p) => p.as_str().to_string(),
@@ -629,8 +648,20 @@ pub async fn erase(
         )),
     )
     .await?;
+    let jobs: Vec<String> = held
+        .wash_files
+        .iter()
+        .filter_map(|w| match &w.place {
+            WashPlace::Job(id) => Some(id.clone()),
+            WashPlace::File(_) => None,
+        })
+        .collect();
+    crate::domain::dialer::wash_jobs::delete_in(&txn, &jobs).await?;
     txn.commit().await?;
-    let paths: Vec<PathBuf> = held.wash_files.iter().map(|w| w.path.clone()).collect();
-    state.wash_jobs.forget_paths(&paths);
+    for w in &held.wash_files {
+        if let WashPlace::File(p) = &w.place {
+            let _ = std::fs::remove_file(p);
+        }
+    }
     Ok(erased)
 }

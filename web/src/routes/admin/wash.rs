@@ -2,13 +2,16 @@
 //! upload a calling list, choose a campaign and a planned time, and download
 //! `number,e164,verdict` (or the callable numbers alone).
 //!
-//! Design: the upload is streamed to a temporary file (never held in
-//! memory), counting its numbers on the way; a blocking task then washes the
-//! file into a result file, and the job page polls a status fragment every
-//! second (htmx; a `<noscript>` refresh without JavaScript) showing n of N
-//! numbers washed, then a download link. Washing from a file after the
-//! upload, rather than while it streams in, is what gives a true N: the
-//! browser shows the upload's own progress, the page shows the wash's.
+//! Design: the upload is streamed into the database in pieces of about 1 MB
+//! (never held in memory whole), counting its numbers on the way; a
+//! background task then washes the stored list into a stored result, and the
+//! job page polls a status fragment every second (htmx; a `<noscript>`
+//! refresh without JavaScript) showing n of N numbers washed, then a download
+//! link. Washing after the upload, rather than while it streams in, is what
+//! gives a true N: the browser shows the upload's own progress, the page
+//! shows the wash's. Any instance serves the polls and the download
+//! (`domain::dialer::wash_jobs` says why the database); a job cut off by a
+//! restart shows "Start again", which washes its stored list anew.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,14 +22,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use entity::campaign;
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::see_other;
 use crate::auth::Staff;
 use crate::domain::dialer::calling_hours;
 use crate::domain::dialer::coverage::{self, NationalUse, PlanError};
 use crate::domain::dialer::receipts;
-use crate::domain::dialer::wash_jobs::{self, JobState, LineCounter, WashJob, WashJobs};
+use crate::domain::dialer::wash_jobs::{self, InputWriter, JobState, Options, Part};
 use crate::domain::dialer::wash_runs::{self, RunRow, WashRecord, WashedBy};
 use crate::domain::time::{date, oslo_datetime, parse_oslo_local};
 use crate::domain::{catalogue::settings, dialer::campaigns};
@@ -56,6 +58,8 @@ pub struct WashPage {
     national: Option<entity::national_register_version::Model>,
     /// Its warning, if any.
     notice: Option<crate::domain::dialer::national::Notice>,
+    /// The user's own washes of the last hour, as they stand.
+    jobs: Vec<JobView>,
 }
 
 impl WashPage {
@@ -90,7 +94,14 @@ async fn screen(
     error: Option<String>,
 ) -> AppResult<WashPage> {
     let national = crate::domain::dialer::national::current(&s.db).await?;
+    let now = s.clock.now();
+    let jobs = wash_jobs::of_user(&s.db, ctx.id())
+        .await?
+        .iter()
+        .filter_map(|j| Some(JobView::of(j, s.wash_jobs.shown(j, now)?)))
+        .collect();
     Ok(WashPage {
+        jobs,
         ctx: ctx.at(PATH),
         campaigns: settings::campaigns(&s.db).await?,
         kampanje,
@@ -179,35 +190,27 @@ async fn check(s: &AppState, f: &WashForm, lang: Lang) -> Result<Checked, Refusa
     })
 }
 
-/// Streams the multipart field `fil` to `path`, counting its numbers.
-/// False when the upload broke off (too large, connection lost).
-async fn spool(
+/// Streams the multipart field `fil` into job `id`'s stored list: its size
+/// in bytes and its numbers, or None when the upload broke off (too large,
+/// connection lost).
+async fn store_upload(
+    s: &AppState,
     field: &mut axum::extract::multipart::Field<'_>,
-    path: &std::path::Path,
-    counter: &mut LineCounter,
-) -> AppResult<bool> {
-    let file = wash_jobs::create_private(path).map_err(|e| AppError::Internal(e.into()))?;
-    let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
+    id: &str,
+) -> AppResult<Option<(u64, u64)>> {
+    let mut w = InputWriter::new(id);
     loop {
         match field.chunk().await {
-            Ok(Some(c)) => {
-                counter.feed(&c);
-                out.write_all(&c)
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))?;
-            }
+            Ok(Some(c)) => w.feed(&s.db, &c).await?,
             Ok(None) => break,
-            Err(_) => return Ok(false),
+            Err(_) => return Ok(None),
         }
     }
-    out.flush()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(true)
+    Ok(Some(w.finish(&s.db).await?))
 }
 
 /// The upload (multipart, CSRF token in the query string): checks the
-/// form, spools the file, starts the wash and sends the browser to the job.
+/// form, stores the list, starts the wash and sends the browser to the job.
 pub async fn upload(
     State(s): State<AppState>,
     ctx: AdminCtx,
@@ -216,10 +219,8 @@ pub async fn upload(
 ) -> AppResult<Response> {
     let lang = ctx.lang;
     let mut f = WashForm::default();
-    let dir = std::env::temp_dir();
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let (input, result) = WashJobs::paths(&dir, &id);
-    let mut counter = LineCounter::default();
+    let mut stored: Option<(u64, u64)> = None;
     let mut checked = None;
     let mut error: Option<(StatusCode, String)> = None;
     loop {
@@ -237,26 +238,45 @@ pub async fn upload(
             Some("bare") => f.bare = true,
             Some("uten_nasjonalt") => f.uten_nasjonalt = true,
             Some("fil") if checked.is_none() => {
-                match check(&s, &f, lang).await {
+                let c = match check(&s, &f, lang).await {
                     Err(Refusal::Shown(msg)) => {
                         error = Some((StatusCode::UNPROCESSABLE_ENTITY, msg));
                         break;
                     }
                     Err(Refusal::Failed(e)) => return Err(e),
-                    Ok(c) => checked = Some(c),
-                }
-                if !spool(&mut field, &input, &mut counter).await? {
-                    error = Some((StatusCode::PAYLOAD_TOO_LARGE, lang.t("wash-error-upload")));
-                    break;
+                    Ok(c) => c,
+                };
+                let options = Options {
+                    user_id: staff.id(),
+                    campaign_id: c.campaign.as_ref().map(|c| c.id),
+                    campaign_code: c.campaign.as_ref().map(|c| c.code.clone()),
+                    only_callable: f.bare,
+                    declined_national: f.uten_nasjonalt && c.campaign.is_none(),
+                    planned_at: c.at,
+                };
+                checked = Some(c);
+                wash_jobs::create(&s.db, &s.wash_jobs, &id, &options, s.clock.now()).await?;
+                match store_upload(&s, &mut field, &id).await {
+                    Ok(Some(n)) => stored = Some(n),
+                    Ok(None) => {
+                        error = Some((StatusCode::PAYLOAD_TOO_LARGE, lang.t("wash-error-upload")));
+                        break;
+                    }
+                    Err(e) => {
+                        wash_jobs::delete(&s.db, &id).await?;
+                        return Err(e);
+                    }
                 }
             }
             _ => {}
         }
     }
-    let checked = match (error, checked) {
-        (None, Some(c)) if counter.bytes() > 0 => c,
-        (e, _) => {
-            let _ = std::fs::remove_file(&input);
+    let (checked, total) = match (error, checked, stored) {
+        (None, Some(c), Some((bytes, total))) if bytes > 0 => (c, total),
+        (e, c, _) => {
+            if c.is_some() {
+                wash_jobs::delete(&s.db, &id).await?;
+            }
             let (status, msg) = e.unwrap_or((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 lang.t("wash-error-no-file"),
@@ -265,107 +285,135 @@ pub async fn upload(
             return Ok((status, page).into_response());
         }
     };
+    let declined = f.uten_nasjonalt && checked.campaign.is_none();
+    let (registers, used) =
+        match plan(&s, checked.campaign.as_ref(), declined, checked.at, lang).await {
+            Ok(p) => p,
+            Err(refused) => {
+                wash_jobs::delete(&s.db, &id).await?;
+                let msg = refused?;
+                let page = screen(&s, ctx, f.kampanje, f.tidspunkt, f.bare, Some(msg)).await?;
+                return Ok((StatusCode::CONFLICT, page).into_response());
+            }
+        };
+    let running = s.wash_jobs.begin(&id);
+    if !wash_jobs::uploaded(&s.db, &s.wash_jobs, &id, used, total, s.clock.now()).await? {
+        return Err(AppError::NotFound);
+    }
+    if s.wash_jobs.holding() {
+        // Test seam: as if this instance stopped right after the upload.
+        drop(running);
+    } else {
+        tokio::spawn(wash_in_background(
+            s.clone(),
+            id.clone(),
+            1,
+            f.bare,
+            used,
+            checked.campaign.as_ref().map(|c| c.id),
+            registers,
+            staff,
+            running,
+        ));
+    }
+    Ok(see_other(&format!("{PATH}/{id}")))
+}
+
+/// The registers for a wash: Err(Ok(message)) when the wash is refused
+/// (the national register's copy is too old, or the campaign needs one).
+async fn plan(
+    s: &AppState,
+    campaign: Option<&campaign::Model>,
+    declined: bool,
+    at: Option<chrono::DateTime<Utc>>,
+    lang: Lang,
+) -> Result<(crate::domain::dialer::wash::Registers, NationalUse), AppResult<String>> {
     let now = s.clock.now();
-    let campaign = checked.campaign;
     let days = s.config.abandoned_agent_required_days;
-    let at = checked.at.unwrap_or(now);
     let planned = coverage::plan(
         &s.registers,
         &s.db,
-        campaign.as_ref(),
-        f.uten_nasjonalt && campaign.is_none(),
-        at,
+        campaign,
+        declined,
+        at.unwrap_or(now),
         now,
         days,
     )
     .await;
-    let (registers, used) = match planned {
-        Ok(p) => p,
-        Err(PlanError::Db(e)) => {
-            let _ = std::fs::remove_file(&input);
-            return Err(e.into());
-        }
-        Err(PlanError::Refused(r)) => {
-            let _ = std::fs::remove_file(&input);
-            let msg = match r {
-                coverage::Refusal::Stale {
-                    extract_date,
-                    usable_through,
-                } => lang.ta(
-                    "national-stale",
-                    &[
-                        ("date", date(extract_date, lang)),
-                        ("through", date(usable_through, lang)),
-                    ],
-                ),
-                coverage::Refusal::CampaignRequires => lang.t("national-required"),
-            };
-            let page = screen(&s, ctx, f.kampanje, f.tidspunkt, f.bare, Some(msg)).await?;
-            return Ok((StatusCode::CONFLICT, page).into_response());
-        }
-    };
-    let job = s.wash_jobs.start(
-        id,
-        staff.id(),
-        campaign.as_ref().map(|c| c.id),
-        campaign.as_ref().map(|c| c.code.clone()),
-        f.bare,
-        used,
-        counter.numbers(),
-        input,
-        result,
-    );
-    tokio::spawn(wash_in_background(
-        s.clone(),
-        job.clone(),
-        registers,
-        staff.clone(),
-    ));
-    Ok(see_other(&format!("{PATH}/{}", job.id)))
+    match planned {
+        Ok(p) => Ok(p),
+        Err(PlanError::Db(e)) => Err(Err(e.into())),
+        Err(PlanError::Refused(r)) => Err(Ok(match r {
+            coverage::Refusal::Stale {
+                extract_date,
+                usable_through,
+            } => lang.ta(
+                "national-stale",
+                &[
+                    ("date", date(extract_date, lang)),
+                    ("through", date(usable_through, lang)),
+                ],
+            ),
+            coverage::Refusal::CampaignRequires => lang.t("national-required"),
+        })),
+    }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn wash_in_background(
     s: AppState,
-    job: std::sync::Arc<WashJob>,
+    id: String,
+    attempt: i32,
+    only_callable: bool,
+    national: NationalUse,
+    campaign_id: Option<i32>,
     registers: crate::domain::dialer::wash::Registers,
     staff: Staff,
+    running: wash_jobs::Running,
 ) {
-    let j = job.clone();
-    let washed = tokio::task::spawn_blocking(move || wash_jobs::run(&j, registers)).await;
-    let outcome = match washed {
-        Ok(Ok(w)) => record(&s, &job, &staff, &w)
-            .await
-            .map(|()| (w.count_in, w.count_callable))
-            .map_err(anyhow::Error::from),
-        Ok(Err(e)) => Err(e.into()),
-        Err(e) => Err(e.into()),
-    };
+    let outcome = async {
+        let w = wash_jobs::run(
+            &s.db,
+            s.clock.as_ref(),
+            &id,
+            attempt,
+            only_callable,
+            registers,
+        )
+        .await?;
+        record(&s, campaign_id, national, &staff, &w).await?;
+        wash_jobs::finished(&s.db, &id, attempt, &w, s.clock.now()).await
+    }
+    .await;
     match outcome {
-        Ok((count_in, count_callable)) => job.set_state(JobState::Done {
-            count_in,
-            count_callable,
-        }),
+        Ok(()) => {}
+        Err(wash_jobs::RunError::Lost) => {
+            tracing::warn!("a back-office wash was taken over or deleted while it ran");
+        }
         Err(e) => {
             tracing::error!(error = %e, "a back-office wash failed");
-            WashJobs::forget_files(&job);
-            job.set_state(JobState::Failed);
+            if let Err(e) = wash_jobs::failed(&s.db, &id, attempt, s.clock.now()).await {
+                tracing::error!(error = %e, "a failed back-office wash could not be marked failed");
+            }
         }
     }
+    drop(running);
 }
 
 /// The campaign's documentation: the run, and an audit entry (counts only).
 async fn record(
     s: &AppState,
-    job: &WashJob,
+    campaign_id: Option<i32>,
+    national: NationalUse,
     staff: &Staff,
     w: &wash_jobs::Washed,
 ) -> Result<(), sea_orm::DbErr> {
     let record = WashRecord {
-        campaign_id: job.campaign_id,
+        campaign_id,
         count_in: w.count_in,
         count_callable: w.count_callable,
         reserved: w.reserved,
-        national: job.national,
+        national,
         national_version: w.national_version.clone(),
         register_version: w.register_version,
     };
@@ -385,6 +433,8 @@ async fn record(
 pub struct JobPage {
     ctx: AdminCtx,
     job: JobView,
+    /// Why starting again was refused.
+    error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -392,6 +442,7 @@ pub struct JobPage {
 pub struct JobStatus {
     ctx: AdminCtx,
     job: JobView,
+    error: Option<String>,
 }
 
 /// What the page shows of a job.
@@ -401,23 +452,32 @@ pub struct JobView {
     processed: u64,
     percent: u64,
     state: JobState,
+    started: chrono::DateTime<Utc>,
+    campaign: Option<String>,
 }
 
 impl JobView {
-    fn of(j: &WashJob) -> JobView {
+    fn of(j: &entity::wash_job::Model, state: JobState) -> JobView {
+        let total = j.total.max(0) as u64;
+        let processed = (j.processed.max(0) as u64).min(total);
         JobView {
             id: j.id.clone(),
-            total: j.total,
-            processed: j.processed(),
-            percent: j.percent(),
-            state: j.state(),
+            total,
+            processed,
+            percent: (processed * 100).checked_div(total).unwrap_or(100),
+            state,
+            started: j.started_at,
+            campaign: j.campaign_code.clone(),
         }
     }
     fn running(&self) -> bool {
         self.state == JobState::Running
     }
     fn failed(&self) -> bool {
-        self.state == JobState::Failed
+        matches!(self.state, JobState::Failed { .. })
+    }
+    fn cut_off(&self) -> bool {
+        self.state == JobState::Failed { cut_off: true }
     }
     /// (in, callable) once done.
     fn done(&self) -> Option<(u64, u64)> {
@@ -429,6 +489,26 @@ impl JobView {
             _ => None,
         }
     }
+    /// The state's code, for the list's class names.
+    fn code(&self) -> &'static str {
+        match self.state {
+            JobState::Running => "running",
+            JobState::Done { .. } => "done",
+            JobState::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// The user's job `id` as shown, or 404.
+async fn shown_job(s: &AppState, id: &str, user_id: i32) -> AppResult<JobView> {
+    let j = wash_jobs::get(&s.db, id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let state = s
+        .wash_jobs
+        .shown(&j, s.clock.now())
+        .ok_or(AppError::NotFound)?;
+    Ok(JobView::of(&j, state))
 }
 
 pub async fn job(
@@ -437,57 +517,157 @@ pub async fn job(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let j = s.wash_jobs.get(&id, ctx.id()).ok_or(AppError::NotFound)?;
+    let job = shown_job(&s, &id, ctx.id()).await?;
     let ctx = ctx.at(PATH);
-    let job = JobView::of(&j);
     let headers_out = [(header::CACHE_CONTROL, "no-store")];
     if is_htmx(&headers) {
-        Ok((headers_out, JobStatus { ctx, job }).into_response())
+        Ok((
+            headers_out,
+            JobStatus {
+                ctx,
+                job,
+                error: None,
+            },
+        )
+            .into_response())
     } else {
-        Ok((headers_out, JobPage { ctx, job }).into_response())
+        Ok((
+            headers_out,
+            JobPage {
+                ctx,
+                job,
+                error: None,
+            },
+        )
+            .into_response())
     }
 }
 
-/// The result file, once: it is deleted as it is sent. Audited, since it
-/// holds phone numbers.
+/// "Start again" (POST, CSRF): washes a failed or cut-off job's stored
+/// list anew on this instance, with the options it was uploaded with.
+pub async fn restart(
+    State(s): State<AppState>,
+    ctx: AdminCtx,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let lang = ctx.lang;
+    let j = wash_jobs::get(&s.db, &id, staff.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = s.clock.now();
+    let shown = s.wash_jobs.shown(&j, now).ok_or(AppError::NotFound)?;
+    let to_job = see_other(&format!("{PATH}/{id}"));
+    if !matches!(shown, JobState::Failed { .. }) || !wash_jobs::has_input(&s.db, &id).await? {
+        return Ok(to_job);
+    }
+    let campaign = match j.campaign_id {
+        Some(cid) => match <campaign::Entity as sea_orm::EntityTrait>::find_by_id(cid)
+            .one(&s.db)
+            .await?
+        {
+            Some(c) => Some(c),
+            None => {
+                let job = JobView::of(&j, shown);
+                let error = Some(lang.t("wash-error-campaign-gone"));
+                let page = JobPage {
+                    ctx: ctx.at(PATH),
+                    job,
+                    error,
+                };
+                return Ok((StatusCode::CONFLICT, page).into_response());
+            }
+        },
+        None => None,
+    };
+    let (registers, used) = match plan(
+        &s,
+        campaign.as_ref(),
+        j.declined_national,
+        j.planned_at,
+        lang,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(refused) => {
+            let job = JobView::of(&j, shown);
+            let page = JobPage {
+                ctx: ctx.at(PATH),
+                job,
+                error: Some(refused?),
+            };
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+    };
+    let running = s.wash_jobs.begin(&id);
+    let Some(attempt) = wash_jobs::claim_again(&s.db, &s.wash_jobs, &j, used, now).await? else {
+        // Started again from another tab or instance meanwhile.
+        return Ok(to_job);
+    };
+    tokio::spawn(wash_in_background(
+        s.clone(),
+        id,
+        attempt,
+        j.only_callable,
+        used,
+        j.campaign_id,
+        registers,
+        staff,
+        running,
+    ));
+    Ok(to_job)
+}
+
+/// Deletes a downloaded job's rows once its result went out (or the
+/// download broke off: the result is gone either way, as it always was).
+struct DeleteWhenSent {
+    db: sea_orm::DatabaseConnection,
+    id: String,
+}
+
+impl Drop for DeleteWhenSent {
+    fn drop(&mut self) {
+        let (db, id) = (self.db.clone(), std::mem::take(&mut self.id));
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = wash_jobs::delete(&db, &id).await {
+                    // The hourly sweep deletes it.
+                    tracing::warn!(error = %e, "a downloaded wash result was not deleted yet");
+                }
+            });
+        }
+    }
+}
+
+/// The result, once: it is deleted as it is sent. Audited, since it holds
+/// phone numbers. Streamed piece by piece from the database.
 pub async fn download(
     State(s): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let j = s
-        .wash_jobs
-        .take_done(&id, staff.id())
+    let j = wash_jobs::take_done(&s.db, &id, staff.id())
+        .await?
         .ok_or(AppError::NotFound)?;
-    let opened = tokio::fs::File::open(&j.result).await;
-    // Unlinked at once: the open handle still reads it, nothing else can.
-    WashJobs::forget_files(&j);
-    let file = opened.map_err(|e| AppError::Internal(e.into()))?;
-    let (count_in, count_callable) = match j.state() {
-        JobState::Done {
-            count_in,
-            count_callable,
-        } => (count_in, count_callable),
-        _ => (0, 0),
+    let guard = DeleteWhenSent {
+        db: s.db.clone(),
+        id: id.clone(),
     };
     wash_runs::record_download(
         &s.db,
         s.clock.now(),
         &staff.actor(),
         j.campaign_id,
-        count_in,
-        count_callable,
+        j.count_in.unwrap_or(0).max(0) as u64,
+        j.count_callable.unwrap_or(0).max(0) as u64,
     )
     .await?;
-    let body_stream = futures_util::stream::unfold(file, |mut file| async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), file))
-            }
-            Err(e) => Some((Err(e), file)),
+    let body_stream = futures_util::stream::unfold((guard, 0i32), |(guard, seq)| async move {
+        match wash_jobs::chunk(&guard.db, &guard.id, Part::Result, seq).await {
+            Ok(Some(data)) => Some((Ok(bytes::Bytes::from(data)), (guard, seq + 1))),
+            Ok(None) => None,
+            Err(e) => Some((Err(std::io::Error::other(e)), (guard, i32::MAX))),
         }
     })
     .boxed();

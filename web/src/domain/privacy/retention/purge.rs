@@ -71,6 +71,14 @@ pub const RETENTION: &[(&str, &str)] = &[
         "once sent; with its case; undeliverable staff alerts after 30 days",
     ),
     ("inbound_events", "delivery ids after 30 days"),
+    (
+        "wash_jobs",
+        "an hour after the upload (the housekeeping job, every minute); a result once downloaded",
+    ),
+    (
+        "wash_job_chunks",
+        "with their job; a list once washed, a result once downloaded",
+    ),
 ];
 
 /// How a run is made.
