@@ -32,3 +32,4 @@ mod signin;
 mod sla;
 mod staff_users;
 mod stats;
+mod wash_preload;
