@@ -157,6 +157,25 @@ impl NationalSet {
         })
     }
 
+    /// [`NationalSet::contains`] for each of `keys` into `found`, the
+    /// words read side by side (see [`KeySet::contains_each`]).
+    ///
+    /// [`KeySet::contains_each`]: crate::domain::dialer::registers::KeySet::contains_each
+    pub fn contains_each(&self, keys: &[u64], found: &mut [bool]) {
+        let mut words = [0u64; crate::domain::dialer::registers::LANES];
+        let mut bits = [0u64; crate::domain::dialer::registers::LANES];
+        for ((w, b), &k) in words.iter_mut().zip(bits.iter_mut()).zip(keys) {
+            if let Some(n) = nsn_of(k) {
+                let n = n as usize;
+                *w = self.bits.get(n / 64).copied().unwrap_or(0);
+                *b = 1u64 << (n % 64);
+            }
+        }
+        for ((o, w), b) in found.iter_mut().zip(words).zip(bits) {
+            *o = w & b != 0;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -666,5 +685,31 @@ mod tests {
         assert!(s.contains(4_791_234_567));
         assert!(!s.contains(4_791_234_568));
         assert!(!s.contains(4_691_234_567));
+    }
+
+    #[test]
+    fn the_bitmap_holds_exactly_its_numbers_one_by_one_and_side_by_side() {
+        let numbers = [0, 1, 63, 64, 91_234_567, 99_999_999, 22_334_455];
+        let s = NationalSet::from_numbers(numbers.iter().chain(&numbers).copied().collect());
+        assert_eq!(s.len(), numbers.len());
+        assert_eq!(s.bytes(), 12_500_000);
+        let keys: Vec<u64> = [0u64, 1, 2, 62, 63, 64, 65, 91_234_567, 91_234_568, 99_999_999]
+            .iter()
+            .map(|n| NO_MIN + n)
+            .chain([46_812_345_678, 4_812_345_678, 0])
+            .collect();
+        let mut found = [true; 13];
+        s.contains_each(&keys, &mut found);
+        for (k, f) in keys.iter().zip(found) {
+            let n = k.checked_sub(NO_MIN).filter(|_| *k < NO_MAX);
+            let expected = n.is_some_and(|n| numbers.contains(&(n as u32)));
+            assert_eq!(s.contains(*k), expected, "{k}");
+            assert_eq!(f, expected, "{k}");
+        }
+        let empty = NationalSet::default();
+        assert!(!empty.contains(NO_MIN + 1) && empty.bytes() == 0);
+        let mut found = [true; 1];
+        empty.contains_each(&[NO_MIN + 1], &mut found);
+        assert!(!found[0]);
     }
 }

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use crate::domain::dialer::wash::{ListReader, Registers, trim_line};
-use crate::domain::phone::{E164, e164_key, parse_common_norwegian};
+use crate::domain::phone::{E164, e164_key, parse_common_norwegian, parse_common_norwegian_bytes};
 
 /// The name of the counter shared by every reservation register.
 pub const RESERVATIONS: &str = "reservations";
@@ -124,6 +124,26 @@ impl KeySet {
         }
     }
 
+    /// [`KeySet::contains`] for each of `keys` (at most [`LANES`]) into
+    /// `found`. The first slot of every key is read before any is compared:
+    /// those reads do not wait on one another, so the memory serves them
+    /// side by side instead of one cache miss after the other (a table of
+    /// 1,000,000 numbers is 16 MB, far beyond the CPU's caches).
+    pub fn contains_each(&self, keys: &[u64], found: &mut [bool]) {
+        if self.slots.is_empty() {
+            found.iter_mut().for_each(|f| *f = false);
+            return;
+        }
+        let mut first = [0u64; LANES];
+        for (f, &k) in first.iter_mut().zip(keys) {
+            *f = self.slots[self.slot(k)];
+        }
+        for ((o, &k), &f) in found.iter_mut().zip(keys).zip(&first) {
+            // Most keys are decided by their first slot: the key, or empty.
+            *o = k != 0 && (f == k || (f != 0 && self.contains(k)));
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -132,6 +152,9 @@ impl KeySet {
         self.len == 0
     }
 }
+
+/// How many keys [`KeySet::contains_each`] looks up side by side.
+pub const LANES: usize = 16;
 
 async fn collect_keys<S>(rows: S) -> Result<KeySet, DbErr>
 where
@@ -442,6 +465,18 @@ pub fn parse_key(s: &str) -> Option<u64> {
     }
 }
 
+/// [`parse_key`] on the bytes of a line: the fast path first, the full
+/// parser only for a line that is UTF-8 and not in a common form.
+pub fn parse_key_bytes(b: &[u8]) -> Option<u64> {
+    match parse_common_norwegian_bytes(b) {
+        Some(r) => r.ok(),
+        None => std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| E164::parse(s).ok())
+            .and_then(|e| e164_key(e.as_str())),
+    }
+}
+
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -514,7 +549,7 @@ pub async fn import_client_register(
         let Some(text) = reader.number(trim_line(&line)) else {
             continue;
         };
-        let key = std::str::from_utf8(text).ok().and_then(parse_key);
+        let key = parse_key_bytes(text);
         match key {
             Some(k) => batch.push(k),
             None => report.invalid_lines.push(i as u64 + 1),
@@ -597,5 +632,44 @@ mod tests {
         }
         assert!(!set.contains(0));
         assert!(!KeySet::default().contains(4_790_000_000));
+    }
+
+    #[test]
+    fn looking_up_side_by_side_agrees_with_one_by_one() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        // Dense keys in a small table: long probe runs and collisions.
+        let keys: Vec<u64> = (0..5_000).map(|_| rng.random_range(1..20_000u64)).collect();
+        let set = KeySet::from_keys(keys);
+        for n in 0..=LANES {
+            for _ in 0..200 {
+                let probe: Vec<u64> = (0..n).map(|_| rng.random_range(0..20_000u64)).collect();
+                let mut found = [true; LANES];
+                set.contains_each(&probe, &mut found[..n]);
+                for (k, f) in probe.iter().zip(&found) {
+                    assert_eq!(*f, set.contains(*k), "{k}");
+                }
+            }
+        }
+        let mut found = [true; 3];
+        KeySet::default().contains_each(&[1, 2, 0], &mut found);
+        assert_eq!(found, [false; 3]);
+    }
+
+    #[test]
+    fn parse_key_bytes_agrees_with_parse_key() {
+        for s in [
+            "912 34 567",
+            "+47 912 34 567",
+            "0047 91234567",
+            "+46 8 123 456 78",
+            "ring meg ikke",
+            "",
+            "12345678",
+            "(+47) 912-34-567",
+        ] {
+            assert_eq!(parse_key_bytes(s.as_bytes()), parse_key(s), "{s:?}");
+        }
+        assert_eq!(parse_key_bytes(b"\xff91234567"), None);
     }
 }
