@@ -693,11 +693,13 @@ mod tests {
         let s = NationalSet::from_numbers(numbers.iter().chain(&numbers).copied().collect());
         assert_eq!(s.len(), numbers.len());
         assert_eq!(s.bytes(), 12_500_000);
-        let keys: Vec<u64> = [0u64, 1, 2, 62, 63, 64, 65, 91_234_567, 91_234_568, 99_999_999]
-            .iter()
-            .map(|n| NO_MIN + n)
-            .chain([46_812_345_678, 4_812_345_678, 0])
-            .collect();
+        let keys: Vec<u64> = [
+            0u64, 1, 2, 62, 63, 64, 65, 91_234_567, 91_234_568, 99_999_999,
+        ]
+        .iter()
+        .map(|n| NO_MIN + n)
+        .chain([46_812_345_678, 4_812_345_678, 0])
+        .collect();
         let mut found = [true; 13];
         s.contains_each(&keys, &mut found);
         for (k, f) in keys.iter().zip(found) {

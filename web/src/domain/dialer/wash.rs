@@ -394,7 +394,13 @@ impl Washer {
             let register = match key {
                 None => None,
                 Some(_) if centre[i] => Some(Register::Internal),
-                Some(k) if self.registers.client.as_ref().is_some_and(|c| c.contains(k)) => {
+                Some(k)
+                    if self
+                        .registers
+                        .client
+                        .as_ref()
+                        .is_some_and(|c| c.contains(k)) =>
+                {
                     Some(Register::Client)
                 }
                 Some(_) if national[i] => Some(Register::National),
@@ -451,9 +457,8 @@ fn write_verdict_line(
     out: &mut Vec<u8>,
 ) {
     let verdict = verdict.as_str().as_bytes();
-    let plain = text.len() <= SHORT_TEXT
-        && !needs_quotes(text)
-        && !(key.is_none() && starts_formula(text));
+    let plain =
+        text.len() <= SHORT_TEXT && !needs_quotes(text) && !(key.is_none() && starts_formula(text));
     if plain {
         let mut buf = [0u8; SHORT_TEXT + 64];
         let mut i = 0;
