@@ -69,17 +69,9 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
             tracing::warn!(error = %e, "could not preload the public catalogue");
         }
     });
-    // Load the reservation register into memory now, so the first wash does
-    // not wait for it.
-    let warm = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = warm.registers.centre(&warm.db).await {
-            tracing::warn!(error = %e, "could not preload the reservation register");
-        }
-        if let Err(e) = warm.registers.national.get(&warm.db).await {
-            tracing::warn!(error = %e, "could not preload the national reservation register");
-        }
-    });
+    // The registers load in the background (`/readyz` says not ready until
+    // they are), so the server answers `/healthz` at once.
+    let registers = spawn_register_refresh(&state);
     let timeouts = state.config.http;
     let app = crate::routes::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
@@ -89,10 +81,28 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    registers.abort();
     if let Some(jobs) = jobs {
         jobs.shutdown().await;
     }
     Ok(())
+}
+
+/// How often this process looks whether a reservation register changed.
+pub const REGISTER_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Loads the reservation registers (internal, clients', national) into this
+/// process's memory now and keeps them current: a task that reads their
+/// version counters every [`REGISTER_REFRESH`] and reads what changed, so
+/// no wash pays for a load. Runs in every `serve` process, jobs or not.
+pub fn spawn_register_refresh(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        state
+            .registers
+            .keep_fresh(&state.db, REGISTER_REFRESH)
+            .await;
+    })
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open

@@ -121,8 +121,10 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// Wash N numbers against N reservations through HTTP on loopback, and
-    /// compare with `sort` + `comm` on the same files.
+    /// Wash N numbers against N reservations with curl through the real
+    /// server on loopback, and compare with `sort` + `comm` on the same
+    /// files (a temporary SQLite database, or DATABASE_URL when it is set
+    /// to PostgreSQL).
     Wash {
         #[arg(long, default_value_t = 1_000_000)]
         numbers: usize,
@@ -132,6 +134,10 @@ enum BenchCommand {
         /// (3000000 for the real size) and wash against all three registers.
         #[arg(long, default_value_t = 0)]
         national: usize,
+        /// Warm washes with and without `Expect: 100-continue` (medians
+        /// printed), and rounds of sort+comm.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// 12 months of daily figures for 200 campaigns: query and export times.
     Stats {
@@ -219,7 +225,8 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 numbers,
                 reservations,
                 national,
-            } => innsyn::bench::wash::run(numbers, reservations, national).await,
+                rounds,
+            } => innsyn::bench::wash::run(config, numbers, reservations, national, rounds).await,
         },
         Command::SeedDemo { minimal } => commands::seed_demo::run(config, minimal).await,
         Command::CreateUser {

@@ -1,22 +1,21 @@
-//! `innsyn bench wash`: washes a large list through HTTP on loopback against
-//! a large register in a temporary SQLite database, and compares with
-//! `sort` + `comm` on the same numbers. Run it from a release build.
+//! `innsyn bench wash`: washes a large list with plain `curl --data-binary`
+//! against the real server loop on loopback, against a large register in a
+//! temporary SQLite database (or `DATABASE_URL` when it points at
+//! PostgreSQL), and compares with `sort` + `comm` on the same numbers in the
+//! same run. Run it from a release build.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use entity::enums::ReservationSource;
 use entity::reservation;
-use futures_util::StreamExt;
-use migration::{Migrator, MigratorTrait};
 use rand::{Rng, SeedableRng};
 use sea_orm::{EntityTrait, Set};
-use tokio::io::AsyncReadExt;
 
+use super::harness::BenchDb;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::dialer::api_tokens;
@@ -41,9 +40,14 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Writes the list in mixed written forms, and the same numbers in E.164 for
-/// `sort`/`comm`. About 1% of lines are not numbers. Returns the paths and
-/// how many lines should come back callable.
+/// Resets the peak resident size so VmHWM measures from now (Linux >= 4.0).
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Writes the list in mixed written forms, in random order, and the same
+/// numbers in E.164 for `sort`/`comm`. About 1% of lines are not numbers.
+/// Returns the paths and how many lines should come back callable.
 fn write_list(
     dir: &Path,
     n: usize,
@@ -133,6 +137,7 @@ async fn fill_register(
     Ok(file)
 }
 
+/// One wash by curl, end to end.
 struct Run {
     secs: f64,
     lines: u64,
@@ -140,51 +145,42 @@ struct Run {
     bytes: u64,
 }
 
-async fn post_list(addr: SocketAddr, token: &str, list: &Path) -> anyhow::Result<Run> {
-    let file = tokio::fs::File::open(list).await?;
-    let body = futures_util::stream::unfold(file, |mut f| async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    });
-    let client = reqwest::Client::new();
+/// `curl --data-binary @list` as a dialer integration runs it; with
+/// `expect` false curl is told not to send `Expect: 100-continue` (which it
+/// sends by default for bodies over 1 MB).
+fn curl_wash(url: &str, token: &str, list: &Path, out: &Path, expect: bool) -> anyhow::Result<Run> {
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-sS", "--fail", "--data-binary"])
+        .arg(format!("@{}", list.display()))
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .arg("-o")
+        .arg(out);
+    if !expect {
+        cmd.args(["-H", "Expect:"]);
+    }
+    cmd.arg(url);
     let started = Instant::now();
-    let resp = client
-        .post(format!("http://{addr}/api/v1/wash"))
-        .bearer_auth(token)
-        .header("content-type", "text/plain")
-        .body(reqwest::Body::wrap_stream(body))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        resp.status().is_success(),
-        "wash answered {}",
-        resp.status()
-    );
-    let mut stream = resp.bytes_stream();
+    let status = cmd.status()?;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(status.success(), "curl failed: {status}");
+    // Read line by line: this process is the server too, and its memory
+    // is what the bench reports.
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, std::fs::File::open(out)?);
     let (mut lines, mut callable, mut bytes) = (0u64, 0u64, 0u64);
-    let mut tail = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        bytes += chunk.len() as u64;
-        lines += chunk.iter().filter(|&&c| c == b'\n').count() as u64;
-        // Count ",callable\n" including across chunk borders.
-        tail.extend_from_slice(&chunk);
-        let cut = tail.iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-        callable += tail[..cut]
-            .split(|&c| c == b'\n')
-            .filter(|l| l.ends_with(b",callable"))
-            .count() as u64;
-        tail.drain(..cut);
+    let mut line = Vec::with_capacity(64);
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        lines += 1;
+        callable += u64::from(line.ends_with(b",callable\n"));
     }
     Ok(Run {
-        secs: started.elapsed().as_secs_f64(),
+        secs,
         lines: lines.saturating_sub(1),
         callable,
         bytes,
@@ -211,35 +207,66 @@ fn sort_comm(list_e164: &Path, register: &Path, dir: &Path) -> anyhow::Result<(f
     Ok((started.elapsed().as_secs_f64(), count))
 }
 
-pub async fn run(numbers: usize, reservations: usize, national: usize) -> anyhow::Result<()> {
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+pub async fn run(
+    mut config: Config,
+    numbers: usize,
+    reservations: usize,
+    national: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         println!(
             "note: this is a debug build; figures are only meaningful from `cargo build --release`"
         );
     }
-    let dir = std::env::temp_dir().join(format!("innsyn-bench-{}", std::process::id()));
+    anyhow::ensure!(
+        std::process::Command::new("curl")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "this bench runs curl: apt-get install curl"
+    );
+    let dir = std::env::temp_dir().join(format!("innsyn-bench-wash-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let result = run_in(&dir, numbers, reservations, national).await;
+    let bench_db = BenchDb::open(&mut config).await?;
+    let result = run_in(
+        &bench_db.db,
+        config,
+        &dir,
+        numbers,
+        reservations,
+        national,
+        rounds.max(1),
+    )
+    .await;
+    bench_db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
 async fn run_in(
+    db: &sea_orm::DatabaseConnection,
+    config: Config,
     dir: &Path,
     numbers: usize,
     reservations: usize,
     national: usize,
+    rounds: usize,
 ) -> anyhow::Result<()> {
-    let db_path = dir.join("bench.db");
-    let url = format!("sqlite://{}?mode=rwc", db_path.display());
-    let config = Config::from_source(&[("DATABASE_URL", url.as_str())])?;
-    let db = crate::app::connect(&config).await?;
-    Migrator::up(&db, None).await?;
-
+    let backend = if config.is_sqlite() {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
     let t = Instant::now();
-    let register = fill_register(&db, reservations, dir).await?;
+    let register = fill_register(db, reservations, dir).await?;
     println!(
-        "register: {reservations} reservations in SQLite in {:.1} s",
+        "register: {reservations} reservations in {backend} in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     // Half the national copy overlaps the list's callable numbers, at most.
@@ -247,10 +274,10 @@ async fn run_in(
     let national_file = if national > 0 {
         let file = write_national(dir, national, overlap)?;
         let rss = status_kib("VmRSS:");
-        let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        let reset = reset_peak();
         let t = Instant::now();
         let r = crate::domain::dialer::national::import(
-            &db,
+            db,
             crate::domain::time::oslo_today(Utc::now()),
             std::fs::File::open(&file)?,
             &crate::domain::privacy::audit::Actor::default(),
@@ -259,21 +286,13 @@ async fn run_in(
             &mut |_| {},
         )
         .await?;
-        let import_secs = t.elapsed().as_secs_f64();
-        let peak_import = status_kib("VmHWM:");
-        let t = Instant::now();
-        let copy = crate::domain::dialer::national::load(&db)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the national copy did not load"))?;
         println!(
-            "national register: {} numbers imported in {import_secs:.1} s (memory growth during the import {} MB{}); loaded in {:.1} s, {} MB in memory",
+            "national register: {} numbers imported in {:.1} s (memory growth during the import {} MB{})",
             r.count,
-            peak_import.saturating_sub(rss) / 1024,
-            if reset { "" } else { ", an upper bound" },
             t.elapsed().as_secs_f64(),
-            copy.set.bytes() / 1_000_000
+            status_kib("VmHWM:").saturating_sub(rss) / 1024,
+            if reset { "" } else { ", an upper bound" },
         );
-        drop(copy);
         Some(file)
     } else {
         None
@@ -286,53 +305,105 @@ async fn run_in(
         if national > 0 { overlap } else { 0 },
     )?;
     println!(
-        "list: {numbers} numbers in mixed written forms in {:.1} s ({} MB)",
+        "list: {numbers} numbers in random order and mixed written forms in {:.1} s ({} MB)",
         t.elapsed().as_secs_f64(),
         std::fs::metadata(&list)?.len() / 1_000_000
     );
-    let (_, token) = api_tokens::create(&db, "bench", Utc::now()).await?;
+    let (_, token) = api_tokens::create(db, "bench", Utc::now()).await?;
 
+    // The server as `serve` starts it: the registers load in the
+    // background, the real server loop answers.
+    let rss_start = status_kib("VmRSS:");
     let state = AppState::new(db.clone(), config, Arc::new(SystemClock))?;
-    let app = crate::routes::router(state);
+    let started = Instant::now();
+    let refresh = crate::app::spawn_register_refresh(&state);
+    let timeouts = state.config.http;
+    let app = crate::routes::router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::app::serve_on(listener, app, timeouts, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let ready = format!("http://{addr}/readyz");
+    let mut healthz = None;
+    loop {
+        if healthz.is_none()
+            && client
+                .get(format!("http://{addr}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        {
+            healthz = Some(started.elapsed());
+        }
+        if client
+            .get(&ready)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "the server did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let ready_after = started.elapsed();
+    let rss_ready = status_kib("VmRSS:");
+    let national_mb = state
+        .registers
+        .national
+        .get(db)
+        .await?
+        .map(|c| c.set.bytes() / 1_000_000);
+    println!(
+        "server: /healthz answered {:.0} ms after start, /readyz {:.2} s after start (registers loaded); resident memory {} MB before, {} MB when ready{}",
+        healthz.unwrap_or_default().as_secs_f64() * 1000.0,
+        ready_after.as_secs_f64(),
+        rss_start / 1024,
+        rss_ready / 1024,
+        national_mb
+            .map(|mb| format!(", national copy {mb} MB"))
+            .unwrap_or_default()
+    );
 
+    let url = format!("http://{addr}/api/v1/wash");
+    let out = dir.join("washed.csv");
+    let reset = reset_peak();
     let rss_before = status_kib("VmRSS:");
-    // Reset the peak so VmHWM measures this run only (Linux >= 4.0).
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let cold = post_list(addr, &token, &list).await?;
-    let peak_cold = status_kib("VmHWM:");
-    let warm = post_list(addr, &token, &list).await?;
-    // A reservation from the web between two washes: the next wash catches
-    // up on the one new row instead of reading the register again.
+    let cold = curl_wash(&url, &token, &list, &out, true)?;
+    let mut with_expect = Vec::new();
+    let mut without = Vec::new();
+    let mut all = Vec::new();
+    for _ in 0..rounds {
+        with_expect.push(curl_wash(&url, &token, &list, &out, true)?);
+        without.push(curl_wash(&url, &token, &list, &out, false)?);
+    }
+    // A reservation from the web between two washes: the next wash brings
+    // the copy up to date (one new row) if the refresh has not yet.
     let extra = crate::domain::phone::E164::parse("+4799999999")
         .map_err(|e| anyhow::anyhow!("bench number: {e}"))?;
-    crate::domain::dialer::reservations::reserve(&db, &extra, ReservationSource::Web, Utc::now())
+    crate::domain::dialer::reservations::reserve(db, &extra, ReservationSource::Web, Utc::now())
         .await?;
-    let after_write = post_list(addr, &token, &list).await?;
+    let after_write = curl_wash(&url, &token, &list, &out, true)?;
     let peak = status_kib("VmHWM:");
-    anyhow::ensure!(
-        cold.lines == numbers as u64 && warm.lines == numbers as u64,
-        "expected {numbers} verdicts, got {} and {}",
-        cold.lines,
-        warm.lines
-    );
+    all.push(&cold);
+    all.extend(with_expect.iter());
+    all.extend(without.iter());
+    all.push(&after_write);
+    for r in &all {
+        anyhow::ensure!(
+            r.lines == numbers as u64 && r.callable == expected_callable,
+            "expected {numbers} verdicts and {expected_callable} callable, got {} and {}",
+            r.lines,
+            r.callable
+        );
+    }
 
-    anyhow::ensure!(
-        cold.callable == expected_callable
-            && warm.callable == expected_callable
-            && after_write.callable == expected_callable,
-        "expected {expected_callable} callable, got {} and {}",
-        cold.callable,
-        warm.callable
-    );
     let register = match &national_file {
         Some(n) => {
             let both = dir.join("registers-e164.txt");
@@ -343,51 +414,77 @@ async fn run_in(
         }
         None => register,
     };
-    let (sc_secs, sc_count) = sort_comm(&list_e164, &register, dir)?;
+    let mut sc = Vec::new();
+    let mut sc_count = 0;
+    for _ in 0..rounds {
+        let (secs, count) = sort_comm(&list_e164, &register, dir)?;
+        sc.push(secs);
+        sc_count = count;
+    }
+    let sc_secs = median(sc.clone());
+
+    let med = |v: &[Run]| median(v.iter().map(|r| r.secs).collect());
+    let pick = |v: &[Run]| {
+        let m = med(v);
+        v.iter()
+            .find(|r| r.secs == m)
+            .map(|r| Run {
+                secs: r.secs,
+                lines: r.lines,
+                callable: r.callable,
+                bytes: r.bytes,
+            })
+            .unwrap_or(Run {
+                secs: m,
+                lines: 0,
+                callable: 0,
+                bytes: 0,
+            })
+    };
+    let warm_expect = pick(&with_expect);
+    let warm_plain = pick(&without);
+    let runs = [
+        ("first after start, curl's defaults (Expect)", &cold),
+        ("warm, curl's defaults (Expect), median", &warm_expect),
+        ("warm, -H 'Expect:', median", &warm_plain),
+        ("after a new reservation (Expect)", &after_write),
+    ];
 
     println!();
-    println!("verdicts checked: {expected_callable} callable, as generated");
+    println!("verdicts checked: {expected_callable} callable in every run, as generated");
     println!(
-        "wash via HTTP, {numbers} numbers against {reservations} reservations{}:",
+        "wash, curl --data-binary @list over loopback ({backend}), {numbers} numbers against {reservations} reservations{}, {rounds} warm rounds:",
         if national > 0 {
             format!(" and a national copy of {national}")
         } else {
             String::new()
         }
     );
-    for (name, r) in [
-        ("first (loads the register)", &cold),
-        ("second (register in memory)", &warm),
-        ("third (after a new reservation)", &after_write),
-    ] {
+    for (name, r) in &runs {
         println!(
-            "  {name:<32} {:.3} s  {:>10.0} numbers/s  {} callable  {} MB out",
+            "  {name:<44} {:.3} s  {:>10.0} numbers/s  {} MB out  sort+comm/wash {:.1}x",
             r.secs,
             numbers as f64 / r.secs,
-            r.callable,
-            r.bytes / 1_000_000
+            r.bytes / 1_000_000,
+            sc_secs / r.secs
         );
     }
     println!(
-        "  server memory: RSS before {} MB, peak {} MB during the first run, {} MB over all: growth {} MB{}",
+        "sort -u (both files) + comm -23 on the same numbers already in E.164: median {sc_secs:.3} s of {rounds} ({sc_count} distinct numbers not reserved)",
+    );
+    println!(
+        "server memory: {} MB resident before the first wash, peak {} MB over all washes: growth {} MB{}",
         rss_before / 1024,
-        peak_cold / 1024,
         peak / 1024,
         peak.saturating_sub(rss_before) / 1024,
         if reset {
             ""
         } else {
-            " (peak could not be reset: growth is an upper bound since start)"
+            " (peak could not be reset: an upper bound since start)"
         }
     );
-    println!(
-        "sort -u + comm -23 on the same numbers already in E.164: {sc_secs:.3} s ({sc_count} distinct numbers not reserved)"
-    );
-    println!(
-        "ratio wash/sort+comm: first {:.2}, second {:.2}, third {:.2}",
-        cold.secs / sc_secs,
-        warm.secs / sc_secs,
-        after_write.secs / sc_secs
-    );
+    let _ = stop.send(());
+    refresh.abort();
+    let _ = server.await;
     Ok(())
 }

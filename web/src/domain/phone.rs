@@ -160,7 +160,12 @@ fn valid_norwegian_national(n: u32) -> bool {
 /// `None` for anything else (then use [`E164::parse`]); where it answers, it
 /// agrees exactly with [`E164::parse`] and gives the number's [`e164_key`].
 pub fn parse_common_norwegian(input: &str) -> Option<Result<u64, PhoneError>> {
-    let b = input.as_bytes();
+    parse_common_norwegian_bytes(input.as_bytes())
+}
+
+/// [`parse_common_norwegian`] on bytes: the forms it answers for are ASCII,
+/// so a wash need not check a line is UTF-8 before trying it.
+pub fn parse_common_norwegian_bytes(b: &[u8]) -> Option<Result<u64, PhoneError>> {
     let mut start = 0;
     let mut end = b.len();
     while start < end && matches!(b[start], b' ' | b'\t' | b'\r' | b'\n') {

@@ -140,88 +140,63 @@ pub async fn wash(
             .with("next_allowed_at", doc.next_allowed_at));
         }
     }
-    let campaign = match p
-        .campaign
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        None => None,
-        Some(code) => Some(campaigns::by_code(&s.db, code).await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_campaign",
-                "campaign: no campaign has this code",
-            )
-        })?),
-    };
-    let days = s.config.abandoned_agent_required_days;
-    let (registers, used) = coverage::plan(
-        &s.registers,
-        &s.db,
-        campaign.as_ref(),
-        !national,
-        at,
-        now,
-        days,
-    )
-    .await
-    .map_err(refusal)?;
-
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let campaign_id = campaign.as_ref().map(|c| c.id);
-    tokio::spawn(async move {
-        let mut input = body.into_data_stream();
-        let mut out = Vec::with_capacity(OUT_CHUNK * 2);
-        let mut washer = Washer::with_detail(registers, only_callable, detail, &mut out);
-        while let Some(chunk) = input.next().await {
-            match chunk {
-                Ok(c) => washer.feed(&c, &mut out),
-                Err(e) => {
-                    let _ = tx.send(Err(std::io::Error::other(e))).await;
-                    return;
-                }
-            }
-            if out.len() >= OUT_CHUNK {
-                let piece = Bytes::from(std::mem::replace(
-                    &mut out,
-                    Vec::with_capacity(OUT_CHUNK * 2),
-                ));
-                if tx.send(Ok(piece)).await.is_err() {
-                    return; // The client went away: no record of a wash it did not get.
-                }
-            }
-        }
-        washer.finish(&mut out);
-        // Record before the last bytes go out, so the run is on file by the
-        // time the dialer has the whole answer.
-        let record = WashRecord::of(
-            campaign_id,
-            washer.registers(),
-            used,
-            washer.count_in,
-            washer.count_callable,
-            washer.reserved,
-        );
-        let recorded = wash_runs::record_run(
-            &s.db,
-            s.clock.now(),
-            WashedBy::Token(token.id),
-            &Actor::default(),
-            &record,
-        )
-        .await;
-        let last = match recorded {
-            Ok(_) => Ok(Bytes::from(out)),
-            Err(e) => {
-                tracing::error!(error = %e, "recording a wash run failed");
-                Err(std::io::Error::other("recording the wash failed"))
-            }
+    // hyper sends `100 Continue` to a client that asked for it (curl does
+    // for any body over 1 MB, then waits up to a second) when the body is
+    // first polled, and never once the answer's head is out. So the body is
+    // polled now, while the campaign and the registers are looked up, and
+    // before the answer: the list starts coming at once.
+    let mut input = body.into_data_stream();
+    let lookup = async {
+        let campaign = match p
+            .campaign
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => None,
+            Some(code) => Some(campaigns::by_code(&s.db, code).await?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_campaign",
+                    "campaign: no campaign has this code",
+                )
+            })?),
         };
-        let _ = tx.send(last).await;
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+        let days = s.config.abandoned_agent_required_days;
+        let (registers, used) = coverage::plan(
+            &s.registers,
+            &s.db,
+            campaign.as_ref(),
+            !national,
+            at,
+            now,
+            days,
+        )
+        .await
+        .map_err(refusal)?;
+        Ok::<_, ApiError>((campaign.map(|c| c.id), registers, used))
+    };
+    let (looked_up, first) = tokio::join!(lookup, input.next());
+    let (campaign_id, registers, used) = looked_up?;
+
+    let mut out = Vec::with_capacity(OUT_CHUNK + OUT_CHUNK / 4);
+    let washer = Washer::with_detail(registers, only_callable, detail, &mut out);
+    let run = WashStream {
+        state: s.clone(),
+        token_id: token.id,
+        campaign_id,
+        used,
+        input,
+        first,
+        washer,
+        out,
+        done: false,
+    };
+    // The list is washed as the answer is sent, in the connection's own
+    // task: each piece of input read gives its verdicts, sent in pieces of
+    // about `OUT_CHUNK`.
+    let stream = futures_util::stream::unfold(run, |mut run| async move {
+        run.next_piece().await.map(|item| (item, run))
     });
     let content_type = if only_callable {
         "text/plain; charset=utf-8"
@@ -237,6 +212,85 @@ pub async fn wash(
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// One wash under way: the list coming in, the verdicts going out.
+struct WashStream {
+    state: AppState,
+    token_id: i32,
+    campaign_id: Option<i32>,
+    used: coverage::NationalUse,
+    input: axum::body::BodyDataStream,
+    /// The first piece of the list, read before the answer started.
+    first: Option<Result<Bytes, axum::Error>>,
+    washer: Washer,
+    out: Vec<u8>,
+    done: bool,
+}
+
+impl WashStream {
+    /// The next piece of the answer; `None` after the last.
+    async fn next_piece(&mut self) -> Option<Result<Bytes, std::io::Error>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let chunk = match self.first.take() {
+                Some(c) => Some(c),
+                None => self.input.next().await,
+            };
+            match chunk {
+                Some(Ok(c)) => {
+                    self.washer.feed(&c, &mut self.out);
+                    if self.out.len() >= OUT_CHUNK {
+                        return Some(Ok(self.take_out()));
+                    }
+                }
+                Some(Err(e)) => {
+                    // The client went away or stalled: no record of a wash
+                    // it did not get.
+                    self.done = true;
+                    return Some(Err(std::io::Error::other(e)));
+                }
+                None => break,
+            }
+        }
+        self.done = true;
+        self.washer.finish(&mut self.out);
+        // Recorded before the last bytes go out, so the run is on file by
+        // the time the dialer has the whole answer.
+        let record = WashRecord::of(
+            self.campaign_id,
+            self.washer.registers(),
+            self.used,
+            self.washer.count_in,
+            self.washer.count_callable,
+            self.washer.reserved,
+        );
+        let s = &self.state;
+        match wash_runs::record_run(
+            &s.db,
+            s.clock.now(),
+            WashedBy::Token(self.token_id),
+            &Actor::default(),
+            &record,
+        )
+        .await
+        {
+            Ok(_) => Some(Ok(self.take_out())),
+            Err(e) => {
+                tracing::error!(error = %e, "recording a wash run failed");
+                Some(Err(std::io::Error::other("recording the wash failed")))
+            }
+        }
+    }
+
+    fn take_out(&mut self) -> Bytes {
+        Bytes::from(std::mem::replace(
+            &mut self.out,
+            Vec::with_capacity(OUT_CHUNK + OUT_CHUNK / 4),
+        ))
+    }
 }
 
 /// Says what the wash did with the national register: `applied`,

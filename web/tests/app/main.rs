@@ -34,3 +34,4 @@ mod sla;
 mod staff_users;
 mod stats;
 mod wash_jobs;
+mod wash_preload;

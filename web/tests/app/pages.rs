@@ -182,6 +182,8 @@ dual!(
 
 dual!(health_and_readiness_answer, |app: TestApp| async move {
     assert_eq!(app.get("/healthz").await.status, 200);
+    // `serve` loads the registers at start; ready once they are in memory.
+    app.state.registers.refresh(&app.db).await.unwrap();
     let r = app.get("/readyz").await;
     assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "ready"));
     app.db.clone().close().await.unwrap();

@@ -7,9 +7,8 @@
 //! Storage: each import writes its numbers under a new version id, then one
 //! write flips the `national` row of `register_versions` to that id, so a
 //! failed import leaves the old copy in place and a reader sees one copy or
-//! the other. In memory the copy is a sorted `Vec<u32>` of national
-//! significant numbers (8 digits): 3,000,000 numbers take 12 MB, a lookup is
-//! a binary search.
+//! the other. In memory the copy is a bitmap over the national significant
+//! numbers (8 digits): 12.5 MB whatever the count, a lookup is one read.
 
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
@@ -106,34 +105,88 @@ pub fn notice(current: Option<&version::Model>, now: DateTime<Utc>) -> Option<No
     }
 }
 
-/// The copy's numbers, sorted and distinct.
+/// National significant numbers have eight digits: one bit each for
+/// 0..10^8.
+const NSN_SPACE: usize = 100_000_000;
+
+/// The copy's numbers as a bitmap over every eight-digit national number:
+/// 12.5 MB whatever the count (a sorted `Vec<u32>` of 3,000,000 numbers
+/// takes 12 MB as well, but a lookup there is a binary search of 22 steps;
+/// here it is one memory read).
 #[derive(Clone, Debug, Default)]
-pub struct NationalSet(Vec<u32>);
+pub struct NationalSet {
+    /// Empty for an empty set; else `NSN_SPACE / 64` words.
+    bits: Vec<u64>,
+    len: usize,
+}
 
 impl NationalSet {
-    pub fn from_numbers(mut n: Vec<u32>) -> NationalSet {
-        n.sort_unstable();
-        n.dedup();
-        n.shrink_to_fit();
-        NationalSet(n)
+    pub fn from_numbers(n: Vec<u32>) -> NationalSet {
+        let mut set = NationalSet::default();
+        for x in n {
+            set.insert(x);
+        }
+        set
+    }
+
+    /// Adds national number `n` (numbers of more than eight digits are no
+    /// national numbers and are left out).
+    pub fn insert(&mut self, n: u32) {
+        let n = n as usize;
+        if n >= NSN_SPACE {
+            return;
+        }
+        if self.bits.is_empty() {
+            // Zeroed pages are only backed by memory once written to.
+            self.bits = vec![0; NSN_SPACE.div_ceil(64)];
+        }
+        let (word, bit) = (n / 64, 1u64 << (n % 64));
+        if self.bits[word] & bit == 0 {
+            self.bits[word] |= bit;
+            self.len += 1;
+        }
     }
 
     /// Whether the number with E.164 key `key` is reserved.
     pub fn contains(&self, key: u64) -> bool {
-        nsn_of(key).is_some_and(|n| self.0.binary_search(&n).is_ok())
+        nsn_of(key).is_some_and(|n| {
+            let n = n as usize;
+            self.bits
+                .get(n / 64)
+                .is_some_and(|w| w & (1u64 << (n % 64)) != 0)
+        })
+    }
+
+    /// [`NationalSet::contains`] for each of `keys` into `found`, the
+    /// words read side by side (see [`KeySet::contains_each`]).
+    ///
+    /// [`KeySet::contains_each`]: crate::domain::dialer::registers::KeySet::contains_each
+    pub fn contains_each(&self, keys: &[u64], found: &mut [bool]) {
+        let mut words = [0u64; crate::domain::dialer::registers::LANES];
+        let mut bits = [0u64; crate::domain::dialer::registers::LANES];
+        for ((w, b), &k) in words.iter_mut().zip(bits.iter_mut()).zip(keys) {
+            if let Some(n) = nsn_of(k) {
+                let n = n as usize;
+                *w = self.bits.get(n / 64).copied().unwrap_or(0);
+                *b = 1u64 << (n % 64);
+            }
+        }
+        for ((o, w), b) in found.iter_mut().zip(words).zip(bits) {
+            *o = w & b != 0;
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 
     /// Bytes of memory the numbers take.
     pub fn bytes(&self) -> usize {
-        self.0.capacity() * std::mem::size_of::<u32>()
+        self.bits.capacity() * std::mem::size_of::<u64>()
     }
 }
 
@@ -191,13 +244,12 @@ pub async fn load(db: &DatabaseConnection) -> Result<Option<NationalCopy>, DbErr
             .stream(db)
             .await?;
         futures_util::pin_mut!(rows);
-        let mut numbers = Vec::with_capacity(usize::try_from(v.count).unwrap_or(0));
+        let mut set = NationalSet::default();
         while let Some(n) = rows.try_next().await? {
             if let Ok(n) = u32::try_from(n) {
-                numbers.push(n);
+                set.insert(n);
             }
         }
-        let set = NationalSet::from_numbers(numbers);
         let still = pointer(db).await? == i64::from(v.id);
         if still && set.len() as i64 == v.count {
             return Ok(Some(NationalCopy { version: v, set }));
@@ -633,5 +685,33 @@ mod tests {
         assert!(s.contains(4_791_234_567));
         assert!(!s.contains(4_791_234_568));
         assert!(!s.contains(4_691_234_567));
+    }
+
+    #[test]
+    fn the_bitmap_holds_exactly_its_numbers_one_by_one_and_side_by_side() {
+        let numbers = [0, 1, 63, 64, 91_234_567, 99_999_999, 22_334_455];
+        let s = NationalSet::from_numbers(numbers.iter().chain(&numbers).copied().collect());
+        assert_eq!(s.len(), numbers.len());
+        assert_eq!(s.bytes(), 12_500_000);
+        let keys: Vec<u64> = [
+            0u64, 1, 2, 62, 63, 64, 65, 91_234_567, 91_234_568, 99_999_999,
+        ]
+        .iter()
+        .map(|n| NO_MIN + n)
+        .chain([46_812_345_678, 4_812_345_678, 0])
+        .collect();
+        let mut found = [true; 13];
+        s.contains_each(&keys, &mut found);
+        for (k, f) in keys.iter().zip(found) {
+            let n = k.checked_sub(NO_MIN).filter(|_| *k < NO_MAX);
+            let expected = n.is_some_and(|n| numbers.contains(&(n as u32)));
+            assert_eq!(s.contains(*k), expected, "{k}");
+            assert_eq!(f, expected, "{k}");
+        }
+        let empty = NationalSet::default();
+        assert!(!empty.contains(NO_MIN + 1) && empty.bytes() == 0);
+        let mut found = [true; 1];
+        empty.contains_each(&[NO_MIN + 1], &mut found);
+        assert!(!found[0]);
     }
 }

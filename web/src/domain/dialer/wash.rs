@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::dialer::national::NationalCopy;
-use crate::domain::dialer::registers::{KeySet, parse_key};
+use crate::domain::dialer::registers::{KeySet, LANES, parse_key_bytes};
 use crate::domain::stats::export::starts_formula;
 
 /// What the dialer may do with a number.
@@ -255,6 +255,18 @@ pub struct ReservedCounts {
 /// still reported, as invalid).
 const MAX_LINE: usize = 1024;
 
+/// Lines read and parsed, waiting for their lookups: up to [`LANES`] are
+/// looked up side by side, then written out in input order.
+#[derive(Default)]
+struct Pending {
+    /// Each line's number text, one after another.
+    text: Vec<u8>,
+    /// Where each line's text ends in `text`.
+    ends: Vec<usize>,
+    /// Each line's number as an [`e164_key`](crate::domain::phone::e164_key); 0 for no number.
+    keys: Vec<u64>,
+}
+
 /// The wash as a byte-stream transformer: feed input chunks, collect output.
 pub struct Washer {
     registers: Registers,
@@ -263,6 +275,7 @@ pub struct Washer {
     detail: bool,
     reader: ListReader,
     partial: Vec<u8>,
+    pending: Pending,
     pub count_in: u64,
     pub count_callable: u64,
     pub reserved: ReservedCounts,
@@ -296,6 +309,11 @@ impl Washer {
             detail,
             reader: ListReader::default(),
             partial: Vec::with_capacity(MAX_LINE),
+            pending: Pending {
+                text: Vec::with_capacity(LANES * 16),
+                ends: Vec::with_capacity(LANES),
+                keys: Vec::with_capacity(LANES),
+            },
             count_in: 0,
             count_callable: 0,
             reserved: ReservedCounts::default(),
@@ -307,6 +325,9 @@ impl Washer {
         &self.registers
     }
 
+    /// Washes the complete lines in `chunk` (a line may end in a later
+    /// chunk). The verdicts of the last few lines may wait for the next
+    /// call or [`Washer::finish`].
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) {
         while let Some(nl) = chunk.iter().position(|&c| c == b'\n') {
             if self.partial.is_empty() {
@@ -332,6 +353,7 @@ impl Washer {
             let line = std::mem::take(&mut self.partial);
             self.line(&line, out);
         }
+        self.flush(out);
     }
 
     fn line(&mut self, line: &[u8], out: &mut Vec<u8>) {
@@ -341,74 +363,200 @@ impl Washer {
         let Some(text) = self.reader.number(line) else {
             return;
         };
-        let key = std::str::from_utf8(text).ok().and_then(parse_key);
-        let (verdict, register) = self.registers.verdict_detail(key);
-        self.count_in += 1;
-        match register {
-            Some(Register::Internal) => self.reserved.internal += 1,
-            Some(Register::Client) => self.reserved.client += 1,
-            Some(Register::National) => self.reserved.national += 1,
-            None => {}
+        let p = &mut self.pending;
+        p.keys.push(parse_key_bytes(text).unwrap_or(0));
+        p.text.extend_from_slice(text);
+        p.ends.push(p.text.len());
+        if p.keys.len() == LANES {
+            self.flush(out);
         }
-        if verdict == Verdict::Callable {
-            self.count_callable += 1;
-        }
-        if self.only_callable {
-            if let (Verdict::Callable, Some(k)) = (verdict, key) {
-                write_key(k, out);
-                out.push(b'\n');
-            }
+    }
+
+    /// Looks up the pending lines side by side and writes their verdicts.
+    fn flush(&mut self, out: &mut Vec<u8>) {
+        let n = self.pending.keys.len();
+        if n == 0 {
             return;
         }
-        if verdict == Verdict::Invalid && starts_formula(text) {
-            // Echoed input a spreadsheet would run as a formula (CSV
-            // injection): neutralised as the statistics CSV does.
-            let mut safe = Vec::with_capacity(text.len() + 1);
-            safe.push(b'\'');
-            safe.extend_from_slice(text);
-            write_csv_field(&safe, out);
-        } else {
-            write_csv_field(text, out);
+        let keys = &self.pending.keys;
+        let mut centre = [false; LANES];
+        self.registers.centre.contains_each(keys, &mut centre);
+        let mut national = [false; LANES];
+        if let Some(copy) = &self.registers.national {
+            copy.set.contains_each(keys, &mut national);
         }
-        out.push(b',');
-        if let Some(k) = key {
-            write_key(k, out);
-        }
-        out.push(b',');
-        out.extend_from_slice(verdict.as_str().as_bytes());
-        if self.detail {
-            out.push(b',');
-            if let Some(r) = register {
-                let name: &'static str = r.into();
-                out.extend_from_slice(name.as_bytes());
+        let mut start = 0;
+        for i in 0..n {
+            let end = self.pending.ends[i];
+            let text = &self.pending.text[start..end];
+            start = end;
+            let key = (keys[i] != 0).then_some(keys[i]);
+            let register = match key {
+                None => None,
+                Some(_) if centre[i] => Some(Register::Internal),
+                Some(k)
+                    if self
+                        .registers
+                        .client
+                        .as_ref()
+                        .is_some_and(|c| c.contains(k)) =>
+                {
+                    Some(Register::Client)
+                }
+                Some(_) if national[i] => Some(Register::National),
+                Some(_) => None,
+            };
+            let verdict = match (key, register) {
+                (None, _) => Verdict::Invalid,
+                (Some(_), Some(_)) => Verdict::Reserved,
+                (Some(k), None) if self.registers.abandoned.contains(k) => Verdict::AgentRequired,
+                (Some(_), None) => Verdict::Callable,
+            };
+            self.count_in += 1;
+            match register {
+                Some(Register::Internal) => self.reserved.internal += 1,
+                Some(Register::Client) => self.reserved.client += 1,
+                Some(Register::National) => self.reserved.national += 1,
+                None => {}
             }
+            if verdict == Verdict::Callable {
+                self.count_callable += 1;
+            }
+            if self.only_callable {
+                if let (Verdict::Callable, Some(k)) = (verdict, key) {
+                    let mut buf = [0u8; 24];
+                    let len = put_key(k, &mut buf);
+                    buf[len] = b'\n';
+                    out.extend_from_slice(&buf[..=len]);
+                }
+                continue;
+            }
+            let register = if self.detail {
+                Some(register.map_or("", |r| r.into()))
+            } else {
+                None
+            };
+            write_verdict_line(text, key, verdict, register, out);
         }
-        out.push(b'\n');
+        self.pending.keys.clear();
+        self.pending.ends.clear();
+        self.pending.text.clear();
     }
 }
 
-/// Writes `+` and the key's digits: the E.164 form (no `fmt` on the hot path).
-fn write_key(key: u64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut k = key;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (k % 10) as u8;
-        k /= 10;
-        if k == 0 {
-            break;
+/// Longest number text the one-copy path of [`write_verdict_line`] takes.
+const SHORT_TEXT: usize = 32;
+
+/// Writes `text,e164,verdict[,register]\n`: for the common short line
+/// that needs no quoting, put together on the stack and copied once.
+fn write_verdict_line(
+    text: &[u8],
+    key: Option<u64>,
+    verdict: Verdict,
+    register: Option<&'static str>,
+    out: &mut Vec<u8>,
+) {
+    let verdict = verdict.as_str().as_bytes();
+    let plain =
+        text.len() <= SHORT_TEXT && !needs_quotes(text) && !(key.is_none() && starts_formula(text));
+    if plain {
+        let mut buf = [0u8; SHORT_TEXT + 64];
+        let mut i = 0;
+        for &c in text {
+            buf[i] = c;
+            i += 1;
         }
+        buf[i] = b',';
+        i += 1;
+        if let Some(k) = key {
+            i += put_key(k, &mut buf[i..]);
+        }
+        buf[i] = b',';
+        i += 1;
+        for &c in verdict {
+            buf[i] = c;
+            i += 1;
+        }
+        if let Some(r) = register {
+            buf[i] = b',';
+            i += 1;
+            for &c in r.as_bytes() {
+                buf[i] = c;
+                i += 1;
+            }
+        }
+        buf[i] = b'\n';
+        out.extend_from_slice(&buf[..=i]);
+        return;
     }
-    out.push(b'+');
-    out.extend_from_slice(&buf[i..]);
+    if key.is_none() && starts_formula(text) {
+        // Echoed input a spreadsheet would run as a formula (CSV
+        // injection): neutralised as the statistics CSV does.
+        let mut safe = Vec::with_capacity(text.len() + 1);
+        safe.push(b'\'');
+        safe.extend_from_slice(text);
+        write_csv_field(&safe, out);
+    } else {
+        write_csv_field(text, out);
+    }
+    out.push(b',');
+    if let Some(k) = key {
+        let mut buf = [0u8; 24];
+        let len = put_key(k, &mut buf);
+        out.extend_from_slice(&buf[..len]);
+    }
+    out.push(b',');
+    out.extend_from_slice(verdict);
+    if let Some(r) = register {
+        out.push(b',');
+        out.extend_from_slice(r.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// Two decimal digits for each of 0..100.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `+` and the key's digits (the E.164 form) at the start of `buf`
+/// (at least 17 bytes); returns how many bytes. No `fmt` on the hot path.
+fn put_key(key: u64, buf: &mut [u8]) -> usize {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut k = key;
+    while k >= 100 {
+        let d = (k % 100) as usize * 2;
+        k /= 100;
+        i -= 2;
+        digits[i] = DIGIT_PAIRS[d];
+        digits[i + 1] = DIGIT_PAIRS[d + 1];
+    }
+    if k >= 10 {
+        let d = k as usize * 2;
+        i -= 2;
+        digits[i] = DIGIT_PAIRS[d];
+        digits[i + 1] = DIGIT_PAIRS[d + 1];
+    } else {
+        i -= 1;
+        digits[i] = b'0' + k as u8;
+    }
+    let n = digits.len() - i;
+    buf[0] = b'+';
+    buf[1..=n].copy_from_slice(&digits[i..]);
+    n + 1
+}
+
+fn needs_quotes(f: &[u8]) -> bool {
+    f.iter().any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
+        || f.first().is_some_and(u8::is_ascii_whitespace)
+        || f.last().is_some_and(u8::is_ascii_whitespace)
 }
 
 fn write_csv_field(f: &[u8], out: &mut Vec<u8>) {
-    let needs_quotes = f.iter().any(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
-        || f.first().is_some_and(u8::is_ascii_whitespace)
-        || f.last().is_some_and(u8::is_ascii_whitespace);
-    if !needs_quotes {
+    if !needs_quotes(f) {
         out.extend_from_slice(f);
         return;
     }
@@ -560,6 +708,38 @@ mod tests {
             assert_eq!(n, m);
             let lines = whole.iter().filter(|&&c| c == b'\n').count() as u64;
             assert_eq!(lines, n + 1, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_written_in_e164_digit_for_digit() {
+        for k in [
+            1u64,
+            9,
+            10,
+            99,
+            100,
+            101,
+            4_791_234_567,
+            4_700_000_000,
+            46_812_345_678,
+            999_999_999_999_999,
+        ] {
+            let mut buf = [0u8; 24];
+            let n = put_key(k, &mut buf);
+            assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), format!("+{k}"));
+        }
+    }
+
+    #[test]
+    fn long_and_quoted_texts_are_echoed_as_csv_fields() {
+        let long = format!("{}12345678", " ".repeat(40));
+        let input = format!("{long}\n\"912 34 567\"\n 912 34 567\n");
+        let expected = format!(
+            "number,e164,verdict\n\"{long}\",,invalid\n\"\"\"912 34 567\"\"\",,invalid\n\" 912 34 567\",+4791234567,reserved\n"
+        );
+        for chunk in [1, 7, 1000] {
+            assert_eq!(wash(&input, chunk, false), expected, "chunk {chunk}");
         }
     }
 
