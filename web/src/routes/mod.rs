@@ -384,9 +384,16 @@ pub fn router(state: AppState) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(
             // Log the path only: query strings carry phone numbers.
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
+            // A failed request is logged where it fails (`AppError`, with its
+            // error id); a 503 from `/readyz` while the registers load is
+            // expected, not an error worth an ERROR line per probe.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                })
+                .on_failure(
+                    tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+                ),
         )
         .with_state(state)
 }
