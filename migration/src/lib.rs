@@ -20,6 +20,7 @@ mod m20261130_000015_open_data;
 mod m20261130_000016_national_register;
 mod m20261130_000017_text_blocks;
 mod m20261130_000018_search_tasks;
+mod m20261130_000025_queue_page_index;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_national_register::Migration),
             Box::new(m20261130_000017_text_blocks::Migration),
             Box::new(m20261130_000018_search_tasks::Migration),
+            Box::new(m20261130_000025_queue_page_index::Migration),
         ]
     }
 }

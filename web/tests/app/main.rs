@@ -20,6 +20,7 @@ mod lookup;
 mod national;
 mod open_data;
 mod pages;
+mod queue_pages;
 mod privacy;
 mod public_site;
 mod rate_limit;
