@@ -179,9 +179,16 @@ enum BenchCommand {
     },
 }
 
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+/// `quiet`: warnings only unless RUST_LOG says otherwise (the benches: a
+/// log line per request would be part of what they measure).
+fn init_tracing(json: bool, quiet: bool) {
+    let default = if quiet {
+        "warn"
+    } else {
+        "info,sqlx=warn,sea_orm=warn"
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let b = tracing_subscriber::fmt().with_env_filter(filter);
     if json {
         b.json().init();
@@ -200,7 +207,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(config.log_json);
+    init_tracing(
+        config.log_json,
+        matches!(cli.command, Some(Command::Bench { .. })),
+    );
     match run(cli, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
