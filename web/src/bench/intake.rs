@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entity::{case, caller_number};
+use entity::{caller_number, case};
 use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
 
 use super::harness::{Backend, BenchDb};
@@ -263,14 +263,17 @@ async fn client_loop(
             ("csrf_token", token.to_string()),
             ("skjema_id", form_id.to_string()),
             ("navn", format!("Bench Person {id}")),
-            ("telefon", format!("9{:07}", (id * 100_003 + round) % 10_000_000)),
+            (
+                "telefon",
+                format!("9{:07}", (id * 100_003 + round) % 10_000_000),
+            ),
             ("kategori", "unwanted_call".into()),
             (
                 "melding",
                 format!("Dere ringte meg i dag klokka ti, det vil jeg ikke. (bench {id}-{round})"),
             ),
         ];
-        if round % 2 == 0 && !numbers.is_empty() {
+        if round.is_multiple_of(2) && !numbers.is_empty() {
             form.push(("nummer", numbers[round % numbers.len()].clone()));
         }
         if round % 4 == 1 {

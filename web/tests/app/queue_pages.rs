@@ -144,9 +144,6 @@ dual!(
             .map(|(id, c)| (-c.3, id, c.0.clone()))
             .collect();
         answered.sort();
-        assert_eq!(
-            seen,
-            answered.into_iter().map(|a| a.2).collect::<Vec<_>>()
-        );
+        assert_eq!(seen, answered.into_iter().map(|a| a.2).collect::<Vec<_>>());
     }
 );
