@@ -21,6 +21,7 @@ mod m20261130_000016_national_register;
 mod m20261130_000017_text_blocks;
 mod m20261130_000018_search_tasks;
 mod m20261201_000019_wash_jobs;
+mod m20261201_000020_queue_page_index;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_text_blocks::Migration),
             Box::new(m20261130_000018_search_tasks::Migration),
             Box::new(m20261201_000019_wash_jobs::Migration),
+            Box::new(m20261201_000020_queue_page_index::Migration),
         ]
     }
 }

@@ -145,6 +145,9 @@ enum BenchCommand {
         campaigns: usize,
         #[arg(long, default_value_t = 365)]
         days: usize,
+        /// A fresh database of this kind instead (see `bench queue`).
+        #[arg(long, value_enum)]
+        backend: Option<innsyn::bench::Backend>,
     },
     /// Server time of a search in the SLA queue with many cases, each with a
     /// message (a temporary SQLite database, or DATABASE_URL when it is set
@@ -163,12 +166,35 @@ enum BenchCommand {
         cases: usize,
         #[arg(long, default_value_t = 50)]
         rounds: usize,
+        /// A fresh database of this kind instead (PostgreSQL: created on
+        /// DATABASE_URL's server, PG_ADMIN_URL or the local one, then dropped).
+        #[arg(long, value_enum)]
+        backend: Option<innsyn::bench::Backend>,
+    },
+    /// Complaints through the real form (GET /klage, then the POST with its
+    /// CSRF cookie and field) from concurrent clients against the server on
+    /// loopback, on a fresh database; then every receipt checked against the
+    /// stored cases.
+    Intake {
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, value_enum, default_value = "both")]
+        backend: innsyn::bench::Backend,
     },
 }
 
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+/// `quiet`: warnings only unless RUST_LOG says otherwise (the benches: a
+/// log line per request would be part of what they measure).
+fn init_tracing(json: bool, quiet: bool) {
+    let default = if quiet {
+        "warn"
+    } else {
+        "info,sqlx=warn,sea_orm=warn"
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let b = tracing_subscriber::fmt().with_env_filter(filter);
     if json {
         b.json().init();
@@ -187,7 +213,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(config.log_json);
+    init_tracing(
+        config.log_json,
+        matches!(cli.command, Some(Command::Bench { .. })),
+    );
     match run(cli, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -212,15 +241,24 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Reindex => commands::reindex::run(config).await,
         Command::Worker => commands::worker::run(config).await,
         Command::Bench { what } => match what {
-            BenchCommand::Queue { cases, rounds } => {
-                innsyn::bench::queue::run(config, cases, rounds.max(1)).await
-            }
+            BenchCommand::Queue {
+                cases,
+                rounds,
+                backend,
+            } => innsyn::bench::queue::run(config, cases, rounds.max(1), backend).await,
+            BenchCommand::Intake {
+                seconds,
+                clients,
+                backend,
+            } => innsyn::bench::intake::run(config, seconds, clients, backend).await,
             BenchCommand::Search { cases, rounds } => {
                 innsyn::bench::search::run(config, cases, rounds.max(1)).await
             }
-            BenchCommand::Stats { campaigns, days } => {
-                innsyn::bench::stats::run(config, campaigns, days).await
-            }
+            BenchCommand::Stats {
+                campaigns,
+                days,
+                backend,
+            } => innsyn::bench::stats::run(config, campaigns, days, backend).await,
             BenchCommand::Wash {
                 numbers,
                 reservations,

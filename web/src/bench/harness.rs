@@ -9,21 +9,63 @@ use axum::body::Body;
 use axum::http::{Request, header};
 use chrono::{DateTime, Utc};
 use entity::enums::Role;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tower::ServiceExt;
 
 use crate::config::Config;
 use crate::domain::{email::EmailAddress, staff::users};
 
+/// Which database a bench runs on (`--backend`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    /// SQLite, then PostgreSQL.
+    Both,
+}
+
+impl Backend {
+    /// The backends to run, in order.
+    pub fn each(self) -> &'static [Backend] {
+        match self {
+            Backend::Sqlite => &[Backend::Sqlite],
+            Backend::Postgres => &[Backend::Postgres],
+            Backend::Both => &[Backend::Sqlite, Backend::Postgres],
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Both => "both",
+        }
+    }
+}
+
+/// Where a fresh PostgreSQL bench database is created: the server of
+/// `DATABASE_URL` when that is PostgreSQL, else `PG_ADMIN_URL`, else the
+/// local server (`postgres://postgres@127.0.0.1:5432/postgres`).
+fn pg_admin_url(config: &Config) -> String {
+    if !config.is_sqlite() {
+        return config.database_url.clone();
+    }
+    std::env::var("PG_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
 /// The bench's database: `DATABASE_URL` when it is set to something other
-/// than the default, else a temporary SQLite file removed by [`BenchDb::close`].
+/// than the default, else a temporary SQLite file removed by [`BenchDb::close`];
+/// or, by [`BenchDb::fresh`], a new database of the backend asked for.
 pub(super) struct BenchDb {
     pub db: DatabaseConnection,
     tmp: Option<PathBuf>,
+    /// A PostgreSQL database this bench created: (admin URL, name), dropped
+    /// by [`BenchDb::close`].
+    pg: Option<(String, String)>,
 }
 
 impl BenchDb {
-    /// Connects and migrates; raises the form rate limit out of the way.
+    /// Connects and migrates; raises the rate limits out of the way.
     pub async fn open(config: &mut Config) -> anyhow::Result<Self> {
         let mut tmp = None;
         if config.database_url == crate::config::DEFAULT_DATABASE_URL {
@@ -32,10 +74,46 @@ impl BenchDb {
             config.database_url = format!("sqlite://{}?mode=rwc", path.display());
             tmp = Some(path);
         }
-        config.rate_limit_forms_per_minute = 1_000_000;
+        Self::connect(config, tmp, None).await
+    }
+
+    /// A new, empty database on `backend` (a temporary SQLite file, or a
+    /// PostgreSQL database created for the run), whatever `DATABASE_URL` says.
+    pub async fn fresh(config: &mut Config, backend: Backend) -> anyhow::Result<Self> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Postgres => {
+                let admin = pg_admin_url(config);
+                let name = format!("innsyn_bench_{}", &id[..12]);
+                let conn = sea_orm::Database::connect(admin.as_str()).await?;
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+                conn.close().await.ok();
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .ok_or_else(|| anyhow::anyhow!("PostgreSQL URL without a database"))?;
+                config.database_url = format!("{base}/{name}");
+                Self::connect(config, None, Some((admin, name))).await
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("innsyn-bench-{id}.db"));
+                config.database_url = format!("sqlite://{}?mode=rwc", path.display());
+                Self::connect(config, Some(path), None).await
+            }
+        }
+    }
+
+    async fn connect(
+        config: &mut Config,
+        tmp: Option<PathBuf>,
+        pg: Option<(String, String)>,
+    ) -> anyhow::Result<Self> {
+        config.rate_limit_forms_per_minute = 1_000_000_000;
+        config.rate_limit_lookup_per_minute = 1_000_000_000;
         let db = crate::app::connect(config).await?;
         <migration::Migrator as migration::MigratorTrait>::up(&db, None).await?;
-        Ok(Self { db, tmp })
+        Ok(Self { db, tmp, pg })
     }
 
     /// Closes the connection and removes a temporary database.
@@ -45,6 +123,14 @@ impl BenchDb {
             for s in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{s}", path.display()));
             }
+        }
+        if let Some((admin, name)) = self.pg
+            && let Ok(conn) = sea_orm::Database::connect(admin.as_str()).await
+        {
+            let _ = conn
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            conn.close().await.ok();
         }
     }
 }

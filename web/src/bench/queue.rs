@@ -8,13 +8,42 @@ use entity::case;
 use entity::enums::{CaseStatus, Channel};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
+use super::harness::{Backend, BenchDb};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::state::AppState;
 
-/// The SLA queue with `n` open cases: server time of `/admin/saker`.
-pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {
-    let bench_db = super::harness::BenchDb::open(&mut config).await?;
+/// The SLA queue with `n` open cases: server time of `/admin/saker`, its
+/// first, middle and last pages, and some filters. `backend`: fresh
+/// databases of that kind; `None`: `DATABASE_URL` or a temporary SQLite file.
+pub async fn run(
+    config: Config,
+    n: usize,
+    rounds: usize,
+    backend: Option<Backend>,
+) -> anyhow::Result<()> {
+    match backend {
+        None => {
+            let mut config = config;
+            let bench_db = BenchDb::open(&mut config).await?;
+            let r = run_on(&bench_db, config, n, rounds).await;
+            bench_db.close().await;
+            r
+        }
+        Some(b) => {
+            for &b in b.each() {
+                let mut config = config.clone();
+                let bench_db = BenchDb::fresh(&mut config, b).await?;
+                let r = run_on(&bench_db, config, n, rounds).await;
+                bench_db.close().await;
+                r?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn run_on(bench_db: &BenchDb, config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {
     let db = bench_db.db.clone();
     crate::seed::seed_demo(&db, Utc::now()).await?;
     let campaigns = entity::campaign::Entity::find().all(&db).await?;
@@ -65,14 +94,23 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
         std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
     ));
     let cookie = super::harness::sign_in(&app).await?;
-    for path in [
-        "/admin/saker",
-        "/admin/saker?status=at_risk",
-        "/admin/saker?status=breached&kanal=sms",
-        "/admin/saker?side=200",
-    ] {
-        super::harness::time_page(&app, &cookie, path, rounds, &format!("{path:45}")).await?;
+    let pages = n.div_ceil(50).max(1);
+    let mut paths = vec![
+        "/admin/saker".to_string(),
+        format!("/admin/saker?side={}", pages.div_ceil(2)),
+        format!("/admin/saker?side={pages}"),
+        "/admin/saker?side=200".to_string(),
+        "/admin/saker?status=at_risk".to_string(),
+        "/admin/saker?status=breached&kanal=sms".to_string(),
+    ];
+    // The last page of a filtered queue (a quarter of the cases are sms,
+    // most of them breached).
+    paths.push(format!(
+        "/admin/saker?status=breached&kanal=sms&side={}",
+        (n / 4).div_ceil(50).max(1)
+    ));
+    for path in &paths {
+        super::harness::time_page(&app, &cookie, path, rounds, &format!("{path:50}")).await?;
     }
-    bench_db.close().await;
     Ok(())
 }

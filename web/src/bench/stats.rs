@@ -6,21 +6,46 @@ use std::time::Instant;
 use chrono::{Duration, Utc};
 use entity::enums::{CampaignKind, DialerMode};
 use entity::{campaign, client, daily_stat};
-use migration::{Migrator, MigratorTrait};
-use sea_orm::{EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
+
+use super::harness::{Backend, BenchDb};
 
 use crate::config::Config;
 use crate::domain::stats::export;
 use crate::domain::stats::{self, Period};
 
-pub async fn run(mut config: Config, campaigns: usize, days: usize) -> anyhow::Result<()> {
-    let tmp = std::env::temp_dir().join(format!("innsyn-bench-stats-{}.db", uuid::Uuid::new_v4()));
-    let own = config.database_url == crate::config::DEFAULT_DATABASE_URL;
-    if own {
-        config.database_url = format!("sqlite://{}?mode=rwc", tmp.display());
+/// `backend`: fresh databases of that kind; `None`: `DATABASE_URL`, or a
+/// temporary SQLite file when it is the default.
+pub async fn run(
+    config: Config,
+    campaigns: usize,
+    days: usize,
+    backend: Option<Backend>,
+) -> anyhow::Result<()> {
+    match backend {
+        None => {
+            let mut config = config;
+            let bench_db = BenchDb::open(&mut config).await?;
+            let r = run_on(&bench_db.db, campaigns, days).await;
+            bench_db.close().await;
+            r
+        }
+        Some(b) => {
+            for &b in b.each() {
+                let mut config = config.clone();
+                let bench_db = BenchDb::fresh(&mut config, b).await?;
+                println!("{}:", b.name());
+                let r = run_on(&bench_db.db, campaigns, days).await;
+                bench_db.close().await;
+                r?;
+            }
+            Ok(())
+        }
     }
-    let db = crate::app::connect(&config).await?;
-    Migrator::up(&db, None).await?;
+}
+
+async fn run_on(db: &DatabaseConnection, campaigns: usize, days: usize) -> anyhow::Result<()> {
+    let db = db.clone();
     let now = Utc::now();
     let cl = client::ActiveModel {
         name: Set("Bench AS".into()),
@@ -113,11 +138,17 @@ pub async fn run(mut config: Config, campaigns: usize, days: usize) -> anyhow::R
             (q + xlsx_t).as_secs_f64() * 1000.0,
         );
     }
-    db.close().await.ok();
-    if own {
-        for s in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{s}", tmp.display()));
-        }
+    // What the zip level costs and saves: the default level 6 beside ours.
+    let rows = stats::daily(&db, &p, 5.0).await?;
+    let (totals, weeks) = (stats::totals(&rows), stats::weekly(&rows));
+    for level in [6, export::XLSX_ZIP_LEVEL] {
+        let t = Instant::now();
+        let x = export::xlsx_at_level(&rows, &totals, &weeks, 5.0, None, level)?;
+        println!(
+            "XLSX at zip level {level}: {:.0} ms, {:.1} MB",
+            t.elapsed().as_secs_f64() * 1000.0,
+            x.len() as f64 / 1e6
+        );
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ mod open_data;
 mod pages;
 mod privacy;
 mod public_site;
+mod queue_pages;
 mod rate_limit;
 mod reservation;
 mod retention;

@@ -148,35 +148,42 @@ pub async fn submit(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Receipt, DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
     let source_key = complaint.submission_id.as_ref().map(|s| format!("web:{s}"));
+    let existing = |c: entity::case::Model| Receipt {
+        reference: c.reference,
+        received_at: c.received_at,
+        due_at: c.due_at,
+        email_receipt: c.consumer_email.is_some(),
+    };
+    // A form sent again: the first receipt, before a number is taken.
     if let Some(key) = &source_key
-        && let Some(existing) = cases::find_by_source_key(&txn, key).await?
+        && let Some(c) = cases::find_by_source_key(db, key).await?
     {
-        return Ok(Receipt {
-            reference: existing.reference,
-            received_at: existing.received_at,
-            due_at: existing.due_at,
-            email_receipt: existing.consumer_email.is_some(),
-        });
+        return Ok(existing(c));
+    }
+    let reference = cases::take_reference_apart(db, reference_prefix, now).await?;
+    let (txn, _write) = crate::db::begin_write(db).await?;
+    if let Some(key) = &source_key
+        && let Some(c) = cases::find_by_source_key(&txn, key).await?
+    {
+        return Ok(existing(c));
     }
     let email = complaint.email.clone();
-    let case = cases::open_case(
-        &txn,
-        reference_prefix,
-        NewCase {
-            channel: Channel::Web,
-            consumer_name: complaint.name,
-            consumer_phone: complaint.phone,
-            consumer_email: complaint.email,
-            called_from: complaint.called_from,
-            category: complaint.category.to_string(),
-            body: complaint.message,
-            source_key,
-            received_at: now,
-        },
-    )
-    .await?;
+    let new = NewCase {
+        channel: Channel::Web,
+        consumer_name: complaint.name,
+        consumer_phone: complaint.phone,
+        consumer_email: complaint.email,
+        called_from: complaint.called_from,
+        category: complaint.category.to_string(),
+        body: complaint.message,
+        source_key,
+        received_at: now,
+    };
+    let case = match reference {
+        Some(r) => cases::open_case_as(&txn, r, new).await?,
+        None => cases::open_case(&txn, reference_prefix, new).await?,
+    };
     if let Some(to) = &email {
         let args = [
             ("reference", case.reference.clone()),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CaseStatus, Channel};
 use entity::{campaign, case, client, user};
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -124,6 +124,15 @@ fn channel(s: &str) -> Option<Channel> {
     .find(|c| c.as_str() == s)
 }
 
+/// `status = 'open'` written out, not bound as a parameter: the partial
+/// indexes of open cases (`WHERE status = 'open'`) serve a statement only
+/// when the planner can see the value. PostgreSQL plans a prepared statement
+/// for its parameters five times, then may switch to one generic plan, which
+/// cannot use them: the last page of 100,000 cases went from 20 ms to 110 ms.
+fn is_open() -> SimpleExpr {
+    Expr::cust("\"cases\".\"status\" = 'open'")
+}
+
 /// The queue's filters as a condition. `hits`: the case ids a search server
 /// found for `q`; without them the database matches `q` itself.
 fn condition(
@@ -138,17 +147,13 @@ fn condition(
     c = match f.status.as_str() {
         "answered" => c.add(case::Column::Status.eq(CaseStatus::Answered)),
         "closed" => c.add(case::Column::Status.eq(CaseStatus::Closed)),
-        "breached" => c
-            .add(case::Column::Status.eq(CaseStatus::Open))
-            .add(case::Column::DueAt.lte(now)),
+        "breached" => c.add(is_open()).add(case::Column::DueAt.lte(now)),
         "at_risk" => c
-            .add(case::Column::Status.eq(CaseStatus::Open))
+            .add(is_open())
             .add(case::Column::DueAt.gt(now))
             .add(case::Column::DueAt.lte(risk_from)),
-        "on_time" => c
-            .add(case::Column::Status.eq(CaseStatus::Open))
-            .add(case::Column::DueAt.gt(risk_from)),
-        _ => c.add(case::Column::Status.eq(CaseStatus::Open)),
+        "on_time" => c.add(is_open()).add(case::Column::DueAt.gt(risk_from)),
+        _ => c.add(is_open()),
     };
     if let Some(ch) = channel(&f.kanal) {
         c = c.add(case::Column::Channel.eq(ch));
@@ -189,7 +194,7 @@ pub struct Counters {
 
 pub async fn counters(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Counters, DbErr> {
     let risk_from = now + AT_RISK_BEFORE_DUE;
-    let open = || case::Entity::find().filter(case::Column::Status.eq(CaseStatus::Open));
+    let open = || case::Entity::find().filter(is_open());
     // Three counts over ranges of the (status, due_at) index: each walks only
     // the index entries it counts (one pass with SUM(CASE ...) reads every
     // open case's row and took twice as long with 100,000 open cases).
@@ -310,20 +315,35 @@ pub async fn page(
     let pages = Ord::max(total.div_ceil(PAGE_SIZE), 1);
     let page = Ord::min(f.page(), pages);
     let order_desc = matches!(f.status.as_str(), "answered" | "closed");
-    let mut q = case::Entity::find().filter(cond);
+    // The page's ids first, from the index alone where one holds the order
+    // (the open cases' (due_at, id)): the rows skipped over are never read.
+    // Then only those rows.
+    let mut q = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(cond);
     q = if order_desc {
         q.order_by_desc(case::Column::ReceivedAt)
     } else {
         q.order_by_asc(case::Column::DueAt)
     };
-    let cases = q
+    let ids: Vec<i32> = q
         .order_by_asc(case::Column::Id)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
+        .into_tuple()
         .all(conn)
         .await?;
-    let rows = cases
+    let mut by_id: HashMap<i32, case::Model> = case::Entity::find()
+        .filter(case::Column::Id.is_in(ids.clone()))
+        .all(conn)
+        .await?
         .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    // In the page's order; a case deleted between the two reads is left out.
+    let cases = ids.iter().filter_map(|id| by_id.remove(id));
+    let rows = cases
         .map(|c| QueueRow {
             state: sla_state(&c, now),
             client: c.client_id.and_then(|i| names.clients.get(&i).cloned()),

@@ -2,6 +2,8 @@
 //! injection), XLSX with charts, JSON. Exactly the rows the statistics page
 //! shows.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, XlsxError};
 
@@ -128,10 +130,15 @@ pub const COLUMNS: [&str; 13] = [
 /// A text cell a spreadsheet would read as a formula is neutralised with a
 /// leading apostrophe (OWASP's advice for CSV injection).
 pub fn safe_text(s: &str) -> String {
+    safe_cell(s).into_owned()
+}
+
+/// [`safe_text`] without a copy when nothing needs changing.
+fn safe_cell(s: &str) -> Cow<'_, str> {
     if starts_formula(s.as_bytes()) {
-        format!("'{s}")
+        Cow::Owned(format!("'{s}"))
     } else {
-        s.to_string()
+        Cow::Borrowed(s)
     }
 }
 
@@ -168,9 +175,9 @@ pub fn csv_rows(rows: &[DayRow]) -> Vec<u8> {
     for r in rows {
         let _ = w.write_record([
             r.date.to_string(),
-            safe_text(&r.campaign_code),
-            safe_text(&r.campaign),
-            safe_text(&r.client),
+            safe_cell(&r.campaign_code).into_owned(),
+            safe_cell(&r.campaign).into_owned(),
+            safe_cell(&r.client).into_owned(),
             r.attempted.to_string(),
             r.answered.to_string(),
             r.connected.to_string(),
@@ -185,6 +192,9 @@ pub fn csv_rows(rows: &[DayRow]) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// The zip level of the workbook (1 fastest, 9 smallest).
+pub const XLSX_ZIP_LEVEL: u8 = 1;
+
 /// The workbook: the daily table with totals, and a sheet of weekly
 /// figures with charts (complaints per week, abandoned rate against the limit).
 pub fn xlsx(
@@ -194,12 +204,28 @@ pub fn xlsx(
     limit_percent: f64,
     people: Option<crate::i18n::Lang>,
 ) -> Result<Vec<u8>, XlsxError> {
+    xlsx_at_level(rows, totals, weeks, limit_percent, people, XLSX_ZIP_LEVEL)
+}
+
+/// [`xlsx`] at another zip level (the bench compares them).
+pub fn xlsx_at_level(
+    rows: &[DayRow],
+    totals: &Totals,
+    weeks: &[WeekRow],
+    limit_percent: f64,
+    people: Option<crate::i18n::Lang>,
+    zip_level: u8,
+) -> Result<Vec<u8>, XlsxError> {
     // A column's header: its code, or in the reader's language.
     let head = |code: &str| match people {
         Some(lang) => lang.t(&format!("export-col-{}", code.replace('_', "-"))),
         None => code.to_string(),
     };
     let mut wb = Workbook::new();
+    // Level 1 instead of 6: a year of 200 campaigns (73,000 rows) saves in
+    // about half the time (0.8 s against 1.5 s) for a file of 6.5 MB instead
+    // of 3.6 MB (measured by `innsyn bench stats`).
+    wb.set_zip_compression_level(zip_level);
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.00%");
     let date = Format::new().set_num_format("yyyy-mm-dd");
@@ -207,12 +233,22 @@ pub fn xlsx(
     for (c, h) in COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, head(h), &bold)?;
     }
+    // The rows come day by day: each day's date converted once.
+    let mut day: Option<(NaiveDate, ExcelDateTime)> = None;
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_datetime_with_format(row, 0, excel_date(r.date)?, &date)?;
-        ws.write_string(row, 1, safe_text(&r.campaign_code))?;
-        ws.write_string(row, 2, safe_text(&r.campaign))?;
-        ws.write_string(row, 3, safe_text(&r.client))?;
+        let d = match &day {
+            Some((d, x)) if *d == r.date => x.clone(),
+            _ => {
+                let x = excel_date(r.date)?;
+                day = Some((r.date, x.clone()));
+                x
+            }
+        };
+        ws.write_datetime_with_format(row, 0, d, &date)?;
+        ws.write_string(row, 1, safe_cell(&r.campaign_code))?;
+        ws.write_string(row, 2, safe_cell(&r.campaign))?;
+        ws.write_string(row, 3, safe_cell(&r.client))?;
         for (c, v) in [
             r.attempted,
             r.answered,
