@@ -64,6 +64,33 @@ pub(super) struct BenchDb {
     pg: Option<(String, String)>,
 }
 
+/// Runs `bench` on the databases asked for: `None` is `DATABASE_URL` (or a
+/// temporary SQLite file when it is the default); a backend is a fresh
+/// database of each kind it names, dropped afterwards. Stops at the first
+/// error, after removing that database.
+pub async fn on_databases(
+    config: Config,
+    backend: Option<Backend>,
+    mut bench: impl AsyncFnMut(&BenchDb, Config) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(b) = backend else {
+        let mut config = config;
+        let bench_db = BenchDb::open(&mut config).await?;
+        let r = bench(&bench_db, config).await;
+        bench_db.close().await;
+        return r;
+    };
+    for &b in b.each() {
+        let mut config = config.clone();
+        let bench_db = BenchDb::fresh(&mut config, b).await?;
+        println!("{}:", b.name());
+        let r = bench(&bench_db, config).await;
+        bench_db.close().await;
+        r?;
+    }
+    Ok(())
+}
+
 impl BenchDb {
     /// Connects and migrates; raises the rate limits out of the way.
     pub async fn open(config: &mut Config) -> anyhow::Result<Self> {

@@ -8,7 +8,7 @@ use entity::case;
 use entity::enums::{CaseStatus, Channel};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
-use super::harness::{Backend, BenchDb};
+use super::harness::{Backend, BenchDb, on_databases};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::state::AppState;
@@ -22,25 +22,10 @@ pub async fn run(
     rounds: usize,
     backend: Option<Backend>,
 ) -> anyhow::Result<()> {
-    match backend {
-        None => {
-            let mut config = config;
-            let bench_db = BenchDb::open(&mut config).await?;
-            let r = run_on(&bench_db, config, n, rounds).await;
-            bench_db.close().await;
-            r
-        }
-        Some(b) => {
-            for &b in b.each() {
-                let mut config = config.clone();
-                let bench_db = BenchDb::fresh(&mut config, b).await?;
-                let r = run_on(&bench_db, config, n, rounds).await;
-                bench_db.close().await;
-                r?;
-            }
-            Ok(())
-        }
-    }
+    on_databases(config, backend, async |bench_db, config| {
+        run_on(bench_db, config, n, rounds).await
+    })
+    .await
 }
 
 async fn run_on(bench_db: &BenchDb, config: Config, n: usize, rounds: usize) -> anyhow::Result<()> {

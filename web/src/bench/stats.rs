@@ -8,7 +8,7 @@ use entity::enums::{CampaignKind, DialerMode};
 use entity::{campaign, client, daily_stat};
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
 
-use super::harness::{Backend, BenchDb};
+use super::harness::{Backend, on_databases};
 
 use crate::config::Config;
 use crate::domain::stats::export;
@@ -22,26 +22,10 @@ pub async fn run(
     days: usize,
     backend: Option<Backend>,
 ) -> anyhow::Result<()> {
-    match backend {
-        None => {
-            let mut config = config;
-            let bench_db = BenchDb::open(&mut config).await?;
-            let r = run_on(&bench_db.db, campaigns, days).await;
-            bench_db.close().await;
-            r
-        }
-        Some(b) => {
-            for &b in b.each() {
-                let mut config = config.clone();
-                let bench_db = BenchDb::fresh(&mut config, b).await?;
-                println!("{}:", b.name());
-                let r = run_on(&bench_db.db, campaigns, days).await;
-                bench_db.close().await;
-                r?;
-            }
-            Ok(())
-        }
-    }
+    on_databases(config, backend, async |bench_db, _config| {
+        run_on(&bench_db.db, campaigns, days).await
+    })
+    .await
 }
 
 async fn run_on(db: &DatabaseConnection, campaigns: usize, days: usize) -> anyhow::Result<()> {

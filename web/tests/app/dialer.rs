@@ -2,13 +2,13 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use entity::enums::ReservationSource;
 use entity::{api_token, audit_log, campaign, wash_run};
 use innsyn::domain::phone::E164;
-use innsyn::domain::{dialer::api_tokens, dialer::registers, dialer::reservations};
+use innsyn::domain::{dialer::api_tokens, dialer::registers};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::dual;
+use crate::support::dialer::reserve;
 use crate::support::{TestApp, TestResponse};
 
 async fn new_token(app: &TestApp) -> (i32, String) {
@@ -25,17 +25,6 @@ async fn post_api(app: &TestApp, path: &str, token: Option<&str>, body: &str) ->
     }
     app.send(b.body(Body::from(body.to_string())).unwrap())
         .await
-}
-
-async fn reserve(app: &TestApp, n: &str) {
-    reservations::reserve(
-        &app.db,
-        &E164::parse(n).unwrap(),
-        ReservationSource::Staff,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
 }
 
 async fn wash_runs(app: &TestApp) -> u64 {

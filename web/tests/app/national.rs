@@ -1,14 +1,12 @@
 //! The national reservation register (Reservasjonsregisteret) in the wash
 //! (norm 10): import, the three-register wash, freshness, receipts.
 
-use axum::body::Body;
-use axum::http::Request;
 use chrono::NaiveDate;
 use entity::enums::ReservationSource;
 use entity::{campaign, national_register_version, national_reservation, wash_run};
 use innsyn::domain::dialer::national::{self, ImportError, Progress};
 use innsyn::domain::dialer::receipts::{self, Verified};
-use innsyn::domain::dialer::{api_tokens, reservations};
+use innsyn::domain::dialer::reservations;
 use innsyn::domain::phone::E164;
 use innsyn::domain::privacy::audit::Actor;
 use sea_orm::{
@@ -16,23 +14,8 @@ use sea_orm::{
 };
 
 use crate::dual;
-use crate::support::{TestApp, TestResponse};
-
-async fn token(app: &TestApp) -> String {
-    api_tokens::create(&app.db, "dialer-test", app.clock_now())
-        .await
-        .unwrap()
-        .1
-}
-
-async fn wash(app: &TestApp, token: &str, query: &str, body: &str) -> TestResponse {
-    let req = Request::post(format!("/api/v1/wash{query}"))
-        .header("content-type", "text/plain")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    app.send(req).await
-}
+use crate::support::TestApp;
+use crate::support::dialer::{token, wash};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

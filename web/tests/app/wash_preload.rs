@@ -8,42 +8,14 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::Request;
 use entity::campaign;
-use entity::enums::ReservationSource;
-use innsyn::domain::dialer::{api_tokens, national, registers, reservations};
-use innsyn::domain::phone::E164;
+use innsyn::domain::dialer::{national, registers};
 use innsyn::domain::privacy::audit::Actor;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::dual;
-use crate::support::{TestApp, TestResponse};
-
-async fn token(app: &TestApp) -> String {
-    api_tokens::create(&app.db, "dialer-test", app.clock_now())
-        .await
-        .unwrap()
-        .1
-}
-
-async fn wash(app: &TestApp, token: &str, query: &str, body: &str) -> TestResponse {
-    let req = Request::post(format!("/api/v1/wash{query}"))
-        .header("content-type", "text/plain")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    app.send(req).await
-}
-
-async fn reserve(app: &TestApp, n: &str) {
-    reservations::reserve(
-        &app.db,
-        &E164::parse(n).unwrap(),
-        ReservationSource::Staff,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
-}
+use crate::support::TestApp;
+use crate::support::dialer::{reserve, token, wash};
 
 /// Polls `/readyz` until it answers 200; panics after 20 s.
 async fn wait_ready(app: &TestApp) {

@@ -4,6 +4,7 @@
 //! afterwards, also when the test panics), a real SMTP listener on loopback,
 //! a frozen clock, and drives the router in-process.
 
+pub mod dialer;
 pub mod meili;
 pub mod smtp;
 pub mod twilio;
