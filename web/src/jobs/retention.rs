@@ -1,6 +1,7 @@
-//! The daily retention purge, and the hourly sweep of leftover wash files.
+//! The daily retention purge, and the sweep of leftover wash files and
+//! national register imports.
 
-use crate::domain::dialer::wash_jobs;
+use crate::domain::dialer::{national, wash_jobs};
 use crate::domain::privacy::retention;
 use crate::domain::time::oslo_today;
 use crate::state::AppState;
@@ -32,5 +33,8 @@ pub async fn run_if_due(state: &AppState) -> anyhow::Result<()> {
 pub async fn sweep_wash_files(state: &AppState) -> Result<(), sea_orm::DbErr> {
     wash_jobs::sweep_files(&std::env::temp_dir());
     wash_jobs::sweep(&state.db, state.clock.now()).await?;
+    // A national register import cut off by a restart leaves its numbers
+    // behind (up to 3,000,000 rows): failed and removed after six hours.
+    national::fail_abandoned_imports(&state.db, state.clock.now()).await?;
     Ok(())
 }

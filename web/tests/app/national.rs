@@ -568,3 +568,58 @@ dual!(
         assert!(page.text("#unntak").unwrap().contains("mfl. § 12"));
     }
 );
+
+dual!(
+    norm_10_an_import_left_by_a_process_that_died_is_failed_and_its_numbers_removed_after_six_hours,
+    |app: TestApp| async move {
+        import(&app, "2026-11-01", "91234567\n").await;
+        let in_use = national::current(&app.db).await.unwrap().unwrap();
+        // A process started an import, wrote some numbers and died.
+        let started = app.clock_now();
+        let left = national::begin_import(&app.db, date("2026-11-17"), "test", started)
+            .await
+            .unwrap();
+        national_reservation::ActiveModel {
+            version_id: Set(left.id),
+            number: Set(92_345_678),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let rows_of = |id: i32| {
+            national_reservation::Entity::find()
+                .filter(national_reservation::Column::VersionId.eq(id))
+                .count(&app.db)
+        };
+        let sweep = || innsyn::jobs::retention::sweep_wash_files(&app.state);
+
+        // Within six hours it may still be running: left alone.
+        app.clock
+            .set(started + national::IMPORT_ABANDONED_AFTER - chrono::Duration::minutes(1));
+        sweep().await.unwrap();
+        assert_eq!(
+            national::importing(&app.db).await.unwrap().unwrap().id,
+            left.id
+        );
+        assert_eq!(rows_of(left.id).await.unwrap(), 1);
+
+        app.clock
+            .set(started + national::IMPORT_ABANDONED_AFTER + chrono::Duration::minutes(1));
+        sweep().await.unwrap();
+        sweep().await.unwrap();
+        let after = national_register_version::Entity::find_by_id(left.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.state, "failed");
+        assert!(national::importing(&app.db).await.unwrap().is_none());
+        assert_eq!(rows_of(left.id).await.unwrap(), 0);
+        // The copy in use is untouched.
+        assert_eq!(
+            national::current(&app.db).await.unwrap().unwrap().id,
+            in_use.id
+        );
+        assert_eq!(rows_of(in_use.id).await.unwrap(), 1);
+    }
+);

@@ -616,6 +616,33 @@ pub async fn import(
     import_into(db, v, input, actor, now, progress).await
 }
 
+/// How long an import may stay `importing` before it counts as left behind
+/// by a process that died (the screen stops showing it as under way then).
+pub const IMPORT_ABANDONED_AFTER: chrono::Duration = chrono::Duration::hours(6);
+
+/// Marks imports left behind by a process that died as failed and deletes
+/// the numbers they had written (up to a whole copy). The copy in use is
+/// never touched. Idempotent; returns how many imports it failed.
+pub async fn fail_abandoned_imports(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let stale = version::Entity::find()
+        .filter(version::Column::State.eq("importing"))
+        .filter(version::Column::ImportedAt.lt(now - IMPORT_ABANDONED_AFTER))
+        .all(db)
+        .await?;
+    let system = Actor {
+        id: None,
+        email: None,
+    };
+    for v in &stale {
+        let invalid = u64::try_from(v.invalid_lines).unwrap_or(0);
+        fail(db, v.id, invalid, &system, now).await?;
+    }
+    Ok(stale.len())
+}
+
 /// The newest import still in state `importing` (under way, or left behind
 /// by a process that died: the screen only trusts recent ones).
 pub async fn importing(conn: &impl ConnectionTrait) -> Result<Option<version::Model>, DbErr> {

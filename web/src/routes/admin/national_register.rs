@@ -68,7 +68,7 @@ impl NationalPage {
 /// An import started within the last hours is shown as under way; older
 /// ones died with their process.
 fn running(v: Option<version::Model>, now: DateTime<Utc>) -> Option<version::Model> {
-    v.filter(|v| now - v.imported_at < chrono::Duration::hours(6))
+    v.filter(|v| now - v.imported_at < national::IMPORT_ABANDONED_AFTER)
 }
 
 async fn screen(
