@@ -4,35 +4,16 @@
 
 use std::time::Duration as StdDuration;
 
-use axum::body::Body;
-use axum::http::Request;
 use chrono::{TimeZone, Utc};
 use entity::enums::{ReservationSource, Role};
-use entity::{audit_log, campaign, user, wash_run};
+use entity::{audit_log, user, wash_run};
 use innsyn::domain::dialer::reservations;
 use innsyn::domain::phone::E164;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::dual;
+use crate::support::dialer::{campaign_by_code, wash};
 use crate::support::{CSRF, TestApp, TestResponse};
-
-async fn api_wash(app: &TestApp, query: &str, token: &str, body: &str) -> TestResponse {
-    let req = Request::post(format!("/api/v1/wash{query}"))
-        .header("content-type", "text/plain")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    app.send(req).await
-}
-
-async fn campaign_by_code(app: &TestApp, code: &str) -> campaign::Model {
-    campaign::Entity::find()
-        .filter(campaign::Column::Code.eq(code))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn audit_actions(app: &TestApp) -> Vec<audit_log::Model> {
     audit_log::Entity::find().all(&app.db).await.unwrap()
@@ -82,7 +63,7 @@ dual!(
         );
         assert!(!list.body.contains(&token));
 
-        let w = api_wash(&app, "", &token, "22334455\n").await;
+        let w = wash(&app, &token, "", "22334455\n").await;
         assert_eq!(w.status, 200);
         assert_eq!(
             w.body,
@@ -97,10 +78,10 @@ dual!(
         let r = app.post_as(&revoke, &[], &s).await;
         assert_eq!(r.status, 422);
         assert!(r.count(&format!("#bekreft-{id}-error")) == 1);
-        assert_eq!(api_wash(&app, "", &token, "22334455\n").await.status, 200);
+        assert_eq!(wash(&app, &token, "", "22334455\n").await.status, 200);
         let r = app.post_as(&revoke, &[("bekreft", "on")], &s).await;
         assert_eq!(r.status, 303);
-        assert_eq!(api_wash(&app, "", &token, "22334455\n").await.status, 401);
+        assert_eq!(wash(&app, &token, "", "22334455\n").await.status, 401);
         let list = app.get_as("/admin/api-nokler", &s).await;
         assert!(
             list.text(".token-status")
@@ -229,9 +210,9 @@ dual!(
             "client list shows the count"
         );
 
-        let own = api_wash(&app, "?campaign=VS-FASTPRIS", &token, "93456789\n").await;
+        let own = wash(&app, &token, "?campaign=VS-FASTPRIS", "93456789\n").await;
         assert!(own.body.ends_with(",reserved\n"), "{}", own.body);
-        let other = api_wash(&app, "?campaign=HL-GIVER", &token, "93456789\n").await;
+        let other = wash(&app, &token, "?campaign=HL-GIVER", "93456789\n").await;
         assert!(other.body.ends_with(",callable\n"), "{}", other.body);
 
         // Replacing: the old numbers go, the new ones count; the report is in English on request.
@@ -249,10 +230,10 @@ dual!(
         let report = r.text(".import-report").unwrap();
         assert!(report.contains("2 numbers were removed"), "{report}");
         assert!(report.contains("1 numbers were added"), "{report}");
-        let after = api_wash(
+        let after = wash(
             &app,
-            "?campaign=VS-FASTPRIS",
             &token,
+            "?campaign=VS-FASTPRIS",
             "93456789\n22334455\n",
         )
         .await;
@@ -269,7 +250,7 @@ dual!(
             .post_as(&format!("{path}/tom"), &[("bekreft", "on")], &s)
             .await;
         assert_eq!(r.status, 303);
-        let emptied = api_wash(&app, "?campaign=VS-FASTPRIS", &token, "22334455\n").await;
+        let emptied = wash(&app, &token, "?campaign=VS-FASTPRIS", "22334455\n").await;
         assert!(emptied.body.ends_with(",callable\n"), "{}", emptied.body);
 
         let audit = audit_actions(&app).await;

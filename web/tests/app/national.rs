@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use entity::enums::ReservationSource;
-use entity::{campaign, national_register_version, national_reservation, wash_run};
+use entity::{national_register_version, national_reservation, wash_run};
 use innsyn::domain::dialer::national::{self, ImportError, Progress};
 use innsyn::domain::dialer::receipts::{self, Verified};
 use innsyn::domain::dialer::reservations;
@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::dual;
 use crate::support::TestApp;
-use crate::support::dialer::{token, wash};
+use crate::support::dialer::{campaign_by_code, token, wash};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -33,15 +33,6 @@ async fn import(app: &TestApp, extract: &str, file: &str) -> national::ImportRep
     )
     .await
     .unwrap()
-}
-
-async fn campaign_by_code(app: &TestApp, code: &str) -> campaign::Model {
-    campaign::Entity::find()
-        .filter(campaign::Column::Code.eq(code))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 dual!(

@@ -2,9 +2,11 @@
 
 use axum::body::Body;
 use axum::http::Request;
+use entity::campaign;
 use entity::enums::ReservationSource;
 use innsyn::domain::dialer::{api_tokens, reservations};
 use innsyn::domain::phone::E164;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{TestApp, TestResponse};
 
@@ -36,4 +38,14 @@ pub async fn reserve(app: &TestApp, n: &str) {
     )
     .await
     .unwrap();
+}
+
+/// The demo campaign with code `code`.
+pub async fn campaign_by_code(app: &TestApp, code: &str) -> campaign::Model {
+    campaign::Entity::find()
+        .filter(campaign::Column::Code.eq(code))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
