@@ -188,7 +188,8 @@ pub async fn wash(
         used,
         input,
         first,
-        washer,
+        washer: Some(washer),
+        batch: Vec::new(),
         out,
         done: false,
     };
@@ -223,10 +224,17 @@ struct WashStream {
     input: axum::body::BodyDataStream,
     /// The first piece of the list, read before the answer started.
     first: Option<Result<Bytes, axum::Error>>,
-    washer: Washer,
+    /// Away only while a batch is washed on the blocking threads.
+    washer: Option<Washer>,
+    /// Input gathered until [`WASH_BATCH`] bytes, washed on two threads.
+    batch: Vec<u8>,
     out: Vec<u8>,
     done: bool,
 }
+
+/// Input washed at a time: large enough for two threads to share it,
+/// small enough to keep the answer flowing and the memory bounded.
+const WASH_BATCH: usize = 1024 * 1024;
 
 impl WashStream {
     /// The next piece of the answer; `None` after the last.
@@ -241,9 +249,15 @@ impl WashStream {
             };
             match chunk {
                 Some(Ok(c)) => {
-                    self.washer.feed(&c, &mut self.out);
-                    if self.out.len() >= OUT_CHUNK {
-                        return Some(Ok(self.take_out()));
+                    self.batch.extend_from_slice(&c);
+                    if self.batch.len() >= WASH_BATCH {
+                        if let Err(e) = self.wash_batch().await {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                        if self.out.len() >= OUT_CHUNK {
+                            return Some(Ok(self.take_out()));
+                        }
                     }
                 }
                 Some(Err(e)) => {
@@ -256,16 +270,20 @@ impl WashStream {
             }
         }
         self.done = true;
-        self.washer.finish(&mut self.out);
+        if let Err(e) = self.wash_batch().await {
+            return Some(Err(e));
+        }
+        let washer = self.washer.as_mut()?;
+        washer.finish(&mut self.out);
         // Recorded before the last bytes go out, so the run is on file by
         // the time the dialer has the whole answer.
         let record = WashRecord::of(
             self.campaign_id,
-            self.washer.registers(),
+            washer.registers(),
             self.used,
-            self.washer.count_in,
-            self.washer.count_callable,
-            self.washer.reserved,
+            washer.count_in,
+            washer.count_callable,
+            washer.reserved,
         );
         let s = &self.state;
         match wash_runs::record_run(
@@ -283,6 +301,37 @@ impl WashStream {
                 Some(Err(std::io::Error::other("recording the wash failed")))
             }
         }
+    }
+
+    /// Washes the gathered input: a small batch here, a large one on the
+    /// blocking threads (it is CPU work of some milliseconds), shared
+    /// between two of them.
+    async fn wash_batch(&mut self) -> Result<(), std::io::Error> {
+        let Some(mut washer) = self.washer.take() else {
+            return Err(std::io::Error::other("the wash was lost"));
+        };
+        if self.batch.len() < WASH_BATCH / 4 {
+            washer.feed(&self.batch, &mut self.out);
+            self.batch.clear();
+            self.washer = Some(washer);
+            return Ok(());
+        }
+        let mut batch = std::mem::take(&mut self.batch);
+        let mut out = std::mem::take(&mut self.out);
+        let (washer, out, batch) = tokio::task::spawn_blocking(move || {
+            washer.feed_parallel(&batch, &mut out);
+            batch.clear();
+            (washer, out, batch)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a wash batch failed");
+            std::io::Error::other("the wash failed")
+        })?;
+        self.washer = Some(washer);
+        self.out = out;
+        self.batch = batch;
+        Ok(())
     }
 
     fn take_out(&mut self) -> Bytes {

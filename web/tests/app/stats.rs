@@ -436,3 +436,65 @@ dual!(
         assert!(r.body.starts_with("date;campaign;campaign_name;client;"), "{}", r.body);
     }
 );
+
+dual!(
+    an_export_holds_exactly_the_days_of_its_period_and_the_campaign_asked_for,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let s = app.sign_in_as(Role::Manager).await;
+        let camps = campaign::Entity::find().all(&app.db).await.unwrap();
+        let (a, b) = (&camps[0], &camps[1]);
+        let mut csv = String::from(HEADER);
+        for day in 14..=18 {
+            csv.push_str(&format!(
+                "2026-11-{day};{};{};600;550;540;{day}\n",
+                a.code,
+                1000 + day
+            ));
+            csv.push_str(&format!(
+                "2026-11-{day};{};{};300;290;280;1\n",
+                b.code,
+                500 + day
+            ));
+        }
+        assert_eq!(upload(&app, &s, &csv).await.status, 200);
+        let days = |kampanje: String| {
+            let app = &app;
+            let s = s.clone();
+            async move {
+                let r = app
+                    .get_as(
+                        &format!("/admin/statistikk/eksport?from=2026-11-15&to=2026-11-17{kampanje}&format=csv"),
+                        &s,
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                r.body
+                    .trim_start_matches('\u{feff}')
+                    .lines()
+                    .skip(1)
+                    .map(|l| {
+                        let f: Vec<&str> = l.split(';').collect();
+                        format!("{} {} {} {}", f[0], f[1], f[4], f[8])
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Both ends of the period count; days outside do not; ordered by
+        // day, then campaign code.
+        let mut both = Vec::new();
+        for day in 15..=17 {
+            let mut pair = [
+                format!("2026-11-{day} {} {} {day}", a.code, 1000 + day),
+                format!("2026-11-{day} {} {} 1", b.code, 500 + day),
+            ];
+            pair.sort();
+            both.extend(pair);
+        }
+        assert_eq!(days(String::new()).await, both);
+        let only_a: Vec<String> = (15..=17)
+            .map(|day| format!("2026-11-{day} {} {} {day}", a.code, 1000 + day))
+            .collect();
+        assert_eq!(days(format!("&kampanje={}", a.id)).await, only_a);
+    }
+);

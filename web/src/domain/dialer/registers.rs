@@ -449,7 +449,7 @@ impl RegisterCache {
         Ok(Registers {
             centre,
             client,
-            abandoned,
+            abandoned: Arc::new(abandoned),
             // Set by the caller when the national register applies.
             national: None,
             version: register_version,

@@ -648,7 +648,7 @@ pub async fn run(
     while let Some(data) = chunk(db, id, Part::Input, seq).await? {
         // Hashing a megabyte of numbers is CPU work: off the async workers.
         let (w, b) = tokio::task::spawn_blocking(move || {
-            washer.feed(&data, &mut buf);
+            washer.feed_parallel(&data, &mut buf);
             (washer, buf)
         })
         .await?;

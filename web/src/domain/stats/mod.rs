@@ -15,8 +15,8 @@ use entity::enums::Channel;
 use entity::{campaign, case, case_fact, client, daily_stat};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 
@@ -477,14 +477,40 @@ fn week_of(d: NaiveDate) -> (i32, u32) {
     (w.year(), w.week())
 }
 
-/// Every (day, campaign) with dialer figures or complaints in the period,
-/// ordered by day then campaign code.
-pub async fn daily(
-    conn: &impl ConnectionTrait,
-    p: &Period,
-    limit_percent: f64,
-) -> Result<Vec<DayRow>, DbErr> {
-    let n = names(conn).await?;
+/// A day's dialer figures: day, campaign, attempted, answered, connected,
+/// transferred, abandoned.
+type Figures = (NaiveDate, i32, i64, i64, i64, i64, i64);
+
+/// The dialer figures of the period (and campaign), in no set order.
+async fn figures(conn: &impl ConnectionTrait, p: &Period) -> Result<Vec<Figures>, DbErr> {
+    if conn.get_database_backend() == DbBackend::Sqlite {
+        // On SQLite, sqlx hands rows over one at a time from its worker
+        // thread: 250-300 ms for a year of 200 campaigns (73,000 rows),
+        // most of the CSV export. SQLite builds them into one JSON array
+        // in C instead, read in one go (about a third of the time).
+        let mut sql = String::from(
+            "SELECT json_group_array(json_array(day, campaign_id, attempted, answered, \
+             connected, transferred, abandoned)) FROM daily_stats WHERE day >= ? AND day <= ?",
+        );
+        let mut values: Vec<sea_orm::Value> = vec![p.from.into(), p.to.into()];
+        if let Some(c) = p.campaign {
+            sql.push_str(" AND campaign_id = ?");
+            values.push(c.into());
+        }
+        let row = conn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                sql,
+                values,
+            ))
+            .await?;
+        let json: String = match row {
+            Some(r) => r.try_get_by_index(0)?,
+            None => return Ok(Vec::new()),
+        };
+        return serde_json::from_str(&json)
+            .map_err(|e| DbErr::Custom(format!("daily figures from SQLite: {e}")));
+    }
     let mut q = daily_stat::Entity::find()
         .filter(daily_stat::Column::Day.gte(p.from))
         .filter(daily_stat::Column::Day.lte(p.to));
@@ -493,9 +519,7 @@ pub async fn daily(
     }
     // Only the columns the rows need: no id, no updated_at (parsing a
     // timestamp per row was a good part of the time for 73,000 rows).
-    type Figures = (NaiveDate, i32, i64, i64, i64, i64, i64);
-    let stats: Vec<Figures> = q
-        .select_only()
+    q.select_only()
         .columns([
             daily_stat::Column::Day,
             daily_stat::Column::CampaignId,
@@ -505,10 +529,20 @@ pub async fn daily(
             daily_stat::Column::Transferred,
             daily_stat::Column::Abandoned,
         ])
-        .order_by_asc(daily_stat::Column::Day)
         .into_tuple()
         .all(conn)
-        .await?;
+        .await
+}
+
+/// Every (day, campaign) with dialer figures or complaints in the period,
+/// ordered by day then campaign code.
+pub async fn daily(
+    conn: &impl ConnectionTrait,
+    p: &Period,
+    limit_percent: f64,
+) -> Result<Vec<DayRow>, DbErr> {
+    let n = names(conn).await?;
+    let stats = figures(conn, p).await?;
     let mut complaints = complaints(conn, p, &n).await?;
     let mut rows: Vec<DayRow> = Vec::with_capacity(stats.len());
     let row = |date: NaiveDate, camp: i32, figures: (i64, i64, i64, i64, i64), complaints: i64| {
