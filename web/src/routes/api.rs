@@ -40,7 +40,15 @@ async fn current(state: &AppState) -> Result<(Arc<OpenData>, DateTime<Utc>), Api
         .get(&state.db, now)
         .await?
         .open_data(oslo_today(now));
-    let changed = open_data::changed_at(&state.db, "numbers", &data.tag, now).await?;
+    // Read from the database once per catalogue snapshot and date, not
+    // per request.
+    let changed = match data.changed_at.get() {
+        Some(t) => *t,
+        None => {
+            let t = open_data::changed_at(&state.db, "numbers", &data.tag, now).await?;
+            *data.changed_at.get_or_init(|| t)
+        }
+    };
     Ok((data, changed))
 }
 

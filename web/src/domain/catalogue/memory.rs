@@ -90,6 +90,10 @@ pub struct OpenData {
     pub today: NaiveDate,
     pub list: NumbersList,
     pub tag: String,
+    /// When the content with this tag was first published, once read
+    /// from the database ([`open_data::changed_at`]): per snapshot and
+    /// date, so a change in the catalogue reads it again.
+    pub changed_at: std::sync::OnceLock<DateTime<Utc>>,
 }
 
 impl Snapshot {
@@ -220,7 +224,12 @@ impl Snapshot {
             today,
         );
         let tag = list.tag(today);
-        let d = Arc::new(OpenData { today, list, tag });
+        let d = Arc::new(OpenData {
+            today,
+            list,
+            tag,
+            changed_at: std::sync::OnceLock::new(),
+        });
         *memo = Some(d.clone());
         d
     }
