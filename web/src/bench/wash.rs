@@ -207,13 +207,15 @@ fn sort_comm(list_e164: &Path, register: &Path, dir: &Path) -> anyhow::Result<(f
     Ok((started.elapsed().as_secs_f64(), count))
 }
 
-/// The wash's own work, as the handler does it (64 KB pieces, the same
-/// registers), without HTTP: the best of `rounds`, in seconds.
+/// The wash's own work with the server's registers, without HTTP: in
+/// 64 KB pieces on one thread, or (`parallel`) in the server's batches on
+/// two; the best of `rounds`, in seconds.
 async fn washer_alone(
     state: &AppState,
     db: &sea_orm::DatabaseConnection,
     list: &Path,
     rounds: usize,
+    parallel: bool,
 ) -> anyhow::Result<f64> {
     use crate::domain::dialer::{coverage, wash::Washer};
     let input = Arc::new(std::fs::read(list)?);
@@ -236,8 +238,18 @@ async fn washer_alone(
             let started = Instant::now();
             let mut out = Vec::with_capacity(256 * 1024);
             let mut washer = Washer::new(registers, false, &mut out);
-            for piece in input.chunks(64 * 1024) {
-                washer.feed(piece, &mut out);
+            let size = if parallel {
+                crate::domain::dialer::wash_stream::BATCH
+            } else {
+                64 * 1024
+            };
+            for piece in input.chunks(size) {
+                if parallel {
+                    let second = washer.feed_parallel(piece, &mut out);
+                    std::hint::black_box(&second);
+                } else {
+                    washer.feed(piece, &mut out);
+                }
                 if out.len() >= 128 * 1024 {
                     std::hint::black_box(&out);
                     out.clear();
@@ -517,12 +529,17 @@ async fn run_in(
     println!(
         "sort -u (both files) + comm -23 on the same numbers already in E.164: median {sc_secs:.3} s of {rounds} ({sc_count} distinct numbers not reserved)",
     );
-    let core = washer_alone(&state, db, &list, rounds).await?;
-    println!(
-        "the washer alone, in process, no HTTP (the server's share of a wash): best {:.3} s of {rounds} = {:.0} ns a number",
-        core,
-        core * 1e9 / numbers as f64
-    );
+    for (threads, parallel) in [
+        ("one thread, 64 KB pieces", false),
+        ("two threads, 1 MB batches as served", true),
+    ] {
+        let core = washer_alone(&state, db, &list, rounds, parallel).await?;
+        println!(
+            "the washer alone, in process, no HTTP ({threads}): best {:.3} s of {rounds} = {:.0} ns a number",
+            core,
+            core * 1e9 / numbers as f64
+        );
+    }
     println!(
         "server memory: {} MB resident before the first wash, peak {} MB over all washes: growth {} MB{}",
         rss_before / 1024,

@@ -14,6 +14,7 @@ use crate::domain::dialer::calling_hours::{self, CallWindow};
 use crate::domain::dialer::coverage::{self, PlanError, Refusal};
 use crate::domain::dialer::wash::Washer;
 use crate::domain::dialer::wash_runs::{self, WashRecord, WashedBy};
+use crate::domain::dialer::wash_stream;
 use crate::domain::dialer::{abandoned, campaigns};
 use crate::domain::privacy::audit::Actor;
 use crate::error::ApiError;
@@ -21,8 +22,6 @@ use crate::state::AppState;
 
 /// Largest body of `POST /api/v1/abandoned`.
 const MAX_ABANDONED_BYTES: usize = 4 * 1024 * 1024;
-/// Output is sent in pieces of about this size.
-const OUT_CHUNK: usize = 64 * 1024;
 
 #[derive(Serialize)]
 pub struct CallWindowDoc {
@@ -179,25 +178,21 @@ pub async fn wash(
     let (looked_up, first) = tokio::join!(lookup, input.next());
     let (campaign_id, registers, used) = looked_up?;
 
-    let mut out = Vec::with_capacity(OUT_CHUNK + OUT_CHUNK / 4);
+    let mut out = Vec::with_capacity(64 * 1024);
     let washer = Washer::with_detail(registers, only_callable, detail, &mut out);
-    let run = WashStream {
+    // The list is read, washed and answered side by side, in pieces
+    // (`wash_stream`); the run is recorded before the last piece goes.
+    let answer = WashAnswer {
         state: s.clone(),
         token_id: token.id,
         campaign_id,
         used,
-        input,
-        first,
-        washer: Some(washer),
-        batch: Vec::new(),
-        out,
-        done: false,
+        wash: wash_stream::WashStream::start(input, first, washer, out),
     };
-    // The list is washed as the answer is sent, in the connection's own
-    // task: each piece of input read gives its verdicts, sent in pieces of
-    // about `OUT_CHUNK`.
-    let stream = futures_util::stream::unfold(run, |mut run| async move {
-        run.next_piece().await.map(|item| (item, run))
+    let stream = futures_util::stream::unfold(Some(answer), |answer| async move {
+        let mut answer = answer?;
+        let (piece, more) = answer.next_piece().await;
+        Some((piece, more.then_some(answer)))
     });
     let content_type = if only_callable {
         "text/plain; charset=utf-8"
@@ -215,130 +210,55 @@ pub async fn wash(
         .into_response())
 }
 
-/// One wash under way: the list coming in, the verdicts going out.
-struct WashStream {
+/// The answer of one wash under way, and what records it at the end.
+struct WashAnswer {
     state: AppState,
     token_id: i32,
     campaign_id: Option<i32>,
     used: coverage::NationalUse,
-    input: axum::body::BodyDataStream,
-    /// The first piece of the list, read before the answer started.
-    first: Option<Result<Bytes, axum::Error>>,
-    /// Away only while a batch is washed on the blocking threads.
-    washer: Option<Washer>,
-    /// Input gathered until [`WASH_BATCH`] bytes, washed on two threads.
-    batch: Vec<u8>,
-    out: Vec<u8>,
-    done: bool,
+    wash: wash_stream::WashStream,
 }
 
-/// Input washed at a time: large enough for two threads to share it,
-/// small enough to keep the answer flowing and the memory bounded.
-const WASH_BATCH: usize = 1024 * 1024;
-
-impl WashStream {
-    /// The next piece of the answer; `None` after the last.
-    async fn next_piece(&mut self) -> Option<Result<Bytes, std::io::Error>> {
-        if self.done {
-            return None;
-        }
-        loop {
-            let chunk = match self.first.take() {
-                Some(c) => Some(c),
-                None => self.input.next().await,
-            };
-            match chunk {
-                Some(Ok(c)) => {
-                    self.batch.extend_from_slice(&c);
-                    if self.batch.len() >= WASH_BATCH {
-                        if let Err(e) = self.wash_batch().await {
-                            self.done = true;
-                            return Some(Err(e));
-                        }
-                        if self.out.len() >= OUT_CHUNK {
-                            return Some(Ok(self.take_out()));
-                        }
+impl WashAnswer {
+    /// The next piece of the answer and whether more may follow.
+    async fn next_piece(&mut self) -> (Result<Bytes, std::io::Error>, bool) {
+        match self.wash.next().await {
+            wash_stream::Next::Piece(p) => (Ok(p), true),
+            // The client went away or stalled: no record of a wash it did
+            // not get.
+            wash_stream::Next::Failed(e) => (Err(e), false),
+            wash_stream::Next::Finished(washer, last) => {
+                // Recorded before the last bytes go out, so the run is on
+                // file by the time the dialer has the whole answer.
+                let record = WashRecord::of(
+                    self.campaign_id,
+                    washer.registers(),
+                    self.used,
+                    washer.count_in,
+                    washer.count_callable,
+                    washer.reserved,
+                );
+                let s = &self.state;
+                let recorded = wash_runs::record_run(
+                    &s.db,
+                    s.clock.now(),
+                    WashedBy::Token(self.token_id),
+                    &Actor::default(),
+                    &record,
+                )
+                .await;
+                match recorded {
+                    Ok(_) => (Ok(Bytes::from(last)), false),
+                    Err(e) => {
+                        tracing::error!(error = %e, "recording a wash run failed");
+                        (
+                            Err(std::io::Error::other("recording the wash failed")),
+                            false,
+                        )
                     }
                 }
-                Some(Err(e)) => {
-                    // The client went away or stalled: no record of a wash
-                    // it did not get.
-                    self.done = true;
-                    return Some(Err(std::io::Error::other(e)));
-                }
-                None => break,
             }
         }
-        self.done = true;
-        if let Err(e) = self.wash_batch().await {
-            return Some(Err(e));
-        }
-        let washer = self.washer.as_mut()?;
-        washer.finish(&mut self.out);
-        // Recorded before the last bytes go out, so the run is on file by
-        // the time the dialer has the whole answer.
-        let record = WashRecord::of(
-            self.campaign_id,
-            washer.registers(),
-            self.used,
-            washer.count_in,
-            washer.count_callable,
-            washer.reserved,
-        );
-        let s = &self.state;
-        match wash_runs::record_run(
-            &s.db,
-            s.clock.now(),
-            WashedBy::Token(self.token_id),
-            &Actor::default(),
-            &record,
-        )
-        .await
-        {
-            Ok(_) => Some(Ok(self.take_out())),
-            Err(e) => {
-                tracing::error!(error = %e, "recording a wash run failed");
-                Some(Err(std::io::Error::other("recording the wash failed")))
-            }
-        }
-    }
-
-    /// Washes the gathered input: a small batch here, a large one on the
-    /// blocking threads (it is CPU work of some milliseconds), shared
-    /// between two of them.
-    async fn wash_batch(&mut self) -> Result<(), std::io::Error> {
-        let Some(mut washer) = self.washer.take() else {
-            return Err(std::io::Error::other("the wash was lost"));
-        };
-        if self.batch.len() < WASH_BATCH / 4 {
-            washer.feed(&self.batch, &mut self.out);
-            self.batch.clear();
-            self.washer = Some(washer);
-            return Ok(());
-        }
-        let mut batch = std::mem::take(&mut self.batch);
-        let mut out = std::mem::take(&mut self.out);
-        let (washer, out, batch) = tokio::task::spawn_blocking(move || {
-            washer.feed_parallel(&batch, &mut out);
-            batch.clear();
-            (washer, out, batch)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "a wash batch failed");
-            std::io::Error::other("the wash failed")
-        })?;
-        self.washer = Some(washer);
-        self.out = out;
-        self.batch = batch;
-        Ok(())
-    }
-
-    fn take_out(&mut self) -> Bytes {
-        Bytes::from(std::mem::replace(
-            &mut self.out,
-            Vec::with_capacity(OUT_CHUNK + OUT_CHUNK / 4),
-        ))
     }
 }
 

@@ -455,3 +455,126 @@ dual!(
         );
     }
 );
+
+/// A list of `n` lines in the written forms a dialer sends, some reserved
+/// (`91xxxxxx` with an even last digit), some not numbers.
+fn mixed_list(n: u32) -> String {
+    let mut list = String::with_capacity(n as usize * 14);
+    for i in 0..n {
+        let national = 91_000_000 + i;
+        let line = match i % 5 {
+            0 => format!("{national}"),
+            1 => format!("+47{national}"),
+            2 => format!(
+                "{} {} {}",
+                national / 100_000,
+                national / 1000 % 100,
+                national % 1000
+            ),
+            3 => format!("0047 {national}"),
+            _ => format!("ikke-et-nummer-{i}"),
+        };
+        list.push_str(&line);
+        list.push('\n');
+    }
+    list
+}
+
+dual!(
+    norm_4_4_4_a_list_of_megabytes_sent_in_small_pieces_comes_back_byte_for_byte_as_one_thread_washes_it,
+    |app: TestApp| async move {
+        use innsyn::domain::dialer::{coverage, wash::Washer};
+        for n in [91_000_000u32, 91_000_002, 91_123_456, 91_299_998] {
+            let e = innsyn::domain::phone::E164::parse(&n.to_string()).unwrap();
+            innsyn::domain::dialer::reservations::reserve(
+                &app.db,
+                &e,
+                entity::enums::ReservationSource::Web,
+                app.clock_now(),
+            )
+            .await
+            .unwrap();
+        }
+        let (_, token) = api_tokens::create(&app.db, "dialer", app.clock_now())
+            .await
+            .unwrap();
+        let list = mixed_list(300_000);
+        assert!(list.len() > 3_000_000);
+        // What one thread makes of the whole list at once.
+        let now = app.clock_now();
+        let (registers, _) = coverage::plan(&app.state.registers, &app.db, None, false, now, now, 14)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+        let mut expected = Vec::new();
+        let mut w = Washer::new(registers, false, &mut expected);
+        w.feed(list.as_bytes(), &mut expected);
+        w.finish(&mut expected);
+        assert_eq!(w.count_in, 300_000);
+        // Over a real socket, in pieces of 7 KB: they are gathered into
+        // batches, washed two threads at a time, and sent in order.
+        let (addr, _stop) = serve(&app).await;
+        let pieces: Vec<Result<Vec<u8>, std::io::Error>> = list
+            .as_bytes()
+            .chunks(7 * 1024)
+            .map(|c| Ok(c.to_vec()))
+            .collect();
+        let body = reqwest::Body::wrap_stream(futures_util::stream::iter(pieces));
+        let r = reqwest::Client::new()
+            .post(format!("http://{addr}/api/v1/wash"))
+            .bearer_auth(&token)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let got = r.bytes().await.unwrap();
+        assert!(got.len() == expected.len() && got[..] == expected[..], "the answers differ");
+        let runs = entity::wash_run::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].count_in, 300_000);
+        assert_eq!(runs[0].count_callable as u64, w.count_callable);
+    }
+);
+
+dual!(
+    a_dialer_that_goes_away_in_the_middle_of_a_list_gets_no_wash_recorded_and_the_next_wash_runs,
+    |app: TestApp| async move {
+        let (_, token) = api_tokens::create(&app.db, "dialer", app.clock_now())
+            .await
+            .unwrap();
+        let (addr, _stop) = serve(&app).await;
+        let list = mixed_list(400_000);
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/wash HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+            list.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        // Half the list, some of the answer read, then gone.
+        s.write_all(&list.as_bytes()[..list.len() / 2])
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = tokio::time::timeout(Duration::from_secs(30), s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        drop(s);
+        // The next dialer's wash is answered whole and is the only one on
+        // file.
+        let r = reqwest::Client::new()
+            .post(format!("http://{addr}/api/v1/wash"))
+            .bearer_auth(&token)
+            .body("22334455\n91234567\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.text().await.unwrap().lines().count(), 3);
+        let runs = entity::wash_run::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(runs.len(), 1, "only the wash that was answered whole");
+        assert_eq!(runs[0].count_in, 2);
+    }
+);

@@ -15,3 +15,4 @@ pub mod reservations;
 pub mod wash;
 pub mod wash_jobs;
 pub mod wash_runs;
+pub mod wash_stream;

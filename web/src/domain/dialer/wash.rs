@@ -356,30 +356,37 @@ impl Washer {
 
     /// As [`Washer::feed`], with a large chunk's lines washed on two
     /// threads: the second half of its lines by a fork of this washer
-    /// (same registers, same layout), their verdicts appended after the
-    /// first half's. The answer is byte for byte what [`Washer::feed`]
-    /// gives. Blocks for the chunk's work: call it off the async workers.
-    pub fn feed_parallel(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) {
+    /// (same registers, same layout). Their verdicts are returned, to go
+    /// after everything in `out` (not copied onto it: a wash's answer is
+    /// three times its list); `out`, then the returned bytes, are byte for
+    /// byte what [`Washer::feed`] gives. Blocks for the chunk's work: call
+    /// it off the async workers.
+    #[must_use = "the second half's verdicts go after `out`"]
+    pub fn feed_parallel(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) -> Vec<u8> {
         // Below this the second thread costs more than it saves.
         const PARALLEL_MIN: usize = 256 * 1024;
         if chunk.len() < PARALLEL_MIN {
-            return self.feed(chunk, out);
+            self.feed(chunk, out);
+            return Vec::new();
         }
         if self.reader.layout.is_none() {
             // The first line decides the layout (a header or a number)
             // the fork must know: it is read alone first.
             let Some(nl) = memchr::memchr(b'\n', chunk) else {
-                return self.feed(chunk, out);
+                self.feed(chunk, out);
+                return Vec::new();
             };
             self.feed(&chunk[..=nl], out);
             chunk = &chunk[nl + 1..];
         }
         let Some(last) = memchr::memrchr(b'\n', chunk) else {
-            return self.feed(chunk, out);
+            self.feed(chunk, out);
+            return Vec::new();
         };
         let mid = chunk.len() / 2;
         let Some(split) = memchr::memchr(b'\n', &chunk[mid..last]).map(|i| mid + i + 1) else {
-            return self.feed(chunk, out);
+            self.feed(chunk, out);
+            return Vec::new();
         };
         // [..split) ends a line: this washer; [split..=last] whole lines:
         // the fork; the rest is the start of a line still coming.
@@ -410,13 +417,15 @@ impl Washer {
                 std::panic::resume_unwind(panic);
             }
         });
-        out.extend_from_slice(&fork_out);
         self.count_in += fork.count_in;
         self.count_callable += fork.count_callable;
         self.reserved.internal += fork.reserved.internal;
         self.reserved.client += fork.reserved.client;
         self.reserved.national += fork.reserved.national;
+        // No line ending in `rest`: it only starts the next line, and
+        // writes nothing.
         self.feed(rest, out);
+        fork_out
     }
 
     /// Ends the input: a last line without a line ending counts too.
@@ -519,6 +528,9 @@ impl Washer {
 /// Longest number text the one-copy path of [`write_verdict_line`] takes.
 const SHORT_TEXT: usize = 32;
 
+/// Verdict lines up to this long are copied as a block of this size.
+const LINE_COPY: usize = 64;
+
 /// Writes `text,e164,verdict[,register]\n`: for the common short line
 /// that needs no quoting, put together on the stack and copied once.
 fn write_verdict_line(
@@ -552,7 +564,16 @@ fn write_verdict_line(
             i += r.len();
         }
         buf[i] = b'\n';
-        out.extend_from_slice(&buf[..=i]);
+        let len = i + 1;
+        if len <= LINE_COPY {
+            // A copy of a fixed length is a few vector moves, not a call
+            // to memcpy; the bytes past the line are cut off again.
+            let at = out.len();
+            out.extend_from_slice(&buf[..LINE_COPY]);
+            out.truncate(at + len);
+        } else {
+            out.extend_from_slice(&buf[..len]);
+        }
         return;
     }
     if key.is_none() && starts_formula(text) {
@@ -590,28 +611,37 @@ const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 /// Writes `+` and the key's digits (the E.164 form) at the start of `buf`
 /// (at least 17 bytes); returns how many bytes. No `fmt` on the hot path.
 fn put_key(key: u64, buf: &mut [u8]) -> usize {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    // Most keys are Norwegian: `+47` and eight digits, in four pairs.
+    if (4_700_000_000..4_800_000_000).contains(&key) {
+        let national = (key - 4_700_000_000) as u32;
+        let (high, low) = ((national / 10_000) as usize, (national % 10_000) as usize);
+        let pairs = [high / 100, high % 100, low / 100, low % 100];
+        buf[..3].copy_from_slice(b"+47");
+        for (i, p) in pairs.into_iter().enumerate() {
+            buf[3 + 2 * i] = DIGIT_PAIRS[p * 2];
+            buf[4 + 2 * i] = DIGIT_PAIRS[p * 2 + 1];
+        }
+        return 11;
+    }
+    // The digits written in place from the last, two at a time.
+    let n = key.checked_ilog10().map_or(1, |l| l as usize + 1);
+    buf[0] = b'+';
+    let mut i = n + 1;
     let mut k = key;
     while k >= 100 {
         let d = (k % 100) as usize * 2;
         k /= 100;
         i -= 2;
-        digits[i] = DIGIT_PAIRS[d];
-        digits[i + 1] = DIGIT_PAIRS[d + 1];
+        buf[i] = DIGIT_PAIRS[d];
+        buf[i + 1] = DIGIT_PAIRS[d + 1];
     }
     if k >= 10 {
         let d = k as usize * 2;
-        i -= 2;
-        digits[i] = DIGIT_PAIRS[d];
-        digits[i + 1] = DIGIT_PAIRS[d + 1];
+        buf[1] = DIGIT_PAIRS[d];
+        buf[2] = DIGIT_PAIRS[d + 1];
     } else {
-        i -= 1;
-        digits[i] = b'0' + k as u8;
+        buf[1] = b'0' + k as u8;
     }
-    let n = digits.len() - i;
-    buf[0] = b'+';
-    buf[1..=n].copy_from_slice(&digits[i..]);
     n + 1
 }
 
@@ -785,7 +815,8 @@ mod tests {
                 let mut w = Washer::with_detail(regs(), only, detail, &mut out);
                 for c in input.chunks(piece) {
                     if parallel {
-                        w.feed_parallel(c, &mut out);
+                        let second = w.feed_parallel(c, &mut out);
+                        out.extend_from_slice(&second);
                     } else {
                         w.feed(c, &mut out);
                     }
@@ -849,7 +880,14 @@ mod tests {
             4_700_000_000,
             46_812_345_678,
             999_999_999_999_999,
-        ] {
+            4_799_999_999,
+            4_800_000_000,
+            4_699_999_999,
+            4_700_010_203,
+        ]
+        .into_iter()
+        .chain((0..100_000u64).map(|i| 4_700_000_000 + i * 999_983 % 100_000_000))
+        {
             let mut buf = [0u8; 24];
             let n = put_key(k, &mut buf);
             assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), format!("+{k}"));

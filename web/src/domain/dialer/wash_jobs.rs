@@ -648,7 +648,8 @@ pub async fn run(
     while let Some(data) = chunk(db, id, Part::Input, seq).await? {
         // Hashing a megabyte of numbers is CPU work: off the async workers.
         let (w, b) = tokio::task::spawn_blocking(move || {
-            washer.feed_parallel(&data, &mut buf);
+            let second = washer.feed_parallel(&data, &mut buf);
+            buf.extend_from_slice(&second);
             (washer, buf)
         })
         .await?;
