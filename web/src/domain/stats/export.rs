@@ -174,9 +174,7 @@ pub fn csv_rows(rows: &[DayRow]) -> Vec<u8> {
     let mut num = itoa::Buffer::new();
     let mut text = Vec::with_capacity(16);
     for r in rows {
-        text.clear();
-        let _ = write!(text, "{}", r.date.format("%Y-%m-%d"));
-        let _ = w.write_field(&text);
+        let _ = w.write_field(iso_date(r.date, &mut text));
         let _ = w.write_field(safe_cell(&r.campaign_code).as_bytes());
         let _ = w.write_field(safe_cell(&r.campaign).as_bytes());
         let _ = w.write_field(safe_cell(&r.client).as_bytes());
@@ -200,6 +198,32 @@ pub fn csv_rows(rows: &[DayRow]) -> Vec<u8> {
         let _ = w.write_record(None::<&[u8]>);
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// `YYYY-MM-DD` in `buf` (chrono's `format` reads its pattern anew for
+/// every call: a third of the CSV's time).
+fn iso_date(d: NaiveDate, buf: &mut Vec<u8>) -> &[u8] {
+    buf.clear();
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        let y = y as u32;
+        let (m, day) = (d.month(), d.day());
+        for digit in [y / 1000, y / 100 % 10, y / 10 % 10, y % 10] {
+            buf.push(b'0' + digit as u8);
+        }
+        buf.extend_from_slice(&[
+            b'-',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+            b'-',
+            b'0' + (day / 10) as u8,
+            b'0' + (day % 10) as u8,
+        ]);
+    } else {
+        use std::io::Write as _;
+        let _ = write!(buf, "{d}");
+    }
+    buf
 }
 
 /// The zip level of the workbook (1 fastest, 9 smallest).
@@ -346,6 +370,26 @@ mod tests {
         assert_eq!(safe_text("-1"), "'-1");
         assert_eq!(safe_text("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(safe_text("Vestlandsstraum AS"), "Vestlandsstraum AS");
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let mut buf = Vec::new();
+        let mut d = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while d.year() < 2201 {
+            assert_eq!(iso_date(d, &mut buf), d.to_string().as_bytes());
+            d += chrono::Duration::days(3);
+        }
+        for d in [
+            (5, 1, 2),
+            (999, 12, 31),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-1, 6, 7),
+        ] {
+            let d = NaiveDate::from_ymd_opt(d.0, d.1, d.2).unwrap();
+            assert_eq!(iso_date(d, &mut buf), d.to_string().as_bytes());
+        }
     }
 
     #[test]
