@@ -383,8 +383,14 @@ impl Washer {
             self.feed(chunk, out);
             return Vec::new();
         };
+        // A line ending after the middle and before the last one: none when
+        // the chunk ends in one long line.
         let mid = chunk.len() / 2;
-        let Some(split) = memchr::memchr(b'\n', &chunk[mid..last]).map(|i| mid + i + 1) else {
+        let Some(split) = chunk
+            .get(mid..last)
+            .and_then(|after_mid| memchr::memchr(b'\n', after_mid))
+            .map(|i| mid + i + 1)
+        else {
             self.feed(chunk, out);
             return Vec::new();
         };
@@ -806,8 +812,17 @@ mod tests {
             (2, Some("x;number;y\n"), false, true),
             (3, None, true, false),
             (4, Some("number\n"), false, false),
+            (5, None, false, false),
         ] {
-            let input = big_list(120_000, seed, header);
+            let mut input = big_list(120_000, seed, header);
+            if seed == 5 {
+                // Lines of hundreds of kilobytes from a stranger: a chunk
+                // may end in one, or hold nothing but one.
+                for at in [200_000, 700_000, input.len()] {
+                    let long = vec![b'7'; 700 * 1024];
+                    input.splice(at..at, long);
+                }
+            }
             // Pieces as a socket gives them, and one line longer than a
             // piece's second half can hold, cut anywhere.
             let run = |parallel: bool, piece: usize| {
@@ -825,7 +840,7 @@ mod tests {
                 (out, w.count_in, w.count_callable, w.reserved)
             };
             let one = run(false, 4096);
-            for piece in [300 * 1024, 1024 * 1024 + 7, usize::MAX] {
+            for piece in [300 * 1024, 1024 * 1024 + 7, 2 * 1024 * 1024, usize::MAX] {
                 let two = run(true, piece);
                 assert!(one.0 == two.0, "seed {seed}, piece {piece}: answers differ");
                 assert_eq!((one.1, one.2, one.3), (two.1, two.2, two.3), "seed {seed}");
