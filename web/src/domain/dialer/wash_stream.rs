@@ -40,10 +40,14 @@ pub enum Next {
     Finished(Box<Washer>, Vec<u8>),
 }
 
+/// The washer with its counts and the answer's last piece, when the whole
+/// list was washed.
+type Washed = Option<(Washer, Vec<u8>)>;
+
 /// A wash under way.
 pub struct WashStream {
     pieces: mpsc::Receiver<Result<Bytes, std::io::Error>>,
-    washer: Option<tokio::task::JoinHandle<Option<(Washer, Vec<u8>)>>>,
+    washer: Option<tokio::task::JoinHandle<Washed>>,
 }
 
 impl WashStream {
@@ -159,7 +163,7 @@ fn wash(
     mut out: Vec<u8>,
     mut batches: mpsc::Receiver<Input>,
     pieces: mpsc::Sender<Result<Bytes, std::io::Error>>,
-) -> Option<(Washer, Vec<u8>)> {
+) -> Washed {
     let send = |piece: Vec<u8>| -> bool {
         piece.is_empty() || pieces.blocking_send(Ok(Bytes::from(piece))).is_ok()
     };
