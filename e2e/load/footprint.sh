@@ -22,18 +22,8 @@ backends="${FOOTPRINT_BACKENDS:-sqlite postgres}"
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
 
-if [ ! -x "$bin" ]; then
-  (cd "$repo" && cargo build --release --bin innsyn)
-fi
-
-server_pid=""
-pg_db=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  if [ -n "$pg_db" ]; then psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 now_ms() { date +%s%3N; }
 
@@ -51,7 +41,7 @@ measure() {
   [ -n "$t_r" ] || { echo "server not ready:" >&2; cat "$work/serve.log" >&2; exit 1; }
   sleep 5
   rss=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status")
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  stop_server
   echo "$t_h $t_r $rss"
 }
 

@@ -24,18 +24,8 @@ work="$(mktemp -d)"
 status=0
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-if [ ! -x "$bin" ]; then
-  (cd "$repo" && cargo build --release --bin innsyn)
-fi
-
-server_pid=""
-pg_db=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  if [ -n "$pg_db" ]; then psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 for backend in $backends; do
   case "$backend" in
@@ -55,7 +45,7 @@ for backend in $backends; do
   # Warm up: the phone parser loads its metadata on first use.
   curl -fs "$base/hvem-ringte?nummer=91234567" >/dev/null 2>&1 || true
   out=$(wrk -t "$threads" -c "$conns" -d "${secs}s" --timeout 10s --latency -s "$here/complaint.lua" "$base")
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  stop_server
   case "$backend" in
     sqlite) stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM cases').fetchone()[0])" "$work/intake.db") ;;
     postgres) stored=$(psql -qtA "$DATABASE_URL" -c "SELECT count(*) FROM cases") ;;
