@@ -66,3 +66,48 @@ dual!(
         );
     }
 );
+
+dual!(
+    norm_4_4_4_32_dialers_washing_at_once_each_get_their_whole_answer_and_a_recorded_run,
+    |app: TestApp| async move {
+        use crate::support::dialer;
+        dialer::reserve(&app, "90000002").await;
+        let token = dialer::token(&app).await;
+        let app = std::sync::Arc::new(app);
+        // Each list over 256 KB: washed two threads at a time, 32 at once.
+        let mut tasks = Vec::new();
+        for w in 0..WRITERS as u32 {
+            let (a, token) = (app.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let lines = 25_000 + w;
+                let list: String = (0..lines)
+                    .map(|i| format!("{}\n", 90_000_000 + i))
+                    .collect();
+                let r = dialer::wash(&a, &token, "", &list).await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                let out: Vec<&str> = r.body.lines().collect();
+                assert_eq!(out.len() as u32, lines + 1, "dialer {w}");
+                assert_eq!(out[3], "90000002,+4790000002,reserved");
+                assert_eq!(
+                    out[lines as usize],
+                    format!("{0},+47{0},callable", 90_000_000 + lines - 1)
+                );
+                lines
+            }));
+        }
+        let mut sent = Vec::new();
+        for t in tasks {
+            sent.push(i64::from(t.await.unwrap()));
+        }
+        let mut recorded: Vec<i64> = entity::wash_run::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.count_in)
+            .collect();
+        recorded.sort();
+        sent.sort();
+        assert_eq!(recorded, sent, "one run per wash, with its own count");
+    }
+);
