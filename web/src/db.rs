@@ -16,9 +16,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::prelude::async_trait::async_trait;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -51,26 +53,82 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(Database::connect(opts).await?)
 }
 
-/// Held for as long as a SQLite write transaction runs; nothing on PostgreSQL.
-pub struct WriteGuard(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
+/// A write transaction that owns, on SQLite, this process's write gate: the
+/// lock lives exactly as long as the transaction, and [`WriteTxn::commit`]
+/// (or [`WriteTxn::rollback`], or dropping it) ends both. Queries take
+/// `&txn` as they take any connection; a function that needs the plain
+/// transaction gets it through `Deref`.
+pub struct WriteTxn {
+    // Field order matters: the transaction is dropped (rolled back) before
+    // the gate opens for the next writer.
+    txn: DatabaseTransaction,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
 
-/// Begins a transaction that will write. Keep the guard alive until the
-/// transaction is committed or dropped:
-/// `let (txn, _write) = db::begin_write(db).await?;`
-pub async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<(DatabaseTransaction, WriteGuard), DbErr> {
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return Ok((db.begin().await?, WriteGuard(None)));
+impl WriteTxn {
+    /// Commits the transaction, then releases the write gate.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let WriteTxn { txn, _gate } = self;
+        txn.commit().await
     }
-    let guard = write_gate(db).lock_owned().await;
+
+    /// Rolls the transaction back, then releases the write gate.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        let WriteTxn { txn, _gate } = self;
+        txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// Begins a transaction that will write: `let txn = db::begin_write(db).await?;`
+/// then `txn.commit().await?`. On SQLite the returned value holds the write
+/// gate until it is committed, rolled back or dropped.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(WriteTxn {
+            txn: db.begin().await?,
+            _gate: None,
+        });
+    }
+    let gate = write_gate(db).lock_owned().await;
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
         .await?;
-    Ok((txn, WriteGuard(Some(guard))))
+    Ok(WriteTxn {
+        txn,
+        _gate: Some(gate),
+    })
 }
 
 /// One gate per SQLite file in this process (tests open many databases).

@@ -79,7 +79,7 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::R
         return Ok(false);
     }
     let today = oslo_today(now);
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     if centre::Entity::find().count(&txn).await? == 0 {
         centre::ActiveModel {
             name: Set(DEMO_CENTRE.into()),

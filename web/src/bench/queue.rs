@@ -45,7 +45,7 @@ async fn run_on(bench_db: &BenchDb, config: Config, n: usize, rounds: usize) -> 
         Channel::Voicemail,
     ];
     for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
-        let (txn, _write) = crate::db::begin_write(&db).await?;
+        let txn = crate::db::begin_write(&db).await?;
         let rows = chunk.iter().map(|&i| {
             // Received over the last 36 hours: a mix of on time, at risk and breached.
             let received = now - ChronoDuration::seconds((i as i64 * 7919) % (36 * 3600));

@@ -48,7 +48,7 @@ pub async fn run(mut config: Config, n: usize, rounds: usize) -> anyhow::Result<
     let started = Instant::now();
     let channels = [Channel::Web, Channel::Email, Channel::Sms];
     for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
-        let (txn, _write) = crate::db::begin_write(&db).await?;
+        let txn = crate::db::begin_write(&db).await?;
         let refs: Vec<String> = chunk.iter().map(|i| format!("S-2026-{i:07}")).collect();
         let rows = chunk.iter().map(|&i| {
             let received = now - ChronoDuration::seconds((i as i64 * 7919) % (36 * 3600));

@@ -60,7 +60,7 @@ async fn run_on(db: &DatabaseConnection, campaigns: usize, days: usize) -> anyho
         ids.push(campaign::Entity::insert(c).exec(&db).await?.last_insert_id);
     }
     let t = Instant::now();
-    let (txn, _write) = crate::db::begin_write(&db).await?;
+    let txn = crate::db::begin_write(&db).await?;
     for d in 0..days {
         let day = from + Duration::days(d as i64);
         let rows = ids

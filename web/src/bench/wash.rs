@@ -112,7 +112,7 @@ async fn fill_register(
     let file = dir.join("reservations-e164.txt");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
     let now = Utc::now();
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut i = 0;
     while i < n {
         let end = (i + 2000).min(n);

@@ -101,7 +101,7 @@ pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
         let outcome = attempt(state, &row).await;
         // The time it was taken, not the time the run started.
         let at = state.clock.now();
-        let (txn, _write) = crate::db::begin_write(&state.db).await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         match outcome {
             Attempt::Sent(sid) => {
                 mail_outbox::Entity::delete_by_id(row.id).exec(&txn).await?;

@@ -86,7 +86,7 @@ async fn alert_one(
     alert: Alert,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let (txn, _write) = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mark = match alert {
         Alert::AtRisk => case::Column::AtRiskAlertedAt,
         Alert::Breached => case::Column::BreachAlertedAt,

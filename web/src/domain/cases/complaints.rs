@@ -162,7 +162,7 @@ pub async fn submit(
         return Ok(existing(c));
     }
     let reference = cases::take_reference_apart(db, reference_prefix, now).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(key) = &source_key
         && let Some(c) = cases::find_by_source_key(&txn, key).await?
     {

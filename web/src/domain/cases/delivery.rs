@@ -202,7 +202,7 @@ pub async fn retry(
     now: DateTime<Utc>,
 ) -> Result<message::Model, crate::domain::Error> {
     use crate::domain::privacy::audit::{self, Entry};
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let m = requeue(&txn, c, message_id, now).await?;
     audit::record(
         &txn,

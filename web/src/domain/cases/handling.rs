@@ -114,7 +114,7 @@ pub async fn reserve_from_case(
         .as_deref()
         .ok_or(Error::Refused("case-reserve-no-phone"))?;
     let n = E164::parse(phone).map_err(|_| Error::Refused("case-reserve-no-phone"))?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = reservations::reserve(&txn, &n, ReservationSource::Staff, now).await?;
     audit::record(
         &txn,

@@ -103,7 +103,7 @@ pub async fn delete(
         .await
         .map_err(RecordingError::from)?;
     let rid = r.id;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut am = r.into_active_model();
     am.deleted_at = Set(Some(now));
     am.update(&txn).await?;

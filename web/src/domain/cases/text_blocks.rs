@@ -60,7 +60,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<text_block::Model, Error> {
     let (title, body) = check(title, body)?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let saved = match id {
         Some(id) => {
             let mut am = get(&txn, id).await?.into_active_model();
@@ -98,7 +98,7 @@ pub async fn delete(
     by: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let res = text_block::Entity::delete_by_id(id).exec(&txn).await?;
     if res.rows_affected == 0 {
         return Err(Error::NotFound);

@@ -248,7 +248,7 @@ async fn queue_answer(
             let to = c.consumer_email.clone().ok_or(AnswerError::NoEmail)?;
             let ids = thread_ids(&view.messages);
             let message_id = mail::new_message_id(out.mail_from);
-            let (txn, write) = crate::db::begin_write(db).await?;
+            let txn = crate::db::begin_write(db).await?;
             let m = record_answer(
                 &txn,
                 c,
@@ -274,7 +274,7 @@ async fn queue_answer(
                 now,
             )
             .await?;
-            ((txn, write), m)
+            (txn, m)
         }
         AnswerChannel::Sms => {
             if body.chars().count() > MAX_SMS_CHARS {
@@ -284,13 +284,12 @@ async fn queue_answer(
             if !out.twilio.sms_configured() {
                 return Err(AnswerError::Sms(SmsError::NotConfigured));
             }
-            let (txn, write) = crate::db::begin_write(db).await?;
+            let txn = crate::db::begin_write(db).await?;
             let m = record_answer(&txn, c, by, Channel::Sms, body, None, now).await?;
             mail::enqueue_sms(&txn, c.id, &to, body, m.id, now).await?;
-            ((txn, write), m)
+            (txn, m)
         }
     };
-    let (txn, _write) = txn;
     // Answering an unassigned case makes it the answerer's.
     if c.assignee_id.is_none()
         && let Some(me) = by.id
@@ -333,7 +332,7 @@ pub async fn add_note(
     if body.chars().count() > MAX_ANSWER_CHARS {
         return Err(AnswerError::TooLong.into());
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     message::ActiveModel {
         case_id: Set(c.id),
         direction: Set(Direction::Note),
@@ -405,7 +404,7 @@ pub async fn change(
         }
         _ => {}
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut am = c.clone().into_active_model();
     let (action, detail) = match what {
         Change::Assign(uid) => {
@@ -575,7 +574,7 @@ pub async fn close(
             return Err(CloseError::DuplicateUnknown.into());
         }
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut am = c.clone().into_active_model();
     am.status = Set(CaseStatus::Closed);
     am.closed_at = Set(Some(now));

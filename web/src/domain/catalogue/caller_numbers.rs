@@ -236,7 +236,7 @@ pub async fn save(
     }
     let centre = centre::get(db).await?;
     let valid = validate(db, input, &centre).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let saved = write(&txn, id, valid, now).await?;
     audit::record(
         &txn,

@@ -249,7 +249,7 @@ pub async fn changed_at(
         return Ok(v.changed_at);
     }
     let now = now.trunc_subsecs(0);
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     open_data_version::Entity::insert(open_data_version::ActiveModel {
         name: Set(name.to_string()),
         tag: Set(tag.to_string()),

@@ -64,7 +64,7 @@ pub async fn save_centre(
     };
     let address = required(&mut errors, "adresse", &input.adresse);
     errors.into_result()?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = centre::Entity::find().one(&txn).await?;
     let is_new = existing.is_none();
     let mut am = match existing {
@@ -135,7 +135,7 @@ pub async fn save_client(
         errors.push("logo", "form-error-url");
     }
     errors.into_result()?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut am = match id {
         Some(id) => client::Entity::find_by_id(id)
             .one(&txn)
@@ -298,7 +298,7 @@ pub async fn save_campaign(
     else {
         return Err(Error::Invalid(errors));
     };
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut moved_from = None;
     let mut am = match id {
         Some(id) => {

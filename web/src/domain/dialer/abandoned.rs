@@ -35,7 +35,7 @@ pub async fn record(
             None => invalid.push(i + 1),
         }
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     registers::record_abandoned(&txn, &keys, now).await?;
     audit::record(
         &txn,

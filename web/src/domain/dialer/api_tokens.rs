@@ -61,7 +61,7 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> Result<(api_token::Model, String), Error> {
     let name = parse_name(name).map_err(|key| Error::invalid("navn", key))?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let (row, token) = create(&txn, &name, now).await?;
     audit::record(
         &txn,
@@ -84,7 +84,7 @@ pub async fn withdraw(
     by: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     if !revoke(&txn, id, now).await? {
         return Err(Error::NotFound);
     }

@@ -40,7 +40,7 @@ pub async fn upload(
     now: DateTime<Utc>,
 ) -> Result<(ImportReport, Option<u64>), Error> {
     client_by_id(db, id).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let replaced = if replace {
         Some(registers::clear_client_register(&txn, id).await?)
     } else {
@@ -74,7 +74,7 @@ pub async fn empty(
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
     client_by_id(db, id).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let n = registers::clear_client_register(&txn, id).await?;
     audit::record(
         &txn,

@@ -345,7 +345,7 @@ pub async fn begin_import(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<version::Model, DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let v = version::ActiveModel {
         extract_date: Set(extract_date),
         imported_at: Set(now),
@@ -377,7 +377,7 @@ async fn insert_batch(
         version_id: Set(version_id),
         number: Set(i32::try_from(n).unwrap_or(i32::MAX)),
     });
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = national_reservation::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([
@@ -515,7 +515,7 @@ async fn flip(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let (txn, write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let old = pointer(&txn).await?;
     let mut am = v.into_active_model();
     am.count = Set(i64::try_from(report.count).unwrap_or(i64::MAX));
@@ -554,13 +554,12 @@ async fn flip(
     )
     .await?;
     txn.commit().await?;
-    drop(write);
     delete_numbers_except(db, v.id).await
 }
 
 /// Deletes the numbers of every copy but `keep` (replaced or failed ones).
 async fn delete_numbers_except(db: &DatabaseConnection, keep: i32) -> Result<(), DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     national_reservation::Entity::delete_many()
         .filter(national_reservation::Column::VersionId.ne(keep))
         .exec(&txn)
@@ -575,7 +574,7 @@ async fn fail(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     version::Entity::update_many()
         .col_expr(
             version::Column::State,

@@ -62,7 +62,7 @@ pub async fn signing_key(
         }
     };
     let id = key_id(&secret);
-    let (txn, write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     receipt_key::Entity::insert(receipt_key::ActiveModel {
         id: Set(id.clone()),
         secret: Set(hex::encode(&secret)),
@@ -77,7 +77,6 @@ pub async fn signing_key(
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
-    drop(write);
     if source == "generated" {
         // Two first uses at once: the oldest generated key wins.
         return Box::pin(signing_key(db, None, now)).await;

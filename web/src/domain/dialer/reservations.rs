@@ -91,7 +91,7 @@ pub async fn add_by_staff(
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
     let n = E164::parse(number).map_err(|e| Error::invalid("nummer", e.message_key()))?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = reserve(&txn, &n, ReservationSource::Staff, now).await?;
     audit::record(&txn, now, by, Entry::new("reservation.add")).await?;
     txn.commit().await?;
@@ -114,7 +114,7 @@ pub async fn remove(
     if reason.chars().count() < 5 {
         return Err(Error::invalid("grunn", "reservation-error-reason"));
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let gone = reservation::Entity::delete_by_id(id).exec(&txn).await?;
     if gone.rows_affected != 1 {
         return Err(Error::NotFound);

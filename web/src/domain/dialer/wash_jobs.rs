@@ -195,7 +195,7 @@ pub async fn create(
     o: &Options,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     wash_job::ActiveModel {
         id: Set(id.to_string()),
         user_id: Set(o.user_id),
@@ -253,7 +253,7 @@ impl InputWriter {
     }
 
     async fn store(&mut self, db: &DatabaseConnection, piece: Vec<u8>) -> Result<(), DbErr> {
-        let (txn, _write) = crate::db::begin_write(db).await?;
+        let txn = crate::db::begin_write(db).await?;
         insert_chunk(&txn, &self.id, Part::Input, self.seq, piece).await?;
         txn.commit().await?;
         self.seq += 1;
@@ -316,7 +316,7 @@ pub async fn uploaded(
     total: u64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = wash_job::Entity::update_many()
         .col_expr(wash_job::Column::State, Expr::value(state::RUNNING))
         .col_expr(wash_job::Column::National, Expr::value(national.code()))
@@ -343,7 +343,7 @@ pub async fn claim_again(
     now: DateTime<Utc>,
 ) -> Result<Option<i32>, DbErr> {
     let attempt = job.attempt + 1;
-    let (txn, write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = wash_job::Entity::update_many()
         .col_expr(wash_job::Column::State, Expr::value(state::RUNNING))
         .col_expr(wash_job::Column::National, Expr::value(national.code()))
@@ -357,7 +357,6 @@ pub async fn claim_again(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    drop(write);
     if r.rows_affected != 1 {
         return Ok(None);
     }
@@ -411,7 +410,7 @@ pub async fn take_done(
     id: &str,
     user_id: i32,
 ) -> Result<Option<wash_job::Model>, DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = wash_job::Entity::update_many()
         .col_expr(wash_job::Column::State, Expr::value(state::DOWNLOADED))
         .filter(wash_job::Column::Id.eq(id))
@@ -460,7 +459,7 @@ async fn delete_chunks(db: &DatabaseConnection, id: &str, part: Option<Part>) ->
         if seqs.is_empty() {
             return Ok(());
         }
-        let (txn, _write) = crate::db::begin_write(db).await?;
+        let txn = crate::db::begin_write(db).await?;
         for (kind, seq) in seqs {
             wash_job_chunk::Entity::delete_many()
                 .filter(wash_job_chunk::Column::JobId.eq(id))
@@ -476,7 +475,7 @@ async fn delete_chunks(db: &DatabaseConnection, id: &str, part: Option<Part>) ->
 /// Deletes a job with its list and result.
 pub async fn delete(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
     delete_chunks(db, id, None).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     wash_job::Entity::delete_by_id(id.to_string())
         .exec(&txn)
         .await?;
@@ -608,7 +607,7 @@ async fn write_progress(
     last: bool,
     now: DateTime<Utc>,
 ) -> Result<(), RunError> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = wash_job::Entity::update_many()
         .col_expr(wash_job::Column::Processed, Expr::value(processed as i64))
         .col_expr(wash_job::Column::HeartbeatAt, Expr::value(now))
@@ -700,7 +699,7 @@ pub async fn finished(
     w: &Washed,
     now: DateTime<Utc>,
 ) -> Result<(), RunError> {
-    let (txn, write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let r = wash_job::Entity::update_many()
         .col_expr(wash_job::Column::State, Expr::value(state::DONE))
         .col_expr(wash_job::Column::CountIn, Expr::value(w.count_in as i64))
@@ -715,7 +714,6 @@ pub async fn finished(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    drop(write);
     if r.rows_affected != 1 {
         return Err(RunError::Lost);
     }
@@ -731,7 +729,7 @@ pub async fn failed(
     attempt: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     wash_job::Entity::update_many()
         .col_expr(wash_job::Column::State, Expr::value(state::FAILED))
         .col_expr(wash_job::Column::FinishedAt, Expr::value(now))

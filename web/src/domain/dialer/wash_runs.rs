@@ -67,7 +67,7 @@ pub async fn record_run(
     actor: &Actor,
     r: &WashRecord,
 ) -> Result<i32, DbErr> {
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let id = record(&txn, now, by, r).await?;
     let detail = format!(
         "{} national={} run={id}",

@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::case;
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 
 use super::{NewVoicemail, SmsOutcome, claim};
+use crate::db::WriteTxn;
 use crate::domain::Error;
 use crate::domain::cases::delivery::{self, ReportOutcome};
 use crate::domain::phone::E164;
@@ -36,22 +37,22 @@ enum Claimed {
     /// Handled before (nothing changed): the answer given then.
     Before(String),
     /// This call owns it: the transaction to act in.
-    Mine(DatabaseTransaction, crate::db::WriteGuard),
+    Mine(WriteTxn),
 }
 
 async fn begin(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> Result<Claimed, Error> {
-    let (txn, write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     match claim(&txn, key, now).await? {
         Some(previous) => {
             txn.rollback().await?;
             Ok(Claimed::Before(previous))
         }
-        None => Ok(Claimed::Mine(txn, write)),
+        None => Ok(Claimed::Mine(txn)),
     }
 }
 
 /// Keeps `reply` as the answer to `key` and commits.
-async fn finish(txn: DatabaseTransaction, key: &str, reply: &str) -> Result<(), Error> {
+async fn finish(txn: WriteTxn, key: &str, reply: &str) -> Result<(), Error> {
     super::answer(&txn, key, reply).await?;
     txn.commit().await?;
     Ok(())
@@ -67,9 +68,9 @@ pub async fn keypad_reservation(
     now: DateTime<Utc>,
 ) -> Result<Handled<bool>, Error> {
     let key = format!("keypad:{call_sid}");
-    let (txn, _write) = match begin(db, &key, now).await? {
+    let txn = match begin(db, &key, now).await? {
         Claimed::Before(previous) => return Ok(Handled::Repeat(previous)),
-        Claimed::Mine(txn, write) => (txn, write),
+        Claimed::Mine(txn) => txn,
     };
     let added = super::reserve_caller(&txn, from, now).await?;
     finish(txn, &key, reply).await?;
@@ -85,9 +86,9 @@ pub async fn voicemail(
     now: DateTime<Utc>,
 ) -> Result<Handled<case::Model>, Error> {
     let key = format!("rec:{}", v.recording_sid);
-    let (txn, _write) = match begin(db, &key, now).await? {
+    let txn = match begin(db, &key, now).await? {
         Claimed::Before(previous) => return Ok(Handled::Repeat(previous)),
-        Claimed::Mine(txn, write) => (txn, write),
+        Claimed::Mine(txn) => txn,
     };
     let c = super::voicemail(&txn, prefix, v, now).await?;
     finish(txn, &key, reply).await?;
@@ -105,9 +106,9 @@ pub async fn transcription(
     now: DateTime<Utc>,
 ) -> Result<Handled<()>, Error> {
     let key = format!("tr:{recording_sid}:{transcription_sid}");
-    let (txn, _write) = match begin(db, &key, now).await? {
+    let txn = match begin(db, &key, now).await? {
         Claimed::Before(previous) => return Ok(Handled::Repeat(previous)),
-        Claimed::Mine(txn, write) => (txn, write),
+        Claimed::Mine(txn) => txn,
     };
     if !text.trim().is_empty() {
         super::transcription(&txn, recording_sid, text.trim(), now).await?;
@@ -130,9 +131,9 @@ pub async fn sms(
     reply: impl FnOnce(&SmsOutcome) -> Result<String, Error>,
 ) -> Result<Handled<SmsOutcome>, Error> {
     let key = format!("sms:{message_sid}");
-    let (txn, _write) = match begin(db, &key, now).await? {
+    let txn = match begin(db, &key, now).await? {
         Claimed::Before(previous) => return Ok(Handled::Repeat(previous)),
-        Claimed::Mine(txn, write) => (txn, write),
+        Claimed::Mine(txn) => txn,
     };
     let outcome = super::inbound_sms(&txn, prefix, from, to, body, message_sid, now).await?;
     let out = reply(&outcome)?;
@@ -173,9 +174,9 @@ pub async fn sms_status(
         return Ok(StatusReport::Ignored);
     }
     let key = format!("sms-status:{message_sid}:{status}");
-    let (txn, _write) = match begin(db, &key, now).await? {
+    let txn = match begin(db, &key, now).await? {
         Claimed::Before(_) => return Ok(StatusReport::Duplicate),
-        Claimed::Mine(txn, write) => (txn, write),
+        Claimed::Mine(txn) => txn,
     };
     let outcome = delivery::report(&txn, message_sid, status, Some(error_code)).await?;
     if outcome == ReportOutcome::Ignored {

@@ -293,7 +293,7 @@ pub async fn ingest(
     }
     let from = msg.from().and_then(|a| a.first());
     let key = format!("mail:{message_id}");
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     if inbound::claim(&txn, &key, now).await?.is_some() {
         txn.rollback().await?;
         return Ok(MailOutcome::Duplicate);

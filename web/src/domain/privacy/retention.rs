@@ -149,7 +149,7 @@ pub async fn save_policy(
     now: DateTime<Utc>,
 ) -> Result<Policy, Error> {
     let p = input.parse()?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = retention_settings::Entity::find().one(&txn).await?;
     let mut am: retention_settings::ActiveModel = match existing.clone() {
         Some(r) => r.into(),
@@ -506,7 +506,7 @@ pub async fn set_hold(
     if reason.is_some_and(|r| r.chars().count() < 5) {
         return Err(Error::invalid("grunn", "hold-error-reason"));
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut am: case::ActiveModel = c.clone().into();
     am.legal_hold_reason = Set(reason.map(str::to_string));
     am.legal_hold_at = Set(reason.map(|_| now));

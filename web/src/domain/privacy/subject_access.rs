@@ -593,7 +593,7 @@ pub async fn erase(
         }
     }
     let mail = mail_of(db, s, &cases).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     retention::tombstone(&txn, &pending, deleter.last_error.as_deref()).await?;
     retention::delete_cases(&txn, &cases).await?;
     mail_outbox::Entity::delete_many()

@@ -236,7 +236,7 @@ pub async fn add_staff(
     // Hash before the write transaction: argon2 must not hold the write lock.
     let pw = one_time_password();
     let hash = hash_password(&pw).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     if exists(&txn, &email).await? {
         return Err(CreateUserError::Exists.into());
     }
@@ -300,7 +300,7 @@ pub async fn change_user(
         }
         _ => None,
     };
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let u = user::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -375,7 +375,7 @@ pub async fn change_own_password(
         return Err(Error::invalid("passord", "password-error-same"));
     }
     let hash = hash_password(new).await?;
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     // The hash the current password was checked against must still be the
     // stored one: two changes at once cannot both win.
     let fresh = user::Entity::find_by_id(u.id)

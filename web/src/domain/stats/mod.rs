@@ -248,7 +248,7 @@ pub async fn store(
     if !errors.is_empty() {
         return Err(ImportError::Lines(errors));
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     for chunk in rows.chunks(500) {
         let models = chunk.iter().map(|d| daily_stat::ActiveModel {
             day: Set(d.date),

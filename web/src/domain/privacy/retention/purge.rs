@@ -361,7 +361,7 @@ async fn purge_case_batch(
             pending.push((rec.sid.clone(), due.min(now)));
         }
     }
-    let (txn, _write) = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     tombstone(&txn, &pending, deleter.last_error.as_deref()).await?;
     delete_cases(&txn, batch).await?;
     if opts.fail_in_case_batch == Some(batch_no) {
