@@ -1,6 +1,6 @@
 //! Typed configuration, read once at start from the environment. A bad value
 //! stops the program with a message naming the variable. Every variable is
-//! documented in the README's table.
+//! documented in the table in docs/operations.md (Configuration).
 
 use std::fmt;
 

@@ -1,7 +1,7 @@
 //! The database backend: works on PostgreSQL and SQLite with nothing else
 //! installed. Substring matching, case-insensitive for every letter, no
 //! typo tolerance: a centre with many cases or misspelled names wants
-//! Meilisearch (see the README).
+//! Meilisearch (see docs/operations.md, Search).
 //!
 //! PostgreSQL: `lower(column) LIKE '%fragment%'`; `lower()` folds æ, ø, å
 //! and the rest, and trigram indexes (`pg_trgm`, migration 18) on those
