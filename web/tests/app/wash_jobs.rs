@@ -14,6 +14,7 @@ use innsyn::domain::phone::E164;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::dual;
+use crate::support::http::start_wash;
 use crate::support::{CSRF, TestApp, TestResponse};
 
 /// A list of `n` mobile numbers (`4xxxxxxx`, eight digits), one per line,
@@ -87,18 +88,6 @@ async fn until_no_rows(app: &TestApp) {
     );
 }
 
-async fn upload(app: &TestApp, session: &str, body: &str) -> String {
-    let r = app
-        .post_multipart_as(
-            "/admin/vask/last-opp",
-            session,
-            &[("fil", Some("liste.txt"), body)],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    r.header("location").unwrap()
-}
-
 async fn reserve(app: &TestApp, number: &str) {
     reservations::reserve(
         &app.db,
@@ -118,7 +107,7 @@ dual!(
         // Over 1 MB in and about 4 MB out: several stored pieces each way.
         let (input, expected) = list(120_000, "40000007");
         let s = a.sign_in_as(Role::Manager).await;
-        let job = upload(&a, &s, &input).await;
+        let job = start_wash(&a, &s, &input).await;
         // B serves the page and the progress of A's wash.
         let page = b.get_as(&job, &s).await;
         assert_eq!(page.status, 200, "{}", page.body);
@@ -179,7 +168,7 @@ dual!(
         let s = a.sign_in_as(Role::Manager).await;
         // A stops right after the upload: its job is stored, nobody washes it.
         a.state.wash_jobs.hold.store(true, Ordering::Relaxed);
-        let job = upload(&a, &s, &input).await;
+        let job = start_wash(&a, &s, &input).await;
         // B cannot tell yet: the heartbeat is fresh.
         assert_eq!(state_of(&poll(&b, &job, &s).await), "running");
         // A knows it washes nothing.
@@ -247,10 +236,10 @@ dual!(
     |app: TestApp| async move {
         let s = app.sign_in_as(Role::Manager).await;
         let (input, _) = list(5, "");
-        let done = upload(&app, &s, &input).await;
+        let done = start_wash(&app, &s, &input).await;
         assert_eq!(state_of(&until_settled(&app, &done, &s).await), "done");
         app.state.wash_jobs.hold.store(true, Ordering::Relaxed);
-        upload(&app, &s, &input).await;
+        start_wash(&app, &s, &input).await;
         let (jobs, chunks) = count_rows(&app).await;
         assert_eq!(jobs, 2);
         assert!(chunks >= 2, "{chunks}");
