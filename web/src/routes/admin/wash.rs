@@ -291,7 +291,10 @@ pub async fn upload(
             Ok(p) => p,
             Err(refused) => {
                 wash_jobs::delete(&s.db, &id).await?;
-                let msg = refused?;
+                let msg = match refused {
+                    Refusal::Shown(msg) => msg,
+                    Refusal::Failed(e) => return Err(e),
+                };
                 let page = screen(&s, ctx, f.kampanje, f.tidspunkt, f.bare, Some(msg)).await?;
                 return Ok((StatusCode::CONFLICT, page).into_response());
             }
@@ -319,15 +322,16 @@ pub async fn upload(
     Ok(see_other(&format!("{PATH}/{id}")))
 }
 
-/// The registers for a wash: Err(Ok(message)) when the wash is refused
-/// (the national register's copy is too old, or the campaign needs one).
+/// The registers for a wash, or [`Refusal::Shown`] when the wash is
+/// refused (the national register's copy is too old, or the campaign needs
+/// one).
 async fn plan(
     s: &AppState,
     campaign: Option<&campaign::Model>,
     declined: bool,
     at: Option<chrono::DateTime<Utc>>,
     lang: Lang,
-) -> Result<(crate::domain::dialer::wash::Registers, NationalUse), AppResult<String>> {
+) -> Result<(crate::domain::dialer::wash::Registers, NationalUse), Refusal> {
     let now = s.clock.now();
     let days = s.config.abandoned_agent_required_days;
     let planned = coverage::plan(
@@ -342,8 +346,8 @@ async fn plan(
     .await;
     match planned {
         Ok(p) => Ok(p),
-        Err(PlanError::Db(e)) => Err(Err(e.into())),
-        Err(PlanError::Refused(r)) => Err(Ok(match r {
+        Err(PlanError::Db(e)) => Err(e.into()),
+        Err(PlanError::Refused(r)) => Err(Refusal::Shown(match r {
             coverage::Refusal::Stale {
                 extract_date,
                 usable_through,
@@ -590,12 +594,13 @@ pub async fn restart(
     .await
     {
         Ok(p) => p,
-        Err(refused) => {
+        Err(Refusal::Failed(e)) => return Err(e),
+        Err(Refusal::Shown(msg)) => {
             let job = JobView::of(&j, shown);
             let page = JobPage {
                 ctx: ctx.at(PATH),
                 job,
-                error: Some(refused?),
+                error: Some(msg),
             };
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
