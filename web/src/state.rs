@@ -12,6 +12,7 @@ use crate::domain::dialer::registers::RegisterCache;
 use crate::domain::dialer::wash_jobs::WashJobs;
 use crate::domain::search::Search;
 use crate::domain::staff::users::PasswordChecks;
+use crate::jobs::JobsHandle;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;
@@ -37,6 +38,8 @@ pub struct Inner {
     pub wash_jobs: WashJobs,
     /// Password checks made at sign-in (argon2, off the async workers).
     pub password_checks: PasswordChecks,
+    /// Starts background work that a shutdown waits for or stops.
+    pub jobs: JobsHandle,
 }
 
 impl Deref for AppState {
@@ -68,6 +71,7 @@ impl AppState {
             search,
             wash_jobs: WashJobs::default(),
             password_checks: PasswordChecks::default(),
+            jobs: JobsHandle::default(),
         })))
     }
 
@@ -82,7 +86,7 @@ impl AppState {
     /// otherwise pick it up within half a minute).
     pub fn kick_outbox(&self) {
         let s = self.clone();
-        tokio::spawn(async move {
+        self.jobs.spawn(async move {
             if let Err(e) = crate::jobs::outbox::dispatch_due(&s).await {
                 tracing::error!(error = %crate::jobs::scrub(&format!("{e:#}")), "mail outbox run failed");
             }

@@ -261,3 +261,71 @@ dual!(
         assert_eq!(app.get_as(&done, &s).await.status, 404);
     }
 );
+
+dual!(
+    a_shutdown_during_a_wash_leaves_it_to_start_again_which_gives_the_result,
+    |a: TestApp| async move {
+        reserve(&a, "+4740000007").await;
+        // Over 2 MB in: three stored pieces, so the shutdown finds the wash
+        // between two of them.
+        let (input, expected) = list(250_000, "40000007");
+        let s = a.sign_in_as(Role::Manager).await;
+        let job = upload(&a, &s, &input).await;
+        // The process shuts down while it washes: the wash stops between
+        // two pieces, and the shutdown waits for that.
+        a.state.jobs.shutdown().await;
+        let id = job.rsplit('/').next().unwrap().to_string();
+        let row = wash_job::Entity::find_by_id(id)
+            .one(&a.db)
+            .await
+            .unwrap()
+            .expect("the job is kept");
+        assert_eq!(row.state, "running", "not done, not failed, not lost");
+        assert_eq!(row.total, 250_000);
+        assert!(
+            row.processed < row.total,
+            "stopped part-way: {} of {}",
+            row.processed,
+            row.total
+        );
+        assert_eq!(row.count_in, None);
+        // Shown cut off at once, on this instance and on the one that
+        // serves after the restart, without waiting for the heartbeat to
+        // go stale.
+        assert_eq!(state_of(&poll(&a, &job, &s).await), "failed");
+        let b = a.another_instance().await;
+        let page = b.get_as(&job, &s).await;
+        assert_eq!(state_of(&page), "failed");
+        assert!(
+            page.text(".wash-failed").unwrap().contains("avbrutt"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            page.text(".wash-again button").as_deref(),
+            Some("Start igjen")
+        );
+        // Started again after the restart, it washes the whole stored list.
+        let r = b.post_as(&format!("{job}/start-igjen"), &[], &s).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let done = until_settled(&b, &job, &s).await;
+        assert_eq!(state_of(&done), "done", "{}", done.body);
+        assert!(
+            done.text(".wash-done")
+                .unwrap()
+                .contains("250000 numre vasket, 249999 kan ringes"),
+            "{}",
+            done.body
+        );
+        let file = b.get_as(&format!("{job}/resultat"), &s).await;
+        assert_eq!(file.status, 200);
+        assert_eq!(file.body.len(), expected.len());
+        assert!(
+            file.body == expected,
+            "the result differs from the list's verdicts"
+        );
+        until_no_rows(&a).await;
+        // One run recorded: the stopped one left no record.
+        assert_eq!(wash_run::Entity::find().count(&a.db).await.unwrap(), 1);
+    }
+);

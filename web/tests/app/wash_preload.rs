@@ -42,7 +42,7 @@ dual!(
         assert!(!app.state.registers.is_ready());
         // What `serve` starts: the load in the background, then a refresh
         // every second.
-        let task = innsyn::app::spawn_register_refresh(&app.state);
+        let task = innsyn::jobs::register_refresh(&app.state);
         wait_ready(&app).await;
         task.abort();
         let r = app.get("/readyz").await;
