@@ -412,7 +412,7 @@ impl RegisterCache {
                 ),
                 Ok(()) => {}
                 Err(e) => tracing::warn!(
-                    error = %crate::jobs::scrub(&e.to_string()),
+                    error = %crate::scrub::scrub(&e.to_string()),
                     "could not refresh the reservation registers; trying again"
                 ),
             }
