@@ -268,8 +268,8 @@ pub async fn subject_export(
             })?;
     let stamp = now.format("%Y%m%d");
     if q.format == "json" {
-        let body = serde_json::to_vec_pretty(&export::to_json(&held, lang))
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let body =
+            serde_json::to_vec_pretty(&export::to_json(&held, lang)).map_err(AppError::internal)?;
         return Ok((
             [
                 (header::CONTENT_TYPE, "application/json".to_string()),
@@ -286,7 +286,7 @@ pub async fn subject_export(
     let kinds = export::kinds(&held, lang);
     let html = SubjectExport { lang, held, kinds }
         .render()
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
