@@ -270,7 +270,7 @@ dual!(
         // between two of them.
         let (input, expected) = list(250_000, "40000007");
         let s = a.sign_in_as(Role::Manager).await;
-        let job = upload(&a, &s, &input).await;
+        let job = start_wash(&a, &s, &input).await;
         // The process shuts down while it washes: the wash stops between
         // two pieces, and the shutdown waits for that.
         a.state.jobs.shutdown().await;

@@ -702,7 +702,7 @@ pub async fn attachment(
     let ids = v.messages.iter().map(|m| m.id).collect();
     let a = recordings::attachment_file(&s.db, ids, id, &staff.actor(), s.clock.now())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     // Always a download, never shown inline: the file came from outside.
     let disposition = format!(
         "attachment; filename=\"{}\"",
