@@ -64,11 +64,11 @@ fn norwegian_shaped(d: &str) -> bool {
 /// A Norwegian national number (digits after +47) judged by the metadata.
 fn judge_norwegian(national: &str) -> Judged {
     let valid = match national.len() {
-        8 => national
-            .parse::<u32>()
-            .is_ok_and(valid_norwegian_national),
+        8 => national.parse::<u32>().is_ok_and(valid_norwegian_national),
         // UAN numbers: 0[235-9]xxx.
-        5 => national.as_bytes()[0] == b'0' && !matches!(national.as_bytes()[1], b'0' | b'1' | b'4'),
+        5 => {
+            national.as_bytes()[0] == b'0' && !matches!(national.as_bytes()[1], b'0' | b'1' | b'4')
+        }
         // libphonenumber refuses to parse a national number shorter than 2.
         0 | 1 => return Judged::Unparsable,
         n if n > 17 => return Judged::Unparsable,
@@ -528,8 +528,14 @@ mod tests {
             parse_common_norwegian("12345678"),
             Some(Err(PhoneError::NotInUse))
         );
-        assert_eq!(parse_common_norwegian("47 12 34 56"), Some(Ok(4_747_123_456)));
-        assert_eq!(parse_common_norwegian("4747123456"), Some(Ok(4_747_123_456)));
+        assert_eq!(
+            parse_common_norwegian("47 12 34 56"),
+            Some(Ok(4_747_123_456))
+        );
+        assert_eq!(
+            parse_common_norwegian("4747123456"),
+            Some(Ok(4_747_123_456))
+        );
         assert_eq!(
             parse_common_norwegian("42 12 34 56"),
             Some(Err(PhoneError::NotInUse))

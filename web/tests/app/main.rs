@@ -21,6 +21,7 @@ mod lookup;
 mod national;
 mod open_data;
 mod pages;
+mod phone_forms;
 mod privacy;
 mod public_site;
 mod queue_pages;

@@ -50,7 +50,10 @@ fn every_norwegian_prefix_in_every_written_form_agrees_with_libphonenumber() {
         if got == want {
             f[1] += 1;
         } else {
-            wrong.push(format!("parser {:?}: {got:?}, libphonenumber {want:?}", c.input));
+            wrong.push(format!(
+                "parser {:?}: {got:?}, libphonenumber {want:?}",
+                c.input
+            ));
         }
         if let Some(fast) = parse_common_norwegian_bytes(c.input.as_bytes()) {
             f[2] += 1;
@@ -58,7 +61,10 @@ fn every_norwegian_prefix_in_every_written_form_agrees_with_libphonenumber() {
             if fast == want {
                 f[3] += 1;
             } else {
-                wrong.push(format!("fast path {:?}: {fast:?}, libphonenumber {want:?}", c.input));
+                wrong.push(format!(
+                    "fast path {:?}: {fast:?}, libphonenumber {want:?}",
+                    c.input
+                ));
             }
         }
         // The wash: a key for a valid number, none for anything else.
@@ -67,7 +73,10 @@ fn every_norwegian_prefix_in_every_written_form_agrees_with_libphonenumber() {
         if wash == wash_want {
             f[4] += 1;
         } else {
-            wrong.push(format!("wash {:?}: {wash:?}, libphonenumber {wash_want:?}", c.input));
+            wrong.push(format!(
+                "wash {:?}: {wash:?}, libphonenumber {wash_want:?}",
+                c.input
+            ));
         }
     }
     let mut total = [0usize; 5];

@@ -22,10 +22,10 @@ pub(super) struct Written {
 const ND_ZEROS: [u32; 66] = [
     0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
     0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
-    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
-    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
-    0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0,
-    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 ];
 
 /// The value of a Unicode decimal digit.
@@ -59,19 +59,20 @@ fn is_punctuation(c: char) -> bool {
             | '\u{200b}'
             | '\u{2060}'
             | '\u{3000}'
-            | '\u{2010}'..='\u{2015}'
-            | '\u{2212}'
-            | '\u{30fc}'
-            | '\u{ff08}'
-            | '\u{ff09}'
-            | '\u{ff0d}'
-            | '\u{ff0e}'
-            | '\u{ff0f}'
-            | '\u{ff3b}'
-            | '\u{ff3d}'
-            | '\u{ff5e}'
-            | '\u{2053}'
-            | '\u{223c}'
+            | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{30fc}'
+                | '\u{ff08}'
+                | '\u{ff09}'
+                | '\u{ff0d}'
+                | '\u{ff0e}'
+                | '\u{ff0f}'
+                | '\u{ff3b}'
+                | '\u{ff3d}'
+                | '\u{ff5e}'
+                | '\u{2053}'
+                | '\u{223c}'
     )
 }
 
@@ -195,7 +196,10 @@ mod tests {
     fn written_forms_reduce_to_digits() {
         let ok = |p: bool, d: &str| Ok((p, d.to_string(), false));
         assert_eq!(read("tel:+47-912-34-567"), ok(true, "4791234567"));
-        assert_eq!(read("tel:91234567;phone-context=+47"), ok(true, "4791234567"));
+        assert_eq!(
+            read("tel:91234567;phone-context=+47"),
+            ok(true, "4791234567")
+        );
         assert_eq!(read("tlf. 912 34 567"), ok(false, "91234567"));
         assert_eq!(read("Tel: +47 912 34 567"), ok(true, "4791234567"));
         assert_eq!(read("91\u{200b}23\u{a0}45 67"), ok(false, "91234567"));
