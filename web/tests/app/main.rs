@@ -35,5 +35,6 @@ mod signin;
 mod sla;
 mod staff_users;
 mod stats;
+mod twilio_ports;
 mod wash_jobs;
 mod wash_preload;
