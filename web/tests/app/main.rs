@@ -18,6 +18,7 @@ mod hardening;
 mod inbound_mail;
 mod inbound_twilio;
 mod lookup;
+mod mail_corpus;
 mod national;
 mod open_data;
 mod pages;

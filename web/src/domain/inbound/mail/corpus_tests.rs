@@ -75,13 +75,27 @@ fn mail_corpus_is_read_as_pythons_email_package_reads_it() {
             ),
         );
         for (i, (ct, filename, size)) in want.attachments.iter().enumerate() {
-            let Some(a) = m.attachments.get(i) else { continue };
-            check(&format!("attachment {i} type"), &a.content_type == ct, a.content_type.clone());
+            let Some(a) = m.attachments.get(i) else {
+                continue;
+            };
+            check(
+                &format!("attachment {i} type"),
+                &a.content_type == ct,
+                a.content_type.clone(),
+            );
             if let Some(f) = filename {
-                check(&format!("attachment {i} name"), &a.filename == f, a.filename.clone());
+                check(
+                    &format!("attachment {i} name"),
+                    &a.filename == f,
+                    a.filename.clone(),
+                );
             }
             if let Some(n) = size {
-                check(&format!("attachment {i} size"), a.data.len() == *n, a.data.len().to_string());
+                check(
+                    &format!("attachment {i} size"),
+                    a.data.len() == *n,
+                    a.data.len().to_string(),
+                );
             }
         }
     }

@@ -74,7 +74,11 @@ fn walk(msg: &Message<'_>, id: u32, c: &mut Contents, depth: usize) {
                 let type_of = |id: &u32| msg.part(*id).map(content_type);
                 let best = ["text/plain", "text/html", "multipart/related"]
                     .iter()
-                    .find_map(|want| children.iter().find(|id| type_of(id).as_deref() == Some(want)))
+                    .find_map(|want| {
+                        children
+                            .iter()
+                            .find(|id| type_of(id).as_deref() == Some(want))
+                    })
                     .or(children.first());
                 if let Some(&id) = best {
                     walk(msg, id, c, depth + 1);
@@ -89,7 +93,8 @@ fn walk(msg: &Message<'_>, id: u32, c: &mut Contents, depth: usize) {
             c.texts.push(plain(t));
         }
         PartType::Html(h) if ctype == "text/html" && !is_attachment(part) => {
-            c.texts.push(plain(&mail_parser::decoders::html::html_to_text(h)));
+            c.texts
+                .push(plain(&mail_parser::decoders::html::html_to_text(h)));
         }
         _ => c.attachments.push(MailAttachment {
             filename: part
