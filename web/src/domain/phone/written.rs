@@ -224,4 +224,28 @@ mod tests {
         }
         assert_eq!(read("91234567 x"), Err(PhoneError::NotANumber));
     }
+
+    #[test]
+    fn any_mix_of_digits_letters_and_marks_reads_without_panicking() {
+        use rand::{Rng, SeedableRng};
+        let alphabet: Vec<char> = "0123456789 +-().#;=:xXetTlfEXT\u{a0}\u{200b}\u{202f}٣７ø"
+            .chars()
+            .collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(29);
+        for _ in 0..50_000 {
+            let len = rng.random_range(0..20);
+            let s: String = (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            let _ = Written::read(&s);
+            let parsed = super::super::E164::parse(&s);
+            if let Some(fast) = super::super::parse_common_norwegian(&s) {
+                assert_eq!(
+                    fast.ok(),
+                    parsed.ok().and_then(|e| super::super::e164_key(e.as_str())),
+                    "{s:?}"
+                );
+            }
+        }
+    }
 }
