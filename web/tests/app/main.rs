@@ -4,6 +4,7 @@ mod support;
 
 mod admin_access;
 mod answers;
+mod case_truth;
 mod catalogue_cache;
 mod complaint;
 mod concurrency;
