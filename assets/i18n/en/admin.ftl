@@ -776,3 +776,6 @@ queue-title-answered = Answered cases
 queue-title-closed = Closed cases
 queue-col-state = Status
 queue-col-closed = Closed
+norm-calling-days = Days with call attempts on a Saturday, Sunday or public holiday in the last 12 months, per campaign (from imported daily figures)
+norm-see-behind = See what lies behind it
+norm-spam-apart = Spam and duplicates are not inquiries and are not counted here: { $n }.

@@ -776,3 +776,6 @@ queue-title-answered = Besvarte saker
 queue-title-closed = Lukkede saker
 queue-col-state = Status
 queue-col-closed = Lukket
+norm-calling-days = Dager med oppringninger på lørdag, søndag eller helligdag siste 12 måneder, per kampanje (fra importerte dagstall)
+norm-see-behind = Se hva som ligger bak
+norm-spam-apart = Spam og duplikater er ikke henvendelser og telles ikke med her: { $n }.

@@ -20,6 +20,7 @@ mod inbound_mail;
 mod inbound_twilio;
 mod lookup;
 mod national;
+mod norm_truth;
 mod open_data;
 mod pages;
 mod privacy;
