@@ -48,7 +48,8 @@ const OPT_OUT_WORDS: &[&str] = &[
 ];
 
 /// Categories that by themselves say the person wants no calls.
-const OPT_OUT_CATEGORIES: &[&str] = &["reserved_but_called"];
+/// (`unwanted_call` is "Jeg vil ikke bli ringt" on the form.)
+const OPT_OUT_CATEGORIES: &[&str] = &["unwanted_call", "reserved_but_called"];
 
 /// The category or one of the texts asks not to be called.
 pub fn asks_not_to_be_called<'a>(category: &str, texts: impl IntoIterator<Item = &'a str>) -> bool {
@@ -144,6 +145,7 @@ mod tests {
         assert!(asks_not_to_be_called("other", ["Slett nummeret mitt"]));
         assert!(asks_not_to_be_called("other", ["Reserver meg"]));
         assert!(asks_not_to_be_called("reserved_but_called", [""]));
+        assert!(asks_not_to_be_called("unwanted_call", [""]));
         assert!(!asks_not_to_be_called("who_called", ["Hvem ringte meg?"]));
     }
 }
