@@ -196,6 +196,13 @@ dual!(
                     .await
             }
         };
+        // No reason at all: the reason is asked for first.
+        let r = app
+            .post_as(&format!("/admin/saker/{asks}/lukk"), &[], &s)
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.text("#lukkegrunn-error").is_some());
+        assert!(r.text("#uten_reservasjon-error").is_none());
         let r = close(None).await;
         assert_eq!(r.status, 422);
         assert!(r.text("#uten_reservasjon-error").is_some());

@@ -828,9 +828,17 @@ pub async fn close(
     let v = work::load(&s.db, &reference).await?;
     let confirmed = f.uten_reservasjon == "ja";
     let result = match work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
-        Ok(_) if !confirmed && reach::opt_out_pending(&s.db, &v.case, &v.messages).await? => Err(
-            Error::invalid("uten_reservasjon", "close-error-not-reserved"),
-        ),
+        // A missing reason is said first; then the unreserved opt-out.
+        Ok(ref reason)
+            if (reason.is_some() || v.case.first_response_at.is_some())
+                && !confirmed
+                && reach::opt_out_pending(&s.db, &v.case, &v.messages).await? =>
+        {
+            Err(Error::invalid(
+                "uten_reservasjon",
+                "close-error-not-reserved",
+            ))
+        }
         Ok(reason) => work::close(&s.db, &v.case, &ctx.actor(), reason, s.clock.now()).await,
         Err(e) => Err(e),
     };
