@@ -4,6 +4,7 @@ mod support;
 
 mod admin_access;
 mod answers;
+mod case_truth;
 mod catalogue_cache;
 mod complaint;
 mod concurrency;
@@ -20,6 +21,7 @@ mod inbound_twilio;
 mod lookup;
 mod mail_corpus;
 mod national;
+mod norm_truth;
 mod open_data;
 mod pages;
 mod phone_forms;
