@@ -4,10 +4,11 @@
 //! answer that cannot leave saying so.
 
 use entity::enums::{CaseStatus, Channel, Role};
-use entity::{case, reservation};
+use entity::reservation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::dual;
+use crate::support::rows::case_of;
 use crate::support::{TestApp, TestResponse};
 
 /// A web case from a person with `email` and/or `phone`, who wrote `body`.
@@ -31,15 +32,6 @@ async fn case_with(app: &TestApp, email: Option<&str>, phone: Option<&str>, body
     .await
     .unwrap()
     .reference
-}
-
-async fn case_of(app: &TestApp, reference: &str) -> case::Model {
-    case::Entity::find()
-        .filter(case::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 fn no_sms(c: &mut innsyn::config::Config) {
