@@ -24,6 +24,7 @@ mod pages;
 mod privacy;
 mod public_site;
 mod queue_pages;
+mod races;
 mod rate_limit;
 mod reservation;
 mod retention;

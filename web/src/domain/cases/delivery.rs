@@ -242,10 +242,16 @@ pub async fn requeue(
         .await?;
     match row {
         Some(r) => {
+            // A claim that has not lapsed is a send in flight: it is left
+            // alone (clearing it would let a second dispatcher send the
+            // same message while the first is still at it).
+            let in_flight = r.claimed_until.is_some_and(|until| until >= now);
             let mut am = r.into_active_model();
             am.parked = Set(false);
             am.next_attempt_at = Set(now);
-            am.claimed_until = Set(None);
+            if !in_flight {
+                am.claimed_until = Set(None);
+            }
             am.update(conn).await?;
         }
         None => match m.channel {

@@ -1,0 +1,5 @@
+//! Races in the background work, each made wide by a slow stand-in on
+//! loopback: nothing sent twice, nothing deleted early, no report lost.
+
+mod outbox;
+mod slow_twilio;
