@@ -2,4 +2,5 @@
 //! loopback: nothing sent twice, nothing deleted early, no report lost.
 
 mod outbox;
+mod purge;
 mod slow_twilio;
