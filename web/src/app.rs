@@ -60,7 +60,9 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
         tracing::warn!("SMTP_URL is not set: e-mail is queued in the outbox and not sent");
     }
     let state = AppState::new(db, config, Arc::new(SystemClock))?;
-    let jobs = run_jobs.then(|| crate::jobs::spawn_all(state.clone()));
+    // The registers load in the background (`/readyz` says not ready until
+    // they are), so the server answers `/healthz` at once.
+    let jobs = crate::jobs::spawn_for_serve(state.clone(), run_jobs);
     // The public catalogue too, so the first lookup reads memory.
     let warm_catalogue = state.clone();
     tokio::spawn(async move {
@@ -69,9 +71,6 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
             tracing::warn!(error = %e, "could not preload the public catalogue");
         }
     });
-    // The registers load in the background (`/readyz` says not ready until
-    // they are), so the server answers `/healthz` at once.
-    let registers = spawn_register_refresh(&state);
     let timeouts = state.config.http;
     let app = crate::routes::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
@@ -81,28 +80,9 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
-    registers.abort();
-    if let Some(jobs) = jobs {
-        jobs.shutdown().await;
-    }
+    // The washes and imports requests started, and the loops.
+    jobs.shutdown().await;
     Ok(())
-}
-
-/// How often this process looks whether a reservation register changed.
-pub const REGISTER_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Loads the reservation registers (internal, clients', national) into this
-/// process's memory now and keeps them current: a task that reads their
-/// version counters every [`REGISTER_REFRESH`] and reads what changed, so
-/// no wash pays for a load. Runs in every `serve` process, jobs or not.
-pub fn spawn_register_refresh(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
-    tokio::spawn(async move {
-        state
-            .registers
-            .keep_fresh(&state.db, REGISTER_REFRESH)
-            .await;
-    })
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open

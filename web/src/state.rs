@@ -12,6 +12,7 @@ use crate::domain::dialer::registers::RegisterCache;
 use crate::domain::dialer::wash_jobs::WashJobs;
 use crate::domain::search::Search;
 use crate::domain::staff::users::PasswordChecks;
+use crate::jobs::JobsHandle;
 use crate::mail::Mailer;
 use crate::ratelimit::RateLimits;
 use crate::sms::Twilio;
@@ -41,6 +42,8 @@ pub struct Inner {
     /// and the periodic one queue up instead of racing for the same rows
     /// (other instances are kept apart by the claim).
     pub outbox_run: tokio::sync::Mutex<()>,
+    /// Starts background work that a shutdown waits for or stops.
+    pub jobs: JobsHandle,
 }
 
 impl Deref for AppState {
@@ -73,6 +76,7 @@ impl AppState {
             wash_jobs: WashJobs::default(),
             password_checks: PasswordChecks::default(),
             outbox_run: tokio::sync::Mutex::new(()),
+            jobs: JobsHandle::default(),
         })))
     }
 
@@ -87,7 +91,7 @@ impl AppState {
     /// otherwise pick it up within half a minute).
     pub fn kick_outbox(&self) {
         let s = self.clone();
-        tokio::spawn(async move {
+        self.jobs.spawn(async move {
             if let Err(e) = crate::jobs::outbox::dispatch_due(&s).await {
                 tracing::error!(error = %crate::jobs::scrub(&format!("{e:#}")), "mail outbox run failed");
             }

@@ -373,7 +373,7 @@ async fn run_in(
     let rss_start = status_kib("VmRSS:");
     let state = AppState::new(db.clone(), config, Arc::new(SystemClock))?;
     let started = Instant::now();
-    let refresh = crate::app::spawn_register_refresh(&state);
+    let refresh = crate::jobs::register_refresh(&state);
     let timeouts = state.config.http;
     let app = crate::routes::router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -2,19 +2,24 @@
 //! instances running. Each periodic job runs through [`every`]: one loop
 //! that runs it at its interval, logs a failure without personal data and
 //! tries again at the next tick, and stops when the process shuts down.
+//! Work a request starts (a back-office wash, a national register import)
+//! runs through [`JobsHandle::spawn`], so that a shutdown waits for it or
+//! stops it, as it does the loops; no handler calls `tokio::spawn`.
 
+pub mod national_import;
 pub mod outbox;
 pub mod retention;
 pub mod search_index;
 pub mod sla_alerts;
+pub mod wash;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::state::AppState;
 
@@ -23,25 +28,84 @@ use crate::state::AppState;
 /// the work).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// The periodic jobs of this process.
+/// How often this process looks whether a reservation register changed.
+pub const REGISTER_REFRESH: Duration = Duration::from_secs(1);
+
+/// This process's background work as the request handlers see it (in
+/// [`AppState`]; cloned cheaply): the stop signal, and the one-off tasks
+/// started with [`JobsHandle::spawn`], which a shutdown waits for.
+#[derive(Clone)]
+pub struct JobsHandle {
+    stop: Arc<watch::Sender<bool>>,
+    tasks: Arc<Mutex<JoinSet<()>>>,
+}
+
+impl Default for JobsHandle {
+    fn default() -> Self {
+        JobsHandle {
+            stop: Arc::new(watch::channel(false).0),
+            tasks: Arc::default(),
+        }
+    }
+}
+
+impl JobsHandle {
+    /// Turns true when the process shuts down: a long task looks at it
+    /// between steps and stops where it can start again.
+    pub fn stop_signal(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Runs `task` in the background, as part of this process's jobs: a
+    /// shutdown waits for it (at most [`SHUTDOWN_GRACE`]) and then stops it.
+    /// Needs the runtime (call it from a handler or a job).
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget the finished ones, so the set holds only what runs.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
+    }
+
+    /// Tells every task and loop to stop, and waits for the tasks started
+    /// with [`JobsHandle::spawn`] (not the loops: see [`Jobs::shutdown`]):
+    /// at most [`SHUTDOWN_GRACE`], then those still running are stopped
+    /// where they are.
+    pub async fn shutdown(&self) {
+        self.shutdown_with(Vec::new()).await;
+    }
+
+    async fn shutdown_with(&self, loops: Vec<JoinHandle<()>>) {
+        self.stop.send_replace(true);
+        let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        let aborts: Vec<_> = loops.iter().map(|h| h.abort_handle()).collect();
+        let all = async {
+            futures_util::future::join_all(loops).await;
+            while tasks.join_next().await.is_some() {}
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "jobs still running after the grace period: stopping them");
+            for a in aborts {
+                a.abort();
+            }
+            tasks.shutdown().await;
+        }
+    }
+}
+
+/// The periodic jobs of this process, with its [`JobsHandle`].
 pub struct Jobs {
-    stop: watch::Sender<bool>,
+    handle: JobsHandle,
     running: Vec<JoinHandle<()>>,
 }
 
 impl Jobs {
-    /// Stops every loop: none starts another run; runs in progress get
-    /// [`SHUTDOWN_GRACE`] to finish, then are cut short.
+    /// Stops every loop and task: none starts another run; runs in
+    /// progress get [`SHUTDOWN_GRACE`] to finish, then are cut short.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        let aborts: Vec<_> = self.running.iter().map(|h| h.abort_handle()).collect();
-        let all = futures_util::future::join_all(self.running);
-        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
-            tracing::warn!(grace = ?SHUTDOWN_GRACE, "periodic jobs still running after the grace period: stopping them");
-            for a in aborts {
-                a.abort();
-            }
-        }
+        self.handle.shutdown_with(self.running).await;
     }
 }
 
@@ -163,9 +227,61 @@ fn mask_long_numbers(s: &str) -> String {
     out
 }
 
+/// Loads the reservation registers (internal, clients', national) into this
+/// process's memory now and keeps them current: reads their version
+/// counters every [`REGISTER_REFRESH`] and reads what changed, so no wash
+/// pays for a load. Runs in every `serve` process, jobs or not, until the
+/// stop signal of `state.jobs`.
+pub fn register_refresh(state: &AppState) -> JoinHandle<()> {
+    let s = state.clone();
+    every(
+        "register refresh",
+        REGISTER_REFRESH,
+        state.jobs.stop_signal(),
+        move || {
+            let s = s.clone();
+            async move {
+                let first = !s.registers.is_ready();
+                let started = std::time::Instant::now();
+                match s.registers.refresh(&s.db).await {
+                    Ok(()) if first => tracing::info!(
+                        ms = started.elapsed().as_millis() as u64,
+                        "reservation registers loaded"
+                    ),
+                    Ok(()) => {}
+                    // A warning, not an error: the next second tries again.
+                    Err(e) => tracing::warn!(
+                        error = %scrub(&e.to_string()),
+                        "could not refresh the reservation registers; trying again"
+                    ),
+                }
+                Ok::<(), anyhow::Error>(())
+            }
+        },
+    )
+}
+
+/// What `serve` runs beside the server: the register refresh, and the
+/// periodic jobs when `periodic` (`serve --no-jobs` leaves them to a
+/// worker).
+pub fn spawn_for_serve(state: AppState, periodic: bool) -> Jobs {
+    let refresh = register_refresh(&state);
+    let mut jobs = if periodic {
+        spawn_all(state)
+    } else {
+        Jobs {
+            handle: state.jobs.clone(),
+            running: Vec::new(),
+        }
+    };
+    jobs.running.push(refresh);
+    jobs
+}
+
 /// Starts the periodic jobs; they run until [`Jobs::shutdown`].
 pub fn spawn_all(state: AppState) -> Jobs {
-    let (stop, stopped) = watch::channel(false);
+    let stopped = state.jobs.stop_signal();
+    let handle = state.jobs.clone();
     let s = state.clone();
     let mut running = vec![every(
         "mail outbox",
@@ -241,7 +357,7 @@ pub fn spawn_all(state: AppState) -> Jobs {
             }
         },
     ));
-    Jobs { stop, running }
+    Jobs { handle, running }
 }
 
 #[cfg(test)]
@@ -275,7 +391,8 @@ mod tests {
     #[tokio::test]
     async fn a_job_runs_at_its_interval_survives_failures_and_stops_on_shutdown() {
         let runs = Arc::new(AtomicUsize::new(0));
-        let (stop, stopped) = watch::channel(false);
+        let handle = JobsHandle::default();
+        let stopped = handle.stop_signal();
         let r = runs.clone();
         let h = every("test", Duration::from_millis(20), stopped, move || {
             let r = r.clone();
@@ -295,12 +412,27 @@ mod tests {
         });
         assert!(waited.await.is_ok(), "four runs, two of them failed");
         let jobs = Jobs {
-            stop,
+            handle,
             running: vec![h],
         };
         jobs.shutdown().await;
         let after = runs.load(Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(runs.load(Ordering::SeqCst), after, "no run after shutdown");
+    }
+
+    #[tokio::test]
+    async fn shutdown_signals_the_tasks_started_through_the_handle_and_waits_for_them() {
+        let handle = JobsHandle::default();
+        let finished = Arc::new(AtomicBool::new(false));
+        let (f, mut stop) = (finished.clone(), handle.stop_signal());
+        handle.spawn(async move {
+            // A long task: works until told to stop, then tidies up.
+            let _ = stop.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            f.store(true, Ordering::SeqCst);
+        });
+        handle.shutdown().await;
+        assert!(finished.load(Ordering::SeqCst), "shutdown waited for it");
     }
 }

@@ -214,7 +214,11 @@ async fn send(
         .iter()
         .filter_map(|r| Doc::from_row(&r.kind, r.doc_id))
         .collect();
-    let outcome = sync(conn, m, &docs, now).await?;
+    let outcome = match sync(conn, m, &docs, now).await {
+        Ok(tasks) => Ok(tasks),
+        Err(SyncError::Db(e)) => return Err(e),
+        Err(SyncError::Search(e)) => Err(e),
+    };
     let mut sent: Vec<u32> = Vec::new();
     for row in &claimed {
         match &outcome {
@@ -285,14 +289,36 @@ async fn release(conn: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Why a batch was not sent.
+enum SyncError {
+    /// Reading the documents failed: the run stops.
+    Db(DbErr),
+    /// The search server refused or did not answer: the rows stay queued
+    /// and are tried again after a pause.
+    Search(meili::MeiliError),
+}
+
+impl From<DbErr> for SyncError {
+    fn from(e: DbErr) -> Self {
+        SyncError::Db(e)
+    }
+}
+
+impl From<meili::MeiliError> for SyncError {
+    fn from(e: meili::MeiliError) -> Self {
+        SyncError::Search(e)
+    }
+}
+
 /// Reads the documents' current rows and sends them; rows that are gone
-/// (or a client no longer public) are deleted from the index.
+/// (or a client no longer public) are deleted from the index. The
+/// Meilisearch task of each document sent.
 async fn sync(
     conn: &impl ConnectionTrait,
     m: &Meili,
     docs: &[Doc],
     now: DateTime<Utc>,
-) -> Result<Result<HashMap<Doc, u32>, meili::MeiliError>, DbErr> {
+) -> Result<HashMap<Doc, u32>, SyncError> {
     let case_ids: Vec<i32> = docs
         .iter()
         .filter_map(|d| match d {
@@ -327,32 +353,29 @@ async fn sync(
         .into_iter()
         .filter(|i| !found.contains(i))
         .collect();
-    Ok(async {
-        let mut tasks = HashMap::new();
-        let mut note = |uid: Option<u32>, docs: Vec<Doc>| {
-            if let Some(uid) = uid {
-                tasks.extend(docs.into_iter().map(|d| (d, uid)));
-            }
-        };
-        note(
-            m.upsert_cases(&cases).await?,
-            cases.iter().map(|d| Doc::Case(d.id)).collect(),
-        );
-        note(
-            m.delete_cases(&cases_gone).await?,
-            cases_gone.iter().map(|&i| Doc::Case(i)).collect(),
-        );
-        note(
-            m.upsert_clients(&clients).await?,
-            clients.iter().map(|d| Doc::Client(d.id)).collect(),
-        );
-        note(
-            m.delete_clients(&clients_gone).await?,
-            clients_gone.iter().map(|&i| Doc::Client(i)).collect(),
-        );
-        Ok(tasks)
-    }
-    .await)
+    let mut tasks = HashMap::new();
+    let mut note = |uid: Option<u32>, docs: Vec<Doc>| {
+        if let Some(uid) = uid {
+            tasks.extend(docs.into_iter().map(|d| (d, uid)));
+        }
+    };
+    note(
+        m.upsert_cases(&cases).await?,
+        cases.iter().map(|d| Doc::Case(d.id)).collect(),
+    );
+    note(
+        m.delete_cases(&cases_gone).await?,
+        cases_gone.iter().map(|&i| Doc::Case(i)).collect(),
+    );
+    note(
+        m.upsert_clients(&clients).await?,
+        clients.iter().map(|d| Doc::Client(d.id)).collect(),
+    );
+    note(
+        m.delete_clients(&clients_gone).await?,
+        clients_gone.iter().map(|&i| Doc::Client(i)).collect(),
+    );
+    Ok(tasks)
 }
 
 /// The index documents of the cases with these ids that exist.

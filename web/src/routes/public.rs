@@ -128,32 +128,19 @@ pub struct OpenDataPage {
 
 impl OpenDataPage {
     /// The fields of one number, as documented in the schema.
-    fn fields(&self) -> &'static [&'static str] {
-        &[
-            "number",
-            "centre",
-            "centre_org_number",
-            "client",
-            "client_org_number",
-            "campaign",
-            "purpose",
-            "call_reason",
-            "kind",
-            "valid_from",
-            "valid_to",
-            "client_logo_url",
-        ]
+    fn fields(&self) -> impl Iterator<Item = &'static str> {
+        crate::domain::catalogue::open_data::field_names()
     }
 }
 
 pub async fn open_data(State(s): State<AppState>, ctx: PageCtx) -> OpenDataPage {
-    use crate::domain::catalogue::open_data::{CSV_COLUMNS, RETIRED_KEPT_MONTHS, SCHEMA_VERSION};
+    use crate::domain::catalogue::open_data::{RETIRED_KEPT_MONTHS, SCHEMA_VERSION, csv_columns};
     OpenDataPage {
         ctx,
         base: s.config.public_base_url.trim_end_matches('/').to_string(),
         schema_version: SCHEMA_VERSION,
         retired_months: RETIRED_KEPT_MONTHS,
-        columns: CSV_COLUMNS.join(","),
+        columns: csv_columns().collect::<Vec<_>>().join(","),
     }
 }
 

@@ -1,21 +1,13 @@
 //! Individual answers by e-mail and SMS (norm 4.4.3), notes and case bookkeeping.
 
 use entity::enums::{CaseStatus, Direction, Role};
-use entity::{audit_log, case, message};
+use entity::{audit_log, message};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::admin_access::open_case;
 use crate::dual;
+use crate::support::rows::case_of;
 use crate::support::{TestApp, twilio};
-
-async fn case_of(app: &TestApp, reference: &str) -> case::Model {
-    case::Entity::find()
-        .filter(case::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 dual!(
     norm_4_4_3_an_email_answer_reaches_the_smtp_listener_with_the_reference_and_threading_headers,

@@ -5,15 +5,10 @@ use entity::{case, mail_outbox, message};
 use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 
 use crate::dual;
+use crate::support::rows::only_case;
 use crate::support::{self, Backend, SmtpSink, TestApp};
 
 const MESSAGE: &str = "Dere ringte meg i går kveld, og jeg vil ikke bli ringt igjen.";
-
-async fn only_case(app: &TestApp) -> case::Model {
-    let all = case::Entity::find().all(&app.db).await.unwrap();
-    assert_eq!(all.len(), 1, "exactly one case");
-    all.into_iter().next().unwrap()
-}
 
 dual!(
     norm_4_4_3_a_complaint_becomes_a_case_due_24_hours_later_with_a_receipt,

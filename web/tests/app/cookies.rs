@@ -4,9 +4,9 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use innsyn::config::Config;
 
 use crate::dual;
+use crate::support::http::https;
 use crate::support::{CSRF, STAFF_PASSWORD, TestApp, TestResponse, session_cookie};
 
 /// Every `Set-Cookie` of `r` whose cookie is `name`.
@@ -63,10 +63,6 @@ dual!(
         assert_eq!(again.attr("html", "lang").as_deref(), Some("en"));
     }
 );
-
-fn https(c: &mut Config) {
-    c.public_base_url = "https://innsyn.example".into();
-}
 
 dual!(
     over_https_the_cookies_are_secure_and_an_admin_error_page_carries_the_host_token,

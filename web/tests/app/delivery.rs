@@ -13,16 +13,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::admin_access::open_case;
 use crate::dual;
+use crate::support::rows::case_of;
 use crate::support::{TestApp, TestResponse};
-
-async fn case_of(app: &TestApp, reference: &str) -> case::Model {
-    case::Entity::find()
-        .filter(case::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn outbound(app: &TestApp) -> Vec<message::Model> {
     message::Entity::find()

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use crate::admin_access::open_case;
 use crate::dual;
 use crate::inbound_mail::deliver;
+use crate::support::rows::exists;
 use crate::support::{self, Backend, TestApp};
 
 fn mail_from(from: &str, id: &str) -> Vec<u8> {
@@ -21,15 +22,6 @@ async fn reference_of(app: &TestApp, raw: Vec<u8>) -> String {
     let r = deliver(app, raw).await;
     assert_eq!(r.json()["outcome"], "new_case", "{}", r.body);
     r.json()["reference"].as_str().unwrap().to_string()
-}
-
-async fn exists(app: &TestApp, reference: &str) -> bool {
-    case::Entity::find()
-        .filter(case::Column::Reference.eq(reference))
-        .count(&app.db)
-        .await
-        .unwrap()
-        == 1
 }
 
 dual!(

@@ -3,7 +3,6 @@
 //! browsers get the headers they need, Twilio posts without an id are
 //! refused, and echoed formulas are neutralised.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -20,6 +19,7 @@ use tokio::net::TcpStream;
 use tower::ServiceExt;
 
 use crate::dual;
+use crate::support::http::{https, serve};
 use crate::support::{CSRF, TestApp};
 
 /// Timeouts short enough for a test to watch them act (real time: these
@@ -28,23 +28,6 @@ fn short_timeouts(c: &mut Config) {
     c.http.header = Duration::from_millis(300);
     c.http.body = Duration::from_millis(300);
     c.http.upload_idle = Duration::from_secs(3);
-}
-
-/// Serves the app on a loopback port the way `innsyn serve` does.
-async fn serve(app: &TestApp) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = innsyn::routes::router(app.state.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let timeouts = app.state.config.http;
-    tokio::spawn(async move {
-        innsyn::app::serve_on(listener, router, timeouts, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    (addr, stop)
 }
 
 /// Reads until the server closes the connection; what it said, or `None`
@@ -324,10 +307,6 @@ dual!(
         }
     }
 );
-
-fn https(c: &mut Config) {
-    c.public_base_url = "https://innsyn.example".into();
-}
 
 dual!(
     over_https_hsts_is_sent_and_the_csrf_cookie_is_host_only,

@@ -8,6 +8,7 @@ use entity::{attachment, case, message};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::dual;
+use crate::support::rows::{case_of, only_case};
 use crate::support::{INBOUND_EMAIL_TOKEN, TestApp, TestResponse};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -25,12 +26,6 @@ pub async fn deliver(app: &TestApp, raw: Vec<u8>) -> TestResponse {
         .body(Body::from(raw))
         .unwrap();
     app.send(req).await
-}
-
-async fn only_case(app: &TestApp) -> case::Model {
-    let all = case::Entity::find().all(&app.db).await.unwrap();
-    assert_eq!(all.len(), 1);
-    all.into_iter().next().unwrap()
 }
 
 async fn bodies(app: &TestApp, case_id: i32) -> Vec<String> {
@@ -248,15 +243,6 @@ fn mail(from: &str, id: &str, subject: &str, extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn case_by_ref(app: &TestApp, reference: &str) -> case::Model {
-    case::Entity::find()
-        .filter(case::Column::Reference.eq(reference))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Everything a stranger must not change: the case row, its messages and
 /// the attachments on them.
 async fn snapshot(
@@ -273,7 +259,7 @@ async fn snapshot(
         .all(&app.db)
         .await
         .unwrap();
-    (case_by_ref(app, &c.reference).await, msgs, files)
+    (case_of(app, &c.reference).await, msgs, files)
 }
 
 async fn close(app: &TestApp, c: &case::Model, answered: bool) -> case::Model {
@@ -315,7 +301,7 @@ dual!(
             before,
             "Kari's case, messages and attachments are as they were"
         );
-        let new = case_by_ref(&app, &theirs).await;
+        let new = case_of(&app, &theirs).await;
         assert_eq!(new.consumer_email.as_deref(), Some("ola@annen.example"));
         let (_, msgs, files) = snapshot(&app, &new).await;
         assert!(
@@ -438,13 +424,13 @@ dual!(
         let c = close(&app, &only_case(&app).await, true).await;
         let r = deliver(&app, reply("kari@mobil.example", "r2@mobil.example")).await;
         assert_eq!(r.json()["outcome"], "new_case");
-        assert_eq!(case_by_ref(&app, &c.reference).await, c, "still closed");
+        assert_eq!(case_of(&app, &c.reference).await, c, "still closed");
         // ...and from Kari herself, in capitals, reopens it.
         let r = deliver(&app, reply("KARI@example.no", "r3@example.no")).await;
         assert_eq!(r.json()["outcome"], "threaded");
         assert_eq!(r.json()["reference"], c.reference.as_str());
         assert_eq!(
-            case_by_ref(&app, &c.reference).await.status,
+            case_of(&app, &c.reference).await.status,
             CaseStatus::Answered
         );
     }

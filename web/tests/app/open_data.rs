@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
 use crate::dual;
-use crate::support::TestApp;
+use crate::support::{TestApp, today};
 
 /// The fields `/api/v1/numbers` gave before the schema; they stay.
 const SHIPPED: &[&str] = &[
@@ -24,10 +24,6 @@ const SHIPPED: &[&str] = &[
     "valid_from",
     "valid_to",
 ];
-
-fn today(app: &TestApp) -> NaiveDate {
-    innsyn::domain::time::oslo_today(app.clock_now())
-}
 
 /// A second period of an existing campaign's number row, as another
 /// number: `e164`, ended on `valid_to`.

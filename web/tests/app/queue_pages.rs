@@ -7,17 +7,8 @@ use entity::enums::{CaseStatus, Channel, Role};
 use sea_orm::{EntityTrait, Set};
 
 use crate::dual;
-use crate::support::{TestApp, TestResponse};
-
-/// The case references of a queue page, top to bottom.
-fn references(r: &TestResponse) -> Vec<String> {
-    assert_eq!(r.status, 200, "{}", r.body);
-    let sel = scraper::Selector::parse("tr.case-row").unwrap();
-    r.doc()
-        .select(&sel)
-        .filter_map(|e| e.value().attr("data-reference").map(str::to_string))
-        .collect()
-}
+use crate::support::TestApp;
+use crate::support::http::references;
 
 /// Inserts cases straight into the table: `(reference, channel, status,
 /// hours until due)`, in this order (so ids rise in this order).

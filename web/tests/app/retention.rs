@@ -14,14 +14,11 @@ use sea_orm::{
 };
 
 use crate::dual;
-use crate::support::TestApp;
+use crate::support::rows::exists;
+use crate::support::{TestApp, today};
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap()
-}
-
-fn today(app: &TestApp) -> NaiveDate {
-    innsyn::domain::time::oslo_today(app.clock_now())
 }
 
 /// A case received at `received`, answered an hour later, closed at `closed`.
@@ -57,14 +54,6 @@ async fn case_closed(
         am.status = Set(CaseStatus::Answered);
     }
     am.update(&app.db).await.unwrap()
-}
-
-async fn exists(app: &TestApp, id: i32) -> bool {
-    case::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .is_some()
 }
 
 async fn run(app: &TestApp) -> retention::Receipt {

@@ -22,6 +22,7 @@ use innsyn::state::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::dual;
+use crate::support::http::references;
 use crate::support::meili::{MeiliStandIn, closed_port};
 use crate::support::{Backend, TestApp, TestResponse};
 
@@ -78,14 +79,6 @@ async fn two_cases(app: &TestApp) -> (case::Model, case::Model) {
     )
     .await;
     (kari, ola)
-}
-
-fn references(r: &TestResponse) -> Vec<String> {
-    let doc = r.doc();
-    let sel = scraper::Selector::parse("tr.case-row").unwrap();
-    doc.select(&sel)
-        .filter_map(|e| e.value().attr("data-reference").map(str::to_string))
-        .collect()
 }
 
 async fn queue(app: &TestApp, session: &str, query: &[(&str, &str)]) -> TestResponse {

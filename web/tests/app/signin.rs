@@ -6,11 +6,12 @@
 use std::sync::Arc;
 
 use entity::enums::Role;
-use entity::{audit_log, login_throttle, session, user};
+use entity::{audit_log, login_throttle, session};
 use innsyn::config::Config;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::dual;
+use crate::support::rows::user;
 use crate::support::{CSRF, STAFF_PASSWORD, TestApp, TestResponse, session_cookie};
 
 const HANDLER: &str = "handler@staff.example";
@@ -35,15 +36,6 @@ async fn sign_in_from(app: &TestApp, ip: &str, email: &str, password: &str) -> T
     .await
 }
 
-async fn user_by_email(app: &TestApp, email: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("user")
-}
-
 /// Signed out: the gate sends the browser to the sign-in page.
 fn is_signed_out(r: &TestResponse) -> bool {
     r.status == 303
@@ -60,7 +52,7 @@ dual!(
         let second = app.sign_in_as(Role::Handler).await;
         assert_ne!(first, second);
         let admin = app.sign_in_as(Role::Admin).await;
-        let id = user_by_email(&app, HANDLER).await.id;
+        let id = user(&app, HANDLER).await.id;
         let r = app
             .post_as(&format!("/admin/brukere/{id}/nytt-passord"), &[], &admin)
             .await;
@@ -123,7 +115,7 @@ dual!(
         assert_eq!(app.get_as("/admin/saker", &renewed).await.status, 200);
         assert!(is_signed_out(&app.get_as("/admin/saker", &here).await));
         assert!(is_signed_out(&app.get_as("/admin/saker", &elsewhere).await));
-        let id = user_by_email(&app, HANDLER).await.id;
+        let id = user(&app, HANDLER).await.id;
         assert_eq!(
             session::Entity::find()
                 .filter(session::Column::UserId.eq(id))
@@ -186,7 +178,7 @@ dual!(
     |app: TestApp| async move {
         let s = app.sign_in_as(Role::Handler).await;
         let admin = app.sign_in_as(Role::Admin).await;
-        let id = user_by_email(&app, HANDLER).await.id;
+        let id = user(&app, HANDLER).await.id;
         let r = app
             .post_as(&format!("/admin/brukere/{id}/deaktiver"), &[], &admin)
             .await;
@@ -196,7 +188,7 @@ dual!(
             .post_as(&format!("/admin/brukere/{id}/aktiver"), &[], &admin)
             .await;
         assert_eq!(r.status, 303);
-        assert!(user_by_email(&app, HANDLER).await.active);
+        assert!(user(&app, HANDLER).await.active);
         assert!(
             is_signed_out(&app.get_as("/admin/saker", &s).await),
             "the old session stays ended"
@@ -213,7 +205,7 @@ dual!(
         let handler = app.sign_in_as(Role::Handler).await;
         let manager = app.sign_in_as(Role::Manager).await;
         let admin = app.sign_in_as(Role::Admin).await;
-        let target = user_by_email(&app, HANDLER).await;
+        let target = user(&app, HANDLER).await;
         let id = target.id;
         let routes = ["deaktiver", "aktiver", "nytt-passord"];
         // Signed out and below admin: refused, and nothing changes.
@@ -225,11 +217,7 @@ dual!(
                 assert_eq!(app.post_as(&path, &[], s).await.status, 403, "{path}");
             }
         }
-        assert_eq!(
-            user_by_email(&app, HANDLER).await,
-            target,
-            "nothing changed"
-        );
+        assert_eq!(user(&app, HANDLER).await, target, "nothing changed");
         assert_eq!(app.get_as("/admin/saker", &handler).await.status, 200);
         // An admin: each does its job, and is audited.
         let path = |r: &str| format!("/admin/brukere/{id}/{r}");
@@ -237,7 +225,7 @@ dual!(
             app.post_as(&path("deaktiver"), &[], &admin).await.status,
             303
         );
-        assert!(!user_by_email(&app, HANDLER).await.active);
+        assert!(!user(&app, HANDLER).await.active);
         let r = app
             .post_form(
                 "/admin/login",
@@ -246,11 +234,11 @@ dual!(
             .await;
         assert_eq!(r.status, 401, "a deactivated user cannot sign in");
         assert_eq!(app.post_as(&path("aktiver"), &[], &admin).await.status, 303);
-        assert!(user_by_email(&app, HANDLER).await.active);
+        assert!(user(&app, HANDLER).await.active);
         let r = app.post_as(&path("nytt-passord"), &[], &admin).await;
         assert_eq!(r.status, 200);
         let one_time = r.text(".one-time-password code").expect("shown once");
-        let after = user_by_email(&app, HANDLER).await;
+        let after = user(&app, HANDLER).await;
         assert!(after.must_change_password);
         assert_ne!(after.password_hash, target.password_hash);
         let r = app
@@ -279,12 +267,12 @@ dual!(
             assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
         }
         // An admin cannot deactivate themselves.
-        let me = user_by_email(&app, "admin@staff.example").await.id;
+        let me = user(&app, "admin@staff.example").await.id;
         let r = app
             .post_as(&format!("/admin/brukere/{me}/deaktiver"), &[], &admin)
             .await;
         assert_eq!(r.status, 400);
-        assert!(user_by_email(&app, "admin@staff.example").await.active);
+        assert!(user(&app, "admin@staff.example").await.active);
     }
 );
 
@@ -437,7 +425,7 @@ dual!(
         assert_eq!(failed[0].detail, failed[1].detail);
         assert_ne!(failed[0].detail, failed[2].detail);
         assert_eq!(failed[0].object_id, None);
-        let id = user_by_email(&app, HANDLER).await.id;
+        let id = user(&app, HANDLER).await.id;
         assert_eq!(failed[2].object_type.as_deref(), Some("user"));
         assert_eq!(failed[2].object_id, Some(id.to_string()));
         for t in login_throttle::Entity::find().all(&app.db).await.unwrap() {

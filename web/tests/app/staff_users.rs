@@ -3,23 +3,15 @@
 //! session rows, the audit log). `signin.rs` has the sign-in side.
 
 use entity::enums::Role;
-use entity::{audit_log, session, user};
+use entity::{audit_log, session};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::dual;
+use crate::support::rows::user;
 use crate::support::{TestApp, TestResponse, session_cookie};
 
 const HANDLER: &str = "handler@staff.example";
 const ADMIN: &str = "admin@staff.example";
-
-async fn user(app: &TestApp, email: &str) -> user::Model {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("user")
-}
 
 /// Session rows in the database that belong to user `id`.
 async fn sessions_of(app: &TestApp, id: i32) -> u64 {

@@ -9,18 +9,10 @@ use innsyn::domain::cases::{NewCase, open_case};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set};
 
 use crate::dual;
+use crate::support::http::{UploadForm, upload};
 use crate::support::{CSRF, TestApp, TestResponse};
 
 const HEADER: &str = "date;campaign;attempted;answered;connected;transferred;abandoned\n";
-
-async fn upload(app: &TestApp, session: &str, csv: &str) -> TestResponse {
-    app.post_multipart_as(
-        "/admin/statistikk/import",
-        session,
-        &[("fil", Some("dag.csv"), csv)],
-    )
-    .await
-}
 
 async fn stored(app: &TestApp) -> Vec<daily_stat::Model> {
     daily_stat::Entity::find().all(&app.db).await.unwrap()
@@ -34,7 +26,7 @@ dual!(
         let good = format!(
             "{HEADER}2026-11-16;VS-FASTPRIS;1000;600;550;540;20\n2026-11-16;HL-GIVER;300;200;190;185;4\n"
         );
-        let r = upload(&app, &s, &good).await;
+        let r = upload(&app, &s, UploadForm::Statistics, &good).await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.text("#import-result").unwrap().contains('2'));
         assert_eq!(stored(&app).await.len(), 2);
@@ -42,7 +34,7 @@ dual!(
         let bad = format!(
             "{HEADER}2026-11-17;VS-FASTPRIS;1000;600;550;540;20\n2026-11-17;NOPE;1;1;1;1;0\n2026-11-17;HL-GIVER;x;1;1;1;0\n"
         );
-        let r = upload(&app, &s, &bad).await;
+        let r = upload(&app, &s, UploadForm::Statistics, &bad).await;
         assert_eq!(r.status, 422);
         let errors: Vec<String> = r
             .doc()
@@ -54,17 +46,25 @@ dual!(
         assert_eq!(stored(&app).await.len(), 2, "nothing half-imported");
         // Unknown campaign code: refused with its line.
         let unknown = format!("{HEADER}2026-11-17;NOPE;1;1;1;1;0\n");
-        let r = upload(&app, &s, &unknown).await;
+        let r = upload(&app, &s, UploadForm::Statistics, &unknown).await;
         assert!(r.text(".import-error").unwrap().starts_with("Linje 2"));
         // Re-importing a day replaces it.
         let again = format!("{HEADER}2026-11-16;VS-FASTPRIS;1000;600;550;540;33\n");
-        assert_eq!(upload(&app, &s, &again).await.status, 200);
+        assert_eq!(
+            upload(&app, &s, UploadForm::Statistics, &again)
+                .await
+                .status,
+            200
+        );
         let rows = stored(&app).await;
         assert_eq!(rows.len(), 2);
         assert_eq!(rows.iter().map(|r| r.abandoned).max(), Some(33));
         // A handler may not import.
         let h = app.sign_in_as(Role::Handler).await;
-        assert_eq!(upload(&app, &h, &good).await.status, 403);
+        assert_eq!(
+            upload(&app, &h, UploadForm::Statistics, &good).await.status,
+            403
+        );
     }
 );
 
@@ -77,7 +77,7 @@ dual!(
         let csv = format!(
             "{HEADER}2026-11-16;VS-FASTPRIS;200;100;90;90;6\n2026-11-16;HL-GIVER;200;100;95;95;5\n2026-11-16;NFP-HUSHOLDNING;10;0;0;0;0\n"
         );
-        upload(&app, &s, &csv).await;
+        upload(&app, &s, UploadForm::Statistics, &csv).await;
         let r = app
             .get_as("/admin/statistikk?from=2026-11-16&to=2026-11-16", &s)
             .await;
@@ -222,7 +222,7 @@ dual!(
             "{HEADER}2026-11-16;{code};1000;600;550;540;20\n2026-11-17;{code};900;500;450;440;30\n",
             code = c.code
         );
-        upload(&app, &s, &csv).await;
+        upload(&app, &s, UploadForm::Statistics, &csv).await;
         let q = "from=2026-11-16&to=2026-11-17";
         let page = app.get_as(&format!("/admin/statistikk?{q}"), &s).await;
         let csv = app
@@ -346,7 +346,7 @@ dual!(
             (app.clock_now() - Duration::days(2)).date_naive(),
             camp.code
         );
-        upload(&app, &s, &csv).await;
+        upload(&app, &s, UploadForm::Statistics, &csv).await;
         let n = entity::caller_number::Entity::find()
             .one(&app.db)
             .await
@@ -374,7 +374,7 @@ dual!(
             (app.clock_now() - Duration::days(2)).date_naive(),
             camp.code
         );
-        upload(&app, &s, &fixed).await;
+        upload(&app, &s, UploadForm::Statistics, &fixed).await;
         let original = n.message.clone();
         let mut am = n_bad.into_active_model();
         am.message = Set(original);
@@ -393,7 +393,7 @@ dual!(
         let s = app.sign_in_as(Role::Manager).await;
         let code = campaign::Entity::find().all(&app.db).await.unwrap()[0].code.clone();
         let csv = format!("{HEADER}2026-11-16;{code};1000;600;550;540;20\n");
-        upload(&app, &s, &csv).await;
+        upload(&app, &s, UploadForm::Statistics, &csv).await;
         let q = "from=2026-11-16&to=2026-11-16";
         let xlsx_headers = |lang: &'static str| {
             let app = &app;
@@ -457,7 +457,10 @@ dual!(
                 500 + day
             ));
         }
-        assert_eq!(upload(&app, &s, &csv).await.status, 200);
+        assert_eq!(
+            upload(&app, &s, UploadForm::Statistics, &csv).await.status,
+            200
+        );
         let days = |kampanje: String| {
             let app = &app;
             let s = s.clone();

@@ -14,6 +14,7 @@ use innsyn::domain::phone::E164;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::dual;
+use crate::support::http::start_wash;
 use crate::support::{CSRF, TestApp, TestResponse};
 
 /// A list of `n` mobile numbers (`4xxxxxxx`, eight digits), one per line,
@@ -87,18 +88,6 @@ async fn until_no_rows(app: &TestApp) {
     );
 }
 
-async fn upload(app: &TestApp, session: &str, body: &str) -> String {
-    let r = app
-        .post_multipart_as(
-            "/admin/vask/last-opp",
-            session,
-            &[("fil", Some("liste.txt"), body)],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    r.header("location").unwrap()
-}
-
 async fn reserve(app: &TestApp, number: &str) {
     reservations::reserve(
         &app.db,
@@ -118,7 +107,7 @@ dual!(
         // Over 1 MB in and about 4 MB out: several stored pieces each way.
         let (input, expected) = list(120_000, "40000007");
         let s = a.sign_in_as(Role::Manager).await;
-        let job = upload(&a, &s, &input).await;
+        let job = start_wash(&a, &s, &input).await;
         // B serves the page and the progress of A's wash.
         let page = b.get_as(&job, &s).await;
         assert_eq!(page.status, 200, "{}", page.body);
@@ -179,7 +168,7 @@ dual!(
         let s = a.sign_in_as(Role::Manager).await;
         // A stops right after the upload: its job is stored, nobody washes it.
         a.state.wash_jobs.hold.store(true, Ordering::Relaxed);
-        let job = upload(&a, &s, &input).await;
+        let job = start_wash(&a, &s, &input).await;
         // B cannot tell yet: the heartbeat is fresh.
         assert_eq!(state_of(&poll(&b, &job, &s).await), "running");
         // A knows it washes nothing.
@@ -247,10 +236,10 @@ dual!(
     |app: TestApp| async move {
         let s = app.sign_in_as(Role::Manager).await;
         let (input, _) = list(5, "");
-        let done = upload(&app, &s, &input).await;
+        let done = start_wash(&app, &s, &input).await;
         assert_eq!(state_of(&until_settled(&app, &done, &s).await), "done");
         app.state.wash_jobs.hold.store(true, Ordering::Relaxed);
-        upload(&app, &s, &input).await;
+        start_wash(&app, &s, &input).await;
         let (jobs, chunks) = count_rows(&app).await;
         assert_eq!(jobs, 2);
         assert!(chunks >= 2, "{chunks}");
@@ -270,5 +259,73 @@ dual!(
         }
         assert_eq!(count_rows(&app).await, (0, 0));
         assert_eq!(app.get_as(&done, &s).await.status, 404);
+    }
+);
+
+dual!(
+    a_shutdown_during_a_wash_leaves_it_to_start_again_which_gives_the_result,
+    |a: TestApp| async move {
+        reserve(&a, "+4740000007").await;
+        // Over 2 MB in: three stored pieces, so the shutdown finds the wash
+        // between two of them.
+        let (input, expected) = list(250_000, "40000007");
+        let s = a.sign_in_as(Role::Manager).await;
+        let job = start_wash(&a, &s, &input).await;
+        // The process shuts down while it washes: the wash stops between
+        // two pieces, and the shutdown waits for that.
+        a.state.jobs.shutdown().await;
+        let id = job.rsplit('/').next().unwrap().to_string();
+        let row = wash_job::Entity::find_by_id(id)
+            .one(&a.db)
+            .await
+            .unwrap()
+            .expect("the job is kept");
+        assert_eq!(row.state, "running", "not done, not failed, not lost");
+        assert_eq!(row.total, 250_000);
+        assert!(
+            row.processed < row.total,
+            "stopped part-way: {} of {}",
+            row.processed,
+            row.total
+        );
+        assert_eq!(row.count_in, None);
+        // Shown cut off at once, on this instance and on the one that
+        // serves after the restart, without waiting for the heartbeat to
+        // go stale.
+        assert_eq!(state_of(&poll(&a, &job, &s).await), "failed");
+        let b = a.another_instance().await;
+        let page = b.get_as(&job, &s).await;
+        assert_eq!(state_of(&page), "failed");
+        assert!(
+            page.text(".wash-failed").unwrap().contains("avbrutt"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            page.text(".wash-again button").as_deref(),
+            Some("Start igjen")
+        );
+        // Started again after the restart, it washes the whole stored list.
+        let r = b.post_as(&format!("{job}/start-igjen"), &[], &s).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let done = until_settled(&b, &job, &s).await;
+        assert_eq!(state_of(&done), "done", "{}", done.body);
+        assert!(
+            done.text(".wash-done")
+                .unwrap()
+                .contains("250000 numre vasket, 249999 kan ringes"),
+            "{}",
+            done.body
+        );
+        let file = b.get_as(&format!("{job}/resultat"), &s).await;
+        assert_eq!(file.status, 200);
+        assert_eq!(file.body.len(), expected.len());
+        assert!(
+            file.body == expected,
+            "the result differs from the list's verdicts"
+        );
+        until_no_rows(&a).await;
+        // One run recorded: the stopped one left no record.
+        assert_eq!(wash_run::Entity::find().count(&a.db).await.unwrap(), 1);
     }
 );

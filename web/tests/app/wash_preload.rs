@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::dual;
 use crate::support::TestApp;
 use crate::support::dialer::{reserve, token, wash};
+use crate::support::http::serve;
 
 /// Polls `/readyz` until it answers 200; panics after 20 s.
 async fn wait_ready(app: &TestApp) {
@@ -41,7 +42,7 @@ dual!(
         assert!(!app.state.registers.is_ready());
         // What `serve` starts: the load in the background, then a refresh
         // every second.
-        let task = innsyn::app::spawn_register_refresh(&app.state);
+        let task = innsyn::jobs::register_refresh(&app.state);
         wait_ready(&app).await;
         task.abort();
         let r = app.get("/readyz").await;
@@ -207,23 +208,6 @@ dual!(
         assert!(w.body.ends_with(",callable\n"), "{}", w.body);
     }
 );
-
-/// Serves the app on a real socket with the real server loop; returns the
-/// address and a sender that stops it.
-async fn serve(app: &TestApp) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(innsyn::app::serve_on(
-        listener,
-        app.raw_router(),
-        app.state.config.http,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    (addr, stop)
-}
 
 /// Reads from `sock` into `buf` until it holds `needle`; panics after 10 s
 /// or at the end of the stream.

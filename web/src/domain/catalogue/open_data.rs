@@ -7,6 +7,7 @@
 //! The list has a tag (a hash of its content and today's date) and the
 //! time that content was first served, for `ETag` / `Last-Modified`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Months, NaiveDate, SubsecRound, Utc};
@@ -185,53 +186,111 @@ impl NumbersList {
     /// one row per number, in use first, with a `status` column.
     pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(CSV_COLUMNS)?;
+        w.write_record(csv_columns())?;
         let all = self
             .numbers
             .iter()
             .map(|n| (Status::Active, n))
             .chain(self.retired.iter().map(|n| (Status::Retired, n)));
         for (status, n) in all {
-            let (from, to) = (
-                n.valid_from.to_string(),
-                n.valid_to.map(|d| d.to_string()).unwrap_or_default(),
-            );
-            w.write_record([
-                status.as_str(),
-                &n.number,
-                &n.centre,
-                &n.centre_org_number,
-                &n.client,
-                &n.client_org_number,
-                &n.campaign,
-                &n.call_reason,
-                &n.purpose,
-                n.kind,
-                &from,
-                &to,
-                n.client_logo_url.as_deref().unwrap_or(""),
-            ])?;
+            let fields = FIELDS.map(|f| n.csv_value(f));
+            w.write_record(
+                std::iter::once(status.as_str()).chain(fields.iter().map(|v| v.as_ref())),
+            )?;
         }
         w.into_inner().map_err(|e| e.into_error().into())
     }
 }
 
-/// The CSV's columns, in order.
-pub const CSV_COLUMNS: [&str; 13] = [
-    "status",
-    "number",
-    "centre",
-    "centre_org_number",
-    "client",
-    "client_org_number",
-    "campaign",
-    "call_reason",
-    "purpose",
-    "kind",
-    "valid_from",
-    "valid_to",
-    "client_logo_url",
+/// One field of a number in the open data: its name in the JSON, in the
+/// CSV header and on `/apne-data`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Number,
+    Centre,
+    CentreOrgNumber,
+    Client,
+    ClientOrgNumber,
+    Campaign,
+    CallReason,
+    Purpose,
+    Kind,
+    ValidFrom,
+    ValidTo,
+    ClientLogoUrl,
+}
+
+/// Every field of a number, in the CSV's column order (after `status`):
+/// the one list the CSV, the JSON (by [`OpenNumber`]'s field names), the
+/// schema and `/apne-data` agree on. The order and the names are a public
+/// contract: a field is only ever added, at the end.
+pub const FIELDS: [Field; 12] = [
+    Field::Number,
+    Field::Centre,
+    Field::CentreOrgNumber,
+    Field::Client,
+    Field::ClientOrgNumber,
+    Field::Campaign,
+    Field::CallReason,
+    Field::Purpose,
+    Field::Kind,
+    Field::ValidFrom,
+    Field::ValidTo,
+    Field::ClientLogoUrl,
 ];
+
+impl Field {
+    /// The name in the JSON and the CSV header.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Number => "number",
+            Field::Centre => "centre",
+            Field::CentreOrgNumber => "centre_org_number",
+            Field::Client => "client",
+            Field::ClientOrgNumber => "client_org_number",
+            Field::Campaign => "campaign",
+            Field::CallReason => "call_reason",
+            Field::Purpose => "purpose",
+            Field::Kind => "kind",
+            Field::ValidFrom => "valid_from",
+            Field::ValidTo => "valid_to",
+            Field::ClientLogoUrl => "client_logo_url",
+        }
+    }
+}
+
+/// The names of [`FIELDS`], in order (the fields `/apne-data` documents).
+pub fn field_names() -> impl Iterator<Item = &'static str> {
+    FIELDS.into_iter().map(Field::name)
+}
+
+/// The CSV's columns, in order: `status`, then [`FIELDS`].
+pub fn csv_columns() -> impl Iterator<Item = &'static str> {
+    std::iter::once("status").chain(field_names())
+}
+
+impl OpenNumber {
+    /// A field as the CSV writes it: dates as `YYYY-MM-DD`, nothing as an
+    /// empty cell.
+    pub fn csv_value(&self, field: Field) -> Cow<'_, str> {
+        match field {
+            Field::Number => Cow::Borrowed(&self.number),
+            Field::Centre => Cow::Borrowed(&self.centre),
+            Field::CentreOrgNumber => Cow::Borrowed(&self.centre_org_number),
+            Field::Client => Cow::Borrowed(&self.client),
+            Field::ClientOrgNumber => Cow::Borrowed(&self.client_org_number),
+            Field::Campaign => Cow::Borrowed(&self.campaign),
+            Field::CallReason => Cow::Borrowed(&self.call_reason),
+            Field::Purpose => Cow::Borrowed(&self.purpose),
+            Field::Kind => Cow::Borrowed(self.kind),
+            Field::ValidFrom => Cow::Owned(self.valid_from.to_string()),
+            Field::ValidTo => self
+                .valid_to
+                .map_or(Cow::Borrowed(""), |d| Cow::Owned(d.to_string())),
+            Field::ClientLogoUrl => Cow::Borrowed(self.client_logo_url.as_deref().unwrap_or("")),
+        }
+    }
+}
 
 /// When the list named `name` first had the content tagged `tag`: the time
 /// stored with that tag, or `now` (to the second) when the tag is new.
@@ -291,5 +350,70 @@ mod tests {
         let r = call_reason(&long);
         assert!(r.chars().count() <= CALL_REASON_MAX_CHARS, "{r}");
         assert!(r.ends_with("ord…"), "{r}");
+    }
+
+    fn with_everything() -> OpenNumber {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap();
+        OpenNumber {
+            number: "+4721000010".into(),
+            centre: "Nordlys Kundedialog AS".into(),
+            centre_org_number: "923456781".into(),
+            client: "Vestlandsstraum AS".into(),
+            client_org_number: "912345678".into(),
+            campaign: "Fastpris".into(),
+            purpose: "Vi ringer\nom fastpris.".into(),
+            kind: "sales",
+            valid_from: d,
+            valid_to: Some(d),
+            call_reason: "Vi ringer om fastpris.".into(),
+            client_logo_url: Some("https://vestlandsstraum.example/logo.png".into()),
+        }
+    }
+
+    #[test]
+    fn the_csv_header_is_the_shipped_one() {
+        let list = NumbersList {
+            numbers: vec![with_everything()],
+            retired: vec![],
+        };
+        let csv = String::from_utf8(list.to_csv().unwrap()).unwrap();
+        let header = csv.lines().next().unwrap();
+        assert_eq!(
+            header,
+            "status,number,centre,centre_org_number,client,client_org_number,campaign,\
+             call_reason,purpose,kind,valid_from,valid_to,client_logo_url"
+        );
+        assert_eq!(csv_columns().collect::<Vec<_>>().join(","), header);
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("active,+4721000010,"),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn the_json_and_the_schema_have_exactly_the_listed_fields() {
+        let listed: HashSet<&str> = field_names().collect();
+        assert_eq!(listed.len(), FIELDS.len(), "no field twice");
+        let json = serde_json::to_value(with_everything()).unwrap();
+        let in_json: HashSet<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(in_json, listed);
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../assets/api/numbers.schema.json"))
+                .unwrap();
+        let in_schema: HashSet<&str> = schema["$defs"]["number"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(in_schema, listed);
     }
 }

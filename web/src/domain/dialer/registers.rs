@@ -363,7 +363,7 @@ impl RegisterCache {
     /// registers washed against before (read again when the version moved),
     /// and the national copy (read again when an import replaced it). Cheap
     /// when nothing changed: two one-row reads. `serve` runs it at start and
-    /// then every second ([`RegisterCache::keep_fresh`]).
+    /// then every second (the register refresh job).
     pub async fn refresh(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let v = version(db).await?;
         self.centre_at(db, v).await?;
@@ -393,30 +393,6 @@ impl RegisterCache {
     /// Whether the registers were loaded once ([`RegisterCache::refresh`]).
     pub fn is_ready(&self) -> bool {
         self.ready.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Loads the registers now and refreshes them every `interval` until
-    /// the task is dropped or aborted; a failed run is logged and tried
-    /// again at the next tick.
-    pub async fn keep_fresh(&self, db: &DatabaseConnection, interval: std::time::Duration) {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let first = !self.is_ready();
-            let started = std::time::Instant::now();
-            match self.refresh(db).await {
-                Ok(()) if first => tracing::info!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "reservation registers loaded"
-                ),
-                Ok(()) => {}
-                Err(e) => tracing::warn!(
-                    error = %crate::jobs::scrub(&e.to_string()),
-                    "could not refresh the reservation registers; trying again"
-                ),
-            }
-        }
     }
 
     /// The registers a wash reads: the centre's, the client's when the

@@ -591,6 +591,10 @@ pub enum RunError {
     Lost,
     #[error("the wash task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The process is shutting down: the run stopped between two pieces,
+    /// leaving the job to be started again ([`stopped`]).
+    #[error("the process is shutting down")]
+    Stopped,
 }
 
 /// Stores the result's full pieces from `buf` (all of it when `last`),
@@ -631,7 +635,8 @@ async fn write_progress(
 
 /// Washes job `id`'s stored list into its result, piece by piece, beating
 /// the job's heartbeat as it goes. Keep `running` (from
-/// [`WashJobs::begin`]) alive until it returns.
+/// [`WashJobs::begin`]) alive until it returns. Once `stop` turns true it
+/// stops before the next piece with [`RunError::Stopped`].
 pub async fn run(
     db: &DatabaseConnection,
     clock: &dyn Clock,
@@ -639,12 +644,19 @@ pub async fn run(
     attempt: i32,
     only_callable: bool,
     registers: Registers,
+    stop: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<Washed, RunError> {
     let mut buf = Vec::with_capacity(CHUNK_BYTES * 2);
     let mut washer = Washer::new(registers, only_callable, &mut buf);
     let mut out_seq = 0;
     let mut seq = 0;
-    while let Some(data) = chunk(db, id, Part::Input, seq).await? {
+    loop {
+        if *stop.borrow() {
+            return Err(RunError::Stopped);
+        }
+        let Some(data) = chunk(db, id, Part::Input, seq).await? else {
+            break;
+        };
         // Hashing a megabyte of numbers is CPU work: off the async workers.
         let (w, b) = tokio::task::spawn_blocking(move || {
             let second = washer.feed_parallel(&data, &mut buf);
@@ -719,6 +731,30 @@ pub async fn finished(
     }
     delete_chunks(db, id, Some(Part::Input)).await?;
     Ok(())
+}
+
+/// The run `attempt` was stopped by a shutdown ([`RunError::Stopped`]):
+/// the job stays running with its heartbeat put back past [`STALE_AFTER`],
+/// so every instance shows it cut off at once and offers to start it again
+/// (which washes its stored list anew).
+pub async fn stopped(
+    db: &DatabaseConnection,
+    id: &str,
+    attempt: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    wash_job::Entity::update_many()
+        .col_expr(
+            wash_job::Column::HeartbeatAt,
+            Expr::value(now - STALE_AFTER - Duration::seconds(1)),
+        )
+        .filter(wash_job::Column::Id.eq(id))
+        .filter(wash_job::Column::Attempt.eq(attempt))
+        .filter(wash_job::Column::State.eq(state::RUNNING))
+        .exec(&txn)
+        .await?;
+    txn.commit().await
 }
 
 /// The run `attempt` failed: the job says so (its list stays, so it can be

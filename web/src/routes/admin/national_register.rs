@@ -189,30 +189,6 @@ pub async fn upload(
     let actor = ctx.actor();
     let by = actor.email.clone().unwrap_or_default();
     let v = national::begin_import(&s.db, extract, &by, now).await?;
-    let st = s.clone();
-    tokio::spawn(async move {
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::error!(error = %e, "the national register upload vanished");
-                return;
-            }
-        };
-        // The file is gone from the directory at once; the open handle reads it.
-        let _ = std::fs::remove_file(&path);
-        let r = national::import_into(&st.db, v, file, &actor, st.clock.now(), &mut |_| {}).await;
-        match r {
-            Ok(r) => tracing::info!(
-                count = r.count,
-                invalid = r.invalid_count,
-                "national register imported"
-            ),
-            Err(e) => tracing::warn!(error = %e, "a national register import failed"),
-        }
-        // Load the new copy now, so the next wash does not wait for it.
-        if let Err(e) = st.registers.national.get(&st.db).await {
-            tracing::warn!(error = %e, "could not load the national register");
-        }
-    });
+    crate::jobs::national_import::start(&s, v, path, actor);
     Ok(see_other(PATH))
 }

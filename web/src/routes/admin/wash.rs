@@ -29,11 +29,12 @@ use crate::domain::dialer::calling_hours;
 use crate::domain::dialer::coverage::{self, NationalUse, PlanError};
 use crate::domain::dialer::receipts;
 use crate::domain::dialer::wash_jobs::{self, InputWriter, JobState, Options, Part};
-use crate::domain::dialer::wash_runs::{self, RunRow, WashRecord, WashedBy};
+use crate::domain::dialer::wash_runs::{self, RunRow};
 use crate::domain::time::{date, oslo_datetime, parse_oslo_local};
 use crate::domain::{catalogue::settings, dialer::campaigns};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::jobs::wash::{self, WashRun};
 use crate::request::is_htmx;
 use crate::state::AppState;
 use crate::views::AdminCtx;
@@ -291,7 +292,10 @@ pub async fn upload(
             Ok(p) => p,
             Err(refused) => {
                 wash_jobs::delete(&s.db, &id).await?;
-                let msg = refused?;
+                let msg = match refused {
+                    Refusal::Shown(msg) => msg,
+                    Refusal::Failed(e) => return Err(e),
+                };
                 let page = screen(&s, ctx, f.kampanje, f.tidspunkt, f.bare, Some(msg)).await?;
                 return Ok((StatusCode::CONFLICT, page).into_response());
             }
@@ -304,30 +308,33 @@ pub async fn upload(
         // Test seam: as if this instance stopped right after the upload.
         drop(running);
     } else {
-        tokio::spawn(wash_in_background(
-            s.clone(),
-            id.clone(),
-            1,
-            f.bare,
-            used,
-            checked.campaign.as_ref().map(|c| c.id),
-            registers,
-            staff,
-            running,
-        ));
+        wash::start(
+            &s,
+            WashRun {
+                id: id.clone(),
+                attempt: 1,
+                only_callable: f.bare,
+                national: used,
+                campaign_id: checked.campaign.as_ref().map(|c| c.id),
+                registers,
+                staff,
+                running,
+            },
+        );
     }
     Ok(see_other(&format!("{PATH}/{id}")))
 }
 
-/// The registers for a wash: Err(Ok(message)) when the wash is refused
-/// (the national register's copy is too old, or the campaign needs one).
+/// The registers for a wash, or [`Refusal::Shown`] when the wash is
+/// refused (the national register's copy is too old, or the campaign needs
+/// one).
 async fn plan(
     s: &AppState,
     campaign: Option<&campaign::Model>,
     declined: bool,
     at: Option<chrono::DateTime<Utc>>,
     lang: Lang,
-) -> Result<(crate::domain::dialer::wash::Registers, NationalUse), AppResult<String>> {
+) -> Result<(crate::domain::dialer::wash::Registers, NationalUse), Refusal> {
     let now = s.clock.now();
     let days = s.config.abandoned_agent_required_days;
     let planned = coverage::plan(
@@ -342,8 +349,8 @@ async fn plan(
     .await;
     match planned {
         Ok(p) => Ok(p),
-        Err(PlanError::Db(e)) => Err(Err(e.into())),
-        Err(PlanError::Refused(r)) => Err(Ok(match r {
+        Err(PlanError::Db(e)) => Err(e.into()),
+        Err(PlanError::Refused(r)) => Err(Refusal::Shown(match r {
             coverage::Refusal::Stale {
                 extract_date,
                 usable_through,
@@ -357,75 +364,6 @@ async fn plan(
             coverage::Refusal::CampaignRequires => lang.t("national-required"),
         })),
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn wash_in_background(
-    s: AppState,
-    id: String,
-    attempt: i32,
-    only_callable: bool,
-    national: NationalUse,
-    campaign_id: Option<i32>,
-    registers: crate::domain::dialer::wash::Registers,
-    staff: Staff,
-    running: wash_jobs::Running,
-) {
-    let outcome = async {
-        let w = wash_jobs::run(
-            &s.db,
-            s.clock.as_ref(),
-            &id,
-            attempt,
-            only_callable,
-            registers,
-        )
-        .await?;
-        record(&s, campaign_id, national, &staff, &w).await?;
-        wash_jobs::finished(&s.db, &id, attempt, &w, s.clock.now()).await
-    }
-    .await;
-    match outcome {
-        Ok(()) => {}
-        Err(wash_jobs::RunError::Lost) => {
-            tracing::warn!("a back-office wash was taken over or deleted while it ran");
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "a back-office wash failed");
-            if let Err(e) = wash_jobs::failed(&s.db, &id, attempt, s.clock.now()).await {
-                tracing::error!(error = %e, "a failed back-office wash could not be marked failed");
-            }
-        }
-    }
-    drop(running);
-}
-
-/// The campaign's documentation: the run, and an audit entry (counts only).
-async fn record(
-    s: &AppState,
-    campaign_id: Option<i32>,
-    national: NationalUse,
-    staff: &Staff,
-    w: &wash_jobs::Washed,
-) -> Result<(), sea_orm::DbErr> {
-    let record = WashRecord {
-        campaign_id,
-        count_in: w.count_in,
-        count_callable: w.count_callable,
-        reserved: w.reserved,
-        national,
-        national_version: w.national_version.clone(),
-        register_version: w.register_version,
-    };
-    wash_runs::record_run(
-        &s.db,
-        s.clock.now(),
-        WashedBy::User(staff.id()),
-        &staff.actor(),
-        &record,
-    )
-    .await
-    .map(|_| ())
 }
 
 #[derive(Template, WebTemplate)]
@@ -590,12 +528,13 @@ pub async fn restart(
     .await
     {
         Ok(p) => p,
-        Err(refused) => {
+        Err(Refusal::Failed(e)) => return Err(e),
+        Err(Refusal::Shown(msg)) => {
             let job = JobView::of(&j, shown);
             let page = JobPage {
                 ctx: ctx.at(PATH),
                 job,
-                error: Some(refused?),
+                error: Some(msg),
             };
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
@@ -605,17 +544,19 @@ pub async fn restart(
         // Started again from another tab or instance meanwhile.
         return Ok(to_job);
     };
-    tokio::spawn(wash_in_background(
-        s.clone(),
-        id,
-        attempt,
-        j.only_callable,
-        used,
-        j.campaign_id,
-        registers,
-        staff,
-        running,
-    ));
+    wash::start(
+        &s,
+        WashRun {
+            id,
+            attempt,
+            only_callable: j.only_callable,
+            national: used,
+            campaign_id: j.campaign_id,
+            registers,
+            staff,
+            running,
+        },
+    );
     Ok(to_job)
 }
 
@@ -623,14 +564,15 @@ pub async fn restart(
 /// download broke off: the result is gone either way, as it always was).
 struct DeleteWhenSent {
     db: sea_orm::DatabaseConnection,
+    jobs: crate::jobs::JobsHandle,
     id: String,
 }
 
 impl Drop for DeleteWhenSent {
     fn drop(&mut self) {
         let (db, id) = (self.db.clone(), std::mem::take(&mut self.id));
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            self.jobs.spawn(async move {
                 if let Err(e) = wash_jobs::delete(&db, &id).await {
                     // The hourly sweep deletes it.
                     tracing::warn!(error = %e, "a downloaded wash result was not deleted yet");
@@ -652,6 +594,7 @@ pub async fn download(
         .ok_or(AppError::NotFound)?;
     let guard = DeleteWhenSent {
         db: s.db.clone(),
+        jobs: s.jobs.clone(),
         id: id.clone(),
     };
     wash_runs::record_download(

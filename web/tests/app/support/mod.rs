@@ -5,7 +5,9 @@
 //! a frozen clock, and drives the router in-process.
 
 pub mod dialer;
+pub mod http;
 pub mod meili;
+pub mod rows;
 pub mod smtp;
 pub mod twilio;
 
@@ -18,7 +20,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use innsyn::clock::FrozenClock;
 use innsyn::config::Config;
 use innsyn::state::AppState;
@@ -38,6 +40,11 @@ pub enum Backend {
 
 /// A CSRF token the tests present in both cookie and form.
 pub const CSRF: &str = "testtokentesttokentesttokentesttokentesttok";
+
+/// Today in Oslo by the app's frozen clock.
+pub fn today(app: &TestApp) -> NaiveDate {
+    innsyn::domain::time::oslo_today(app.clock_now())
+}
 
 /// Wednesday 18 November 2026, 10:00 UTC (11:00 in Oslo): a working day.
 pub fn default_now() -> DateTime<Utc> {
