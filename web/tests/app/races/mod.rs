@@ -2,6 +2,7 @@
 //! loopback: nothing sent twice, nothing deleted early, no report lost.
 
 mod callbacks;
+mod national;
 mod outbox;
 mod purge;
 mod slow_twilio;
