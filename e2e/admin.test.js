@@ -279,11 +279,11 @@ describe("back office: accessibility (axe-core) and phones", { timeout: 600_000 
     });
   }
 
-  it("the case page stacks its two columns on a phone", async () => {
+  it("the case page stacks its two columns on a phone, the dialogue and the answer first", async () => {
     await withPage("handler", `/admin/saker/${caseRef}`, 375, async (page) => {
       const facts = await page.locator(".case-facts").boundingBox();
       const dialogue = await page.locator(".dialogue").boundingBox();
-      assert.ok(dialogue.y >= facts.y + facts.height, "the dialogue comes below the facts");
+      assert.ok(facts.y >= dialogue.y + dialogue.height, "the facts come below the dialogue");
       assert.ok(facts.width > 300 && dialogue.width > 300, "both use the full width");
     });
   });
@@ -395,6 +395,8 @@ describe("back office: the truth about what was sent, answered and closed", { ti
     await assertNoViolations(page, "close refused without a reason");
     await screenshot(page, "delivery-close-reason-1280");
     await page.locator("#lukkegrunn").selectOption("spam");
+    // Filed as "Jeg vil ikke bli ringt" with a number not reserved: closing asks for a confirmation.
+    await page.locator("#uten_reservasjon").check();
     await Promise.all([page.waitForURL(/\?ok=closed&fra=/), page.locator("#close-form button[type=submit]").click()]);
     await page.goto(`${server.baseUrl}/admin/saker/${closeRef}`);
     assert.equal((await page.locator("h1 .badge").textContent()).trim(), "Lukket uten svar");

@@ -13,7 +13,10 @@ use crate::config::{Config, HttpTimeouts};
 use crate::domain::{email::EmailAddress, staff::users};
 use crate::state::AppState;
 
-pub use crate::db::connect;
+/// Opens the configured database (`DATABASE_URL`).
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    crate::db::connect(&config.database_url).await
+}
 
 /// On SQLite `serve` migrates by itself; on PostgreSQL `innsyn migrate` is
 /// the deploy step and an unmigrated schema stops the server.

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::domain::norm;
+use crate::domain::search::MeiliSettings;
 
 /// Where a variable's value comes from: the process environment, or a map in tests.
 pub trait Source {
@@ -121,21 +122,9 @@ pub struct Config {
     pub abandoned_rate_limit_percent: f64,
     /// `MEILI_URL` and friends: the Meilisearch server; unset, search runs on
     /// the database.
-    pub meili: Option<MeiliConfig>,
+    pub meili: Option<MeiliSettings>,
     /// The HTTP server's timeouts against slow or stalled clients.
     pub http: HttpTimeouts,
-}
-
-/// The Meilisearch server (`MEILI_URL`, `MEILI_MASTER_KEY` or `MEILI_API_KEY`,
-/// `MEILI_TIMEOUT_MS`, `MEILI_INDEX_PREFIX`).
-#[derive(Clone)]
-pub struct MeiliConfig {
-    pub url: String,
-    pub api_key: Option<String>,
-    /// Every call to the server gives up after this long.
-    pub timeout: std::time::Duration,
-    /// Index names are `{prefix}_cases` and `{prefix}_clients`.
-    pub index_prefix: String,
 }
 
 #[derive(Clone)]
@@ -173,7 +162,7 @@ fn parse_num<T: std::str::FromStr>(
     }
 }
 
-fn meili_config(src: &dyn Source) -> Result<Option<MeiliConfig>, ConfigError> {
+fn meili_config(src: &dyn Source) -> Result<Option<MeiliSettings>, ConfigError> {
     let timeout_ms: u64 = parse_num(src, "MEILI_TIMEOUT_MS", 2000)?;
     if !(1..=60_000).contains(&timeout_ms) {
         return Err(ConfigError {
@@ -213,7 +202,7 @@ fn meili_config(src: &dyn Source) -> Result<Option<MeiliConfig>, ConfigError> {
             message: "must be an absolute http:// or https:// address".into(),
         });
     }
-    Ok(Some(MeiliConfig {
+    Ok(Some(MeiliSettings {
         url,
         api_key,
         timeout: std::time::Duration::from_millis(timeout_ms),
@@ -222,6 +211,19 @@ fn meili_config(src: &dyn Source) -> Result<Option<MeiliConfig>, ConfigError> {
 }
 
 impl Config {
+    /// What the Twilio client needs of this configuration.
+    pub fn twilio_settings(&self) -> crate::sms::TwilioSettings<'_> {
+        crate::sms::TwilioSettings {
+            api_base: &self.twilio_api_base,
+            account: self
+                .twilio
+                .as_ref()
+                .map(|t| (t.account_sid.as_str(), t.auth_token.as_str())),
+            sms_from: self.twilio_sms_from.as_deref(),
+            public_base_url: &self.public_base_url,
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_source(&Env)
     }

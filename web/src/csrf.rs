@@ -42,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
             .extensions
             .get::<CsrfToken>()
             .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("CSRF layer missing")))
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("CSRF layer missing")))
     }
 }
 

@@ -24,17 +24,16 @@ use sea_orm::{
 };
 use tokio::sync::OwnedMutexGuard;
 
-use crate::config::Config;
-
 /// How long a SQLite statement waits for another process's write lock.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let mut opts = ConnectOptions::new(config.database_url.clone());
+/// Opens the pool for `database_url` (`postgres://…` or `sqlite:…`).
+pub async fn connect(database_url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(database_url);
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
-    if config.is_sqlite() {
+    if database_url.starts_with("sqlite:") {
         // Set on every pooled connection (a PRAGMA run once after connecting
         // reaches only one of them). WAL lets readers go on beside the
         // writer; NORMAL is durable against a killed process in WAL mode.

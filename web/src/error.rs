@@ -1,61 +1,39 @@
-//! The one error type. Internal causes are logged with a reference id and
-//! shown to the user as a plain apology carrying that id.
+//! The one error type of the web layer. Internal causes are logged with a
+//! reference id and shown to the user as a plain apology carrying that id.
 //!
-//! Error pages are drawn by one mechanism, [`render_errors`]: an error
-//! response carries what to say ([`ErrorShown`]); the layer draws it with the
-//! request's language, the signed-in staff member (inside the back-office
-//! layout, with a way back) or the visitor (the public layout with the
-//! centre's name and contact).
+//! Domain services return [`crate::domain::Error`]; [`AppError`] wraps it
+//! in one variant, [`AppError::Domain`], by `?` (not found → 404, invalid →
+//! 422, a refusal → 400 with its message, a conflict → 409, forbidden → 403,
+//! a failure → 500), beside what only the web layer refuses (a CSRF token, a
+//! rate limit, a malformed request). A form that can be drawn again with its
+//! errors is drawn by its handler; anything else gets the error page.
 //!
-//! Domain services return [`crate::domain::Error`]; it becomes an
-//! [`AppError`] by `?` (not found → 404, invalid → 422, a refusal → 400 with
-//! its message, a conflict → 409, forbidden → 403). A form that can be drawn
-//! again with its errors is drawn by its handler; anything else gets the
-//! error page. Under `/api/` every error is JSON of one shape ([`ApiError`]):
-//! `{"error": code, "message": text}`, plus fields of its own.
+//! An error response carries what to say ([`ErrorShown`]) and a minimal
+//! body; the error-page layer (`middleware::error_pages`) draws the page
+//! once, in the request's language and layout. Under `/api/` every error is
+//! JSON of one shape ([`ApiError`]): `{"error": code, "message": text}`,
+//! plus fields of its own.
 
-use askama::Template;
 use axum::Json;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
-use axum::middleware::Next;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use crate::domain::catalogue::centre::{self, CentreInfo};
-use crate::domain::{self, FieldErrors};
+use crate::domain;
 use crate::i18n::Lang;
-use crate::state::AppState;
-use crate::views::{AdminCtx, PageCtx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("not found")]
-    NotFound,
-    #[error("forbidden")]
-    Forbidden,
+    /// A domain service refused or failed: not found, invalid input, a
+    /// broken rule, a conflict, forbidden, the database or anything inside.
+    #[error(transparent)]
+    Domain(#[from] domain::Error),
     #[error("the form's security token is missing or wrong")]
     Csrf,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64, lang: Lang },
     #[error("bad request: {0}")]
     BadRequest(&'static str),
-    /// Input that failed its checks, where no form is drawn again: 422.
-    #[error("invalid input: {0:?}")]
-    Invalid(FieldErrors),
-    /// A rule refused the request: 400, with the rule's message (a
-    /// translation key).
-    #[error("refused: {0}")]
-    Refused(&'static str),
-    /// The request clashes with the current state: 409, with its message
-    /// (a translation key).
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
-    #[error(transparent)]
-    Db(sea_orm::DbErr),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -65,42 +43,57 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "pages/error.html")]
-struct ErrorPage {
-    ctx: PageCtx,
-    title_key: &'static str,
-    body_key: &'static str,
-    error_id: Option<String>,
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        domain::Error::Internal(e).into()
+    }
 }
 
 impl AppError {
-    fn status(&self) -> StatusCode {
+    /// No such thing: 404.
+    pub fn not_found() -> Self {
+        domain::Error::NotFound.into()
+    }
+
+    /// Not for this person: 403.
+    pub fn forbidden() -> Self {
+        domain::Error::Forbidden.into()
+    }
+
+    /// A failure inside: 500, logged with a reference, never shown.
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        domain::Error::Internal(e.into()).into()
+    }
+
+    pub(crate) fn status(&self) -> StatusCode {
+        use domain::Error as E;
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Domain(E::NotFound) => StatusCode::NOT_FOUND,
+            AppError::Domain(E::Forbidden) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::BadRequest(_) | AppError::Refused(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::BadRequest(_) | AppError::Domain(E::Refused(_)) => StatusCode::BAD_REQUEST,
+            AppError::Domain(E::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Domain(E::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Domain(E::Db(_) | E::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
+    /// The translation keys of the page's title and text.
     fn keys(&self) -> (&'static str, &'static str) {
+        use domain::Error as E;
         match self {
-            AppError::NotFound => ("error-notfound-title", "error-notfound-body"),
-            AppError::Forbidden => ("error-forbidden-title", "error-forbidden-body"),
+            AppError::Domain(E::NotFound) => ("error-notfound-title", "error-notfound-body"),
+            AppError::Domain(E::Forbidden) => ("error-forbidden-title", "error-forbidden-body"),
             AppError::Csrf => ("error-csrf-title", "error-csrf-body"),
             AppError::RateLimited { .. } => ("error-ratelimit-title", "error-ratelimit-body"),
             AppError::BadRequest(_) => ("error-badrequest-title", "error-badrequest-body"),
-            AppError::Refused(key) => ("error-badrequest-title", key),
-            AppError::Conflict(key) => ("error-conflict-title", key),
-            AppError::Invalid(f) => (
+            AppError::Domain(E::Refused(key)) => ("error-badrequest-title", key),
+            AppError::Domain(E::Conflict(key)) => ("error-conflict-title", key),
+            AppError::Domain(E::Invalid(f)) => (
                 "error-invalid-title",
                 f.first().map_or("error-invalid-body", |(_, k)| k),
             ),
-            AppError::Db(_) | AppError::Internal(_) => {
+            AppError::Domain(E::Db(_) | E::Internal(_)) => {
                 ("error-internal-title", "error-internal-body")
             }
         }
@@ -109,22 +102,21 @@ impl AppError {
     /// Logs an internal cause and returns the id shown to the user.
     fn log(&self) -> Option<String> {
         match self {
-            AppError::Db(_) | AppError::Internal(_) => {
+            AppError::Domain(e @ (domain::Error::Db(_) | domain::Error::Internal(_))) => {
                 let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
-                tracing::error!(error_id = %id, error = ?self, "request failed");
+                tracing::error!(error_id = %id, error = ?e, "request failed");
                 Some(id)
             }
             _ => None,
         }
     }
 
-    fn retry_after(&self, resp: &mut Response) {
-        if let AppError::RateLimited {
-            retry_after_secs, ..
-        } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
+    fn retry_after(&self) -> Option<HeaderValue> {
+        match self {
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => HeaderValue::from_str(&retry_after_secs.to_string()).ok(),
+            _ => None,
         }
     }
 
@@ -134,44 +126,85 @@ impl AppError {
     }
 }
 
-impl From<domain::Error> for AppError {
-    fn from(e: domain::Error) -> Self {
-        match e {
-            domain::Error::Invalid(f) => AppError::Invalid(f),
-            domain::Error::NotFound => AppError::NotFound,
-            domain::Error::Refused(key) => AppError::Refused(key),
-            domain::Error::Conflict(key) => AppError::Conflict(key),
-            domain::Error::Forbidden => AppError::Forbidden,
-            domain::Error::Db(e) => AppError::Db(e),
-            domain::Error::Internal(e) => AppError::Internal(e),
+/// What an error page says: put on the response by [`AppError`] and drawn
+/// by the error-page layer (`middleware::error_pages`), once.
+#[derive(Clone, Debug)]
+pub struct ErrorShown {
+    pub title_key: &'static str,
+    pub body_key: &'static str,
+    pub error_id: Option<String>,
+}
+
+impl ErrorShown {
+    /// For an error response made elsewhere (axum's own rejections of a
+    /// malformed form or path, the body limit, a method not allowed).
+    pub fn for_status(status: StatusCode) -> ErrorShown {
+        let e = match status {
+            StatusCode::NOT_FOUND => AppError::not_found(),
+            StatusCode::FORBIDDEN => AppError::forbidden(),
+            s if s.is_server_error() => AppError::internal(anyhow::anyhow!("{s}")),
+            _ => AppError::BadRequest(""),
+        };
+        let (title_key, body_key) = e.keys();
+        ErrorShown {
+            title_key,
+            body_key,
+            error_id: None,
         }
+    }
+
+    /// The bare text of the error (a heading, a sentence and the reference),
+    /// for an answer no layer draws as a page: an htmx request, a machine
+    /// path, a panic caught outside the layer.
+    fn minimal_html(&self, lang: Lang) -> String {
+        let mut out = format!(
+            "<h1>{}</h1>\n<p>{}</p>\n",
+            escape(&lang.t(self.title_key)),
+            escape(&lang.t(self.body_key))
+        );
+        if let Some(id) = &self.error_id {
+            out.push_str(&format!(
+                "<p>{}: <code>{}</code></p>\n",
+                escape(&lang.t("error-reference")),
+                escape(id)
+            ));
+        }
+        out
     }
 }
 
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl IntoResponse for AppError {
+    /// The status, the headers and what to say ([`ErrorShown`]); no page is
+    /// drawn here.
     fn into_response(self) -> Response {
-        let error_id = self.log();
         let shown = ErrorShown {
             title_key: self.keys().0,
             body_key: self.keys().1,
-            error_id: error_id.clone(),
+            error_id: self.log(),
         };
         let lang = match &self {
             AppError::RateLimited { lang, .. } => *lang,
             _ => Lang::Nb,
         };
-        let (title_key, body_key) = self.keys();
-        let page = ErrorPage {
-            ctx: PageCtx::bare(lang, String::new(), String::new(), blank_centre()),
-            title_key,
-            body_key,
-            error_id,
-        };
-        let html = page
-            .render()
-            .unwrap_or_else(|_| "<h1>Noe gikk galt / Something went wrong</h1>".into());
-        let mut resp = (self.status(), Html(html)).into_response();
-        self.retry_after(&mut resp);
+        let mut resp = (self.status(), Html(shown.minimal_html(lang))).into_response();
+        if let Some(v) = self.retry_after() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         resp.extensions_mut().insert(shown);
         resp
     }
@@ -239,30 +272,24 @@ impl From<AppError> for ApiError {
         let error_id = e.log();
         let (title, body) = e.keys();
         let message = match &e {
-            AppError::Refused(_) | AppError::Conflict(_) | AppError::Invalid(_) => {
-                crate::i18n::Lang::En.t(body)
-            }
-            _ => crate::i18n::Lang::En.t(title),
+            AppError::Domain(
+                domain::Error::Refused(_) | domain::Error::Conflict(_) | domain::Error::Invalid(_),
+            ) => Lang::En.t(body),
+            _ => Lang::En.t(title),
         };
         let code = title
             .trim_start_matches("error-")
             .trim_end_matches("-title");
         let mut out = ApiError::new(e.status(), code, message).with("error_id", error_id);
-        if let AppError::Invalid(f) = &e {
+        if let AppError::Domain(domain::Error::Invalid(f)) = &e {
             let errors: Vec<Value> = f
                 .0
                 .iter()
-                .map(|(field, key)| {
-                    serde_json::json!({"field": field, "message": crate::i18n::Lang::En.t(key)})
-                })
+                .map(|(field, key)| serde_json::json!({"field": field, "message": Lang::En.t(key)}))
                 .collect();
             out = out.with("errors", errors);
         }
-        if let AppError::RateLimited {
-            retry_after_secs, ..
-        } = e
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
+        if let Some(v) = e.retry_after() {
             out = out.header(header::RETRY_AFTER, v);
         }
         out
@@ -278,272 +305,6 @@ impl From<domain::Error> for ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         AppError::from(e).into()
-    }
-}
-
-/// The answer to a path no route answers: JSON under `/api/`, the
-/// not-found page elsewhere.
-pub async fn fallback(uri: Uri) -> Response {
-    if is_api(uri.path()) {
-        AppError::NotFound.into_json_response()
-    } else {
-        AppError::NotFound.into_response()
-    }
-}
-
-fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/api"
-}
-
-/// The code of an error status made outside the handlers (axum's
-/// rejections, the body limits, a method not allowed).
-fn api_code(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::NOT_FOUND => "notfound",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::REQUEST_TIMEOUT => "timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
-        StatusCode::TOO_MANY_REQUESTS => "ratelimit",
-        s if s.is_server_error() => "internal",
-        _ => "badrequest",
-    }
-}
-
-/// An `/api/` error answer in the one JSON shape: kept when it already has
-/// it, otherwise rewritten with a code for its status and its text (or the
-/// status's reason) as the message. Headers stay.
-async fn api_shape(resp: Response) -> Response {
-    let (mut parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let is_json = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let parsed: Option<Map<String, Value>> = is_json
-        .then(|| serde_json::from_slice(&bytes).ok())
-        .flatten();
-    let shaped = parsed.as_ref().is_some_and(|o| {
-        o.get("error").is_some_and(Value::is_string)
-            && o.get("message").is_some_and(Value::is_string)
-    });
-    if shaped {
-        return Response::from_parts(parts, Body::from(bytes));
-    }
-    let said = match &parsed {
-        Some(o) => o.get("error").and_then(Value::as_str).map(str::to_string),
-        None => std::str::from_utf8(&bytes)
-            .ok()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty() && !t.starts_with('<')),
-    };
-    let status = parts.status;
-    let message =
-        said.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase());
-    let body = serde_json::json!({ "error": api_code(status), "message": message });
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body.to_string()))
-}
-
-/// What an error page says; put on the response by `AppError` (the body it
-/// carries is a plain fallback) and drawn in full by [`render_errors`].
-#[derive(Clone, Debug)]
-pub struct ErrorShown {
-    pub title_key: &'static str,
-    pub body_key: &'static str,
-    pub error_id: Option<String>,
-}
-
-impl ErrorShown {
-    /// For an error response made elsewhere (axum's own rejections of a
-    /// malformed form or path, the body limit, a method not allowed).
-    fn for_status(status: StatusCode) -> ErrorShown {
-        let e = match status {
-            StatusCode::NOT_FOUND => AppError::NotFound,
-            StatusCode::FORBIDDEN => AppError::Forbidden,
-            s if s.is_server_error() => AppError::Internal(anyhow::anyhow!("{s}")),
-            _ => AppError::BadRequest(""),
-        };
-        let (title_key, body_key) = e.keys();
-        ErrorShown {
-            title_key,
-            body_key,
-            error_id: None,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "admin/error.html")]
-struct AdminErrorPage {
-    ctx: AdminCtx,
-    title_key: &'static str,
-    body_key: &'static str,
-    error_id: Option<String>,
-    back: String,
-}
-
-/// Paths whose errors are not pages: machines read them.
-fn machine_path(path: &str) -> bool {
-    ["/api/", "/webhooks/", "/assets/", "/healthz", "/readyz"]
-        .iter()
-        .any(|p| path.starts_with(p))
-}
-
-/// The signed-in, active staff member behind the session cookie, if any.
-async fn staff_of(s: &AppState, headers: &HeaderMap) -> Option<entity::user::Model> {
-    use sea_orm::EntityTrait;
-    use tower_sessions::session_store::SessionStore;
-    let raw = crate::cookies::get(headers, crate::auth::SESSION_COOKIE)?;
-    let id: tower_sessions::session::Id = raw.parse().ok()?;
-    let store = crate::auth::store::DbSessionStore::new(s.db.clone());
-    let record = store.load(&id).await.ok()??;
-    let uid = record.data.get(crate::auth::USER_KEY)?.as_i64()?;
-    entity::user::Entity::find_by_id(i32::try_from(uid).ok()?)
-        .one(&s.db)
-        .await
-        .ok()?
-        .filter(|u| u.active && !u.must_change_password)
-}
-
-/// Where "back" leads: the page the person came from on this site, else
-/// the start of their part of the site.
-fn back_link(s: &AppState, headers: &HeaderMap, path: &str, home: &str) -> String {
-    let referer = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let base = s.config.public_base_url.trim_end_matches('/');
-    let local = referer
-        .strip_prefix(base)
-        .or_else(|| {
-            referer
-                .strip_prefix("http://")
-                .or_else(|| referer.strip_prefix("https://"))
-                .and_then(|r| r.strip_prefix(host))
-                .filter(|_| !host.is_empty())
-        })
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"));
-    match local {
-        Some(p) if p.split('?').next() != Some(path) => p.to_string(),
-        _ => home.to_string(),
-    }
-}
-
-/// Layer: draws every error page (see the module doc). Machine paths,
-/// htmx requests and responses that already are pages pass untouched; an
-/// error under `/api/` gets the one JSON shape.
-pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if is_api(&path) {
-        let resp = next.run(req).await;
-        let status = resp.status();
-        return if status.is_client_error() || status.is_server_error() {
-            api_shape(resp).await
-        } else {
-            resp
-        };
-    }
-    if machine_path(&path) || crate::routes::is_htmx(req.headers()) {
-        return next.run(req).await;
-    }
-    let lang = crate::routes::lang_of(&req);
-    let headers = req.headers().clone();
-    let resp = next.run(req).await;
-    let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) || status == StatusCode::UNAUTHORIZED
-    {
-        return resp;
-    }
-    let shown = match resp.extensions().get::<ErrorShown>() {
-        Some(e) => e.clone(),
-        None => {
-            let is_html = resp
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-            if is_html {
-                return resp; // a page of its own (a form re-rendered with its errors)
-            }
-            ErrorShown::for_status(status)
-        }
-    };
-    let csrf =
-        crate::cookies::get(&headers, crate::csrf::cookie_name(&s.config)).unwrap_or_default();
-    let staff = if path.starts_with("/admin") {
-        staff_of(&s, &headers).await
-    } else {
-        None
-    };
-    let html = match staff {
-        Some(me) => AdminErrorPage {
-            back: back_link(&s, &headers, &path, "/admin/saker"),
-            ctx: AdminCtx {
-                lang,
-                csrf,
-                path: path.clone(),
-                me,
-            },
-            title_key: shown.title_key,
-            body_key: shown.body_key,
-            error_id: shown.error_id,
-        }
-        .render(),
-        None => ErrorPage {
-            ctx: match s.catalogue.loaded() {
-                Some(catalogue) => PageCtx {
-                    lang,
-                    csrf,
-                    path: path.clone(),
-                    centre: catalogue.centre.clone(),
-                    catalogue,
-                },
-                None => PageCtx::bare(
-                    lang,
-                    csrf,
-                    path.clone(),
-                    centre::get(&s.db).await.unwrap_or_else(|_| blank_centre()),
-                ),
-            },
-            title_key: shown.title_key,
-            body_key: shown.body_key,
-            error_id: shown.error_id,
-        }
-        .render(),
-    };
-    let Ok(html) = html else {
-        return resp;
-    };
-    let (mut parts, _) = resp.into_parts();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(html))
-}
-
-fn blank_centre() -> CentreInfo {
-    CentreInfo {
-        name: String::new(),
-        org_number: String::new(),
-        contact_phone: String::new(),
-        contact_email: String::new(),
-        postal_address: String::new(),
-        configured: false,
     }
 }
 
@@ -588,7 +349,7 @@ mod tests {
         assert_eq!(status, 422);
         assert_eq!(j["error"], "invalid");
         assert_eq!(j["errors"][0]["field"], "navn");
-        let (status, j) = json_of(AppError::NotFound).await;
+        let (status, j) = json_of(AppError::not_found()).await;
         assert_eq!(
             (status.as_u16(), j["error"].as_str()),
             (404, Some("notfound"))
@@ -610,20 +371,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_error_made_outside_the_handlers_gets_the_shape() {
-        let resp = (StatusCode::METHOD_NOT_ALLOWED, "").into_response();
-        let (status, j) = json_of_response(api_shape(resp).await).await;
-        assert_eq!(status, 405);
-        assert_eq!(j["error"], "method_not_allowed");
-        let resp = (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Json(serde_json::json!({"error": "the request body is larger than 9 bytes"})),
-        )
-            .into_response();
-        let (status, j) = json_of_response(api_shape(resp).await).await;
-        assert_eq!(status, 413);
-        assert_eq!(j["error"], "too_large");
-        assert_eq!(j["message"], "the request body is larger than 9 bytes");
+    async fn an_error_response_says_what_to_show_and_draws_no_page() {
+        let resp = AppError::from(domain::Error::internal("secret cause")).into_response();
+        assert_eq!(resp.status(), 500);
+        let shown = resp
+            .extensions()
+            .get::<ErrorShown>()
+            .cloned()
+            .expect("what to say, for the error-page layer");
+        assert_eq!(
+            (shown.title_key, shown.body_key),
+            ("error-internal-title", "error-internal-body")
+        );
+        let id = shown.error_id.expect("the logged reference");
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        // The page (layout, language, centre, staff) is the layer's to draw.
+        assert!(!body.contains("<html"), "{body}");
+        assert!(body.contains("<h1>") && body.contains(&id), "{body}");
+        assert!(!body.contains("secret cause"), "{body}");
     }
 
     async fn json_of_response(resp: Response) -> (StatusCode, Value) {

@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod ratelimit;
 pub mod request;
 pub mod routes;
+pub mod scrub;
 pub mod seed;
 pub mod seed_showcase;
 pub mod sms;

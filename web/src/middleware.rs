@@ -1,6 +1,9 @@
 //! The layers `routes::router` puts around the routes: body limits and
-//! deadlines, cache and security headers, the remembered language, panics.
-//! Which route gets which is declared in `routes/mod.rs`.
+//! deadlines, cache and security headers, the remembered language, panics,
+//! and the error pages ([`error_pages`]). Which route gets which is declared
+//! in `routes/mod.rs`.
+
+pub mod error_pages;
 
 use std::time::Duration;
 
@@ -35,7 +38,7 @@ pub fn catch_panic() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> Res
 fn panic_page(_panic: Box<dyn std::any::Any + Send>) -> Response {
     // The panic's own message may quote input (personal data): the log
     // gets the fact and the reference id; the panic hook has the location.
-    AppError::Internal(anyhow::anyhow!("a handler panicked")).into_response()
+    AppError::internal(anyhow::anyhow!("a handler panicked")).into_response()
 }
 
 /// Middleware: reads the whole request body (at most `limit` bytes) within

@@ -6,7 +6,17 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::Config;
+/// What the client needs from the configuration (`config` builds it).
+pub struct TwilioSettings<'a> {
+    /// `TWILIO_API_BASE`.
+    pub api_base: &'a str,
+    /// The account SID and auth token, when set.
+    pub account: Option<(&'a str, &'a str)>,
+    /// `TWILIO_SMS_FROM`.
+    pub sms_from: Option<&'a str>,
+    /// The site's address, for the delivery-report callback.
+    pub public_base_url: &'a str,
+}
 
 #[derive(Clone)]
 pub struct Twilio {
@@ -54,21 +64,20 @@ struct Created {
 }
 
 impl Twilio {
-    pub fn new(config: &Config) -> anyhow::Result<Twilio> {
+    pub fn new(settings: TwilioSettings<'_>) -> anyhow::Result<Twilio> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()?;
         Ok(Twilio {
             http,
-            base: config.twilio_api_base.clone(),
-            account: config
-                .twilio
-                .as_ref()
-                .map(|t| (t.account_sid.clone(), t.auth_token.clone())),
-            from: config.twilio_sms_from.clone(),
+            base: settings.api_base.to_string(),
+            account: settings
+                .account
+                .map(|(sid, token)| (sid.to_string(), token.to_string())),
+            from: settings.sms_from.map(str::to_string),
             status_callback: format!(
                 "{}{STATUS_CALLBACK_PATH}",
-                config.public_base_url.trim_end_matches('/')
+                settings.public_base_url.trim_end_matches('/')
             ),
         })
     }

@@ -61,8 +61,8 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?;
         let limits = RateLimits::new(&config);
-        let twilio = Twilio::new(&config)?;
-        let search = Search::new(&config)?;
+        let twilio = Twilio::new(config.twilio_settings())?;
+        let search = Search::new(config.meili.as_ref())?;
         Ok(AppState(Arc::new(Inner {
             db,
             config,
@@ -93,7 +93,7 @@ impl AppState {
         let s = self.clone();
         self.jobs.spawn(async move {
             if let Err(e) = crate::jobs::outbox::dispatch_due(&s).await {
-                tracing::error!(error = %crate::jobs::scrub(&format!("{e:#}")), "mail outbox run failed");
+                tracing::error!(error = %crate::scrub::scrub(&format!("{e:#}")), "mail outbox run failed");
             }
         });
     }

@@ -21,14 +21,53 @@ pub fn sign(auth_token: &str, url: &str, params: &[(String, String)]) -> String 
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// Checks a signature over the raw form body.
+/// Checks a signature over the raw form body. Like Twilio's own validators,
+/// it accepts a signature over `url` with the scheme's default port added or
+/// removed (`https://host/…` and `https://host:443/…`; `http` and `:80`):
+/// Twilio signs some webhooks over the URL with the port. Nothing else of
+/// the URL may differ.
 pub fn verify(auth_token: &str, url: &str, body: &[u8], signature: &str) -> bool {
     let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) else {
         return false;
     };
-    let expected = sign(auth_token, url, &params);
-    expected.len() == signature.len() && bool::from(expected.as_bytes().ct_eq(signature.as_bytes()))
+    let matches = |url: &str| {
+        let expected = sign(auth_token, url, &params);
+        expected.len() == signature.len()
+            && bool::from(expected.as_bytes().ct_eq(signature.as_bytes()))
+    };
+    // Both forms are always computed, so the time taken says nothing.
+    let as_given = matches(url);
+    let other = default_port_toggled(url).is_some_and(|u| matches(&u));
+    as_given | other
 }
+
+/// `url` with its scheme's default port added when it names no port, or
+/// removed when it names the default one; `None` for another port or a URL
+/// that is not http(s).
+pub fn default_port_toggled(url: &str) -> Option<String> {
+    let (scheme, default) = if url.starts_with("https://") {
+        ("https://", "443")
+    } else if url.starts_with("http://") {
+        ("http://", "80")
+    } else {
+        return None;
+    };
+    let rest = &url[scheme.len()..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    // The port follows the last ':' after any IPv6 literal's ']'.
+    let host_end = authority.rfind(']').map_or(0, |i| i + 1);
+    match authority[host_end..].rfind(':').map(|i| host_end + i) {
+        Some(colon) if &authority[colon + 1..] == default => {
+            Some(format!("{scheme}{}{tail}", &authority[..colon]))
+        }
+        Some(_) => None,
+        None => Some(format!("{scheme}{authority}:{default}{tail}")),
+    }
+}
+
+#[cfg(test)]
+mod reference_tests;
 
 #[cfg(test)]
 mod tests {
@@ -85,5 +124,22 @@ mod tests {
             ("Digits", "1234"),
         ]);
         assert_eq!(sign("12345", url, &params), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+    }
+
+    #[test]
+    fn the_default_port_is_added_or_removed_and_no_other() {
+        let t = default_port_toggled;
+        assert_eq!(
+            t("https://h.no/a?b=1").as_deref(),
+            Some("https://h.no:443/a?b=1")
+        );
+        assert_eq!(t("https://h.no:443/a").as_deref(), Some("https://h.no/a"));
+        assert_eq!(t("http://h.no").as_deref(), Some("http://h.no:80"));
+        assert_eq!(t("http://h.no:80/x").as_deref(), Some("http://h.no/x"));
+        assert_eq!(t("http://[::1]/x").as_deref(), Some("http://[::1]:80/x"));
+        assert_eq!(t("http://[::1]:80/x").as_deref(), Some("http://[::1]/x"));
+        assert_eq!(t("https://h.no:80/a"), None);
+        assert_eq!(t("https://h.no:8443/a"), None);
+        assert_eq!(t("ftp://h.no/a"), None);
     }
 }

@@ -44,6 +44,8 @@ lookup-miss-text = The number is not used by { $centre }. Unfortunately we canno
 phone-error-empty = Enter a phone number.
 phone-error-not-a-number = This does not look like a phone number. Use only digits, spaces and an optional + in front.
 phone-error-invalid = This is not a valid phone number. Check that you have all the digits (Norwegian numbers have 8).
+phone-error-not-in-use = This is not a Norwegian phone number in use. Check the digits.
+phone-error-extension = Write the number without its extension (what follows "ext", "x" or "#"). We store whole phone numbers only.
 
 clients-title = Our clients
 clients-intro = { $centre } calls on behalf of these companies. For each campaign you can see what the call is about, when we call, and which numbers we call from.

@@ -44,6 +44,8 @@ lookup-miss-text = Nummeret er ikke brukt av { $centre }. Vi kan dessverre ikke 
 phone-error-empty = Skriv inn et telefonnummer.
 phone-error-not-a-number = Dette ser ikke ut som et telefonnummer. Bruk bare siffer, mellomrom og eventuelt + foran.
 phone-error-invalid = Dette er ikke et gyldig telefonnummer. Sjekk at du har fått med alle sifrene (norske numre har 8 siffer).
+phone-error-not-in-use = Dette er ikke et norsk telefonnummer i bruk. Sjekk sifrene.
+phone-error-extension = Skriv nummeret uten internnummer (det som står etter «ext», «x» eller «#»). Vi lagrer bare hele telefonnumre.
 
 clients-title = Våre oppdragsgivere
 clients-intro = { $centre } ringer på vegne av disse virksomhetene. For hver kampanje ser du hva samtalen gjelder, når vi ringer, og hvilke numre vi ringer fra.

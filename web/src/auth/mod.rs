@@ -69,7 +69,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
             .extensions
             .get::<Staff>()
             .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("role gate missing on route")))
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("role gate missing on route")))
     }
 }
 
@@ -106,7 +106,7 @@ fn urlencode(s: &str) -> String {
 
 async fn gate(state: AppState, min: Role, mut req: Request, next: Next) -> Response {
     let Some(session) = req.extensions().get::<Session>().cloned() else {
-        return AppError::Internal(anyhow::anyhow!("session layer missing")).into_response();
+        return AppError::internal(anyhow::anyhow!("session layer missing")).into_response();
     };
     let Some(u) = current_user(&state, &session).await else {
         return to_login(&req);
@@ -115,7 +115,7 @@ async fn gate(state: AppState, min: Role, mut req: Request, next: Next) -> Respo
         return Redirect::to(PASSWORD_PATH).into_response();
     }
     if u.role < min {
-        return AppError::Forbidden.into_response();
+        return AppError::forbidden().into_response();
     }
     req.extensions_mut().insert(Staff(u));
     next.run(req).await

@@ -96,7 +96,8 @@ fn write_national(dir: &Path, n: usize, overlap: u64) -> anyhow::Result<PathBuf>
         let national = if k < overlap {
             90_000_000 + 4 * k + 1
         } else {
-            40_000_000 + (k - overlap)
+            // 46-48: mobile ranges in use (42-44 and 49 are not).
+            46_000_000 + (k - overlap)
         };
         writeln!(w, "+47{national}")?;
     }

@@ -21,8 +21,8 @@ pub async fn run(config: Config, dry_run: bool, as_of: Option<NaiveDate>) -> any
             Default::default(),
         )
     } else {
-        let twilio = innsyn::sms::Twilio::new(&config)?;
-        let opts = retention::RunOptions::of(&config);
+        let twilio = innsyn::sms::Twilio::new(config.twilio_settings())?;
+        let opts = retention::RunOptions::new(config.abandoned_agent_required_days);
         let r = retention::run(&db, &twilio, as_of, now, opts).await?;
         (r.counts, r.failures)
     };

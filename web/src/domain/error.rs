@@ -3,8 +3,8 @@
 //! Every service in `domain/` that can refuse returns [`Error`]: invalid
 //! input (with [`FieldErrors`]), not found, a rule that refuses the request,
 //! a conflict with the current state, forbidden, or an internal failure.
-//! `crate::error::AppError` maps it once to a page (HTML) or to JSON (the
-//! API); nothing here knows about HTTP.
+//! The web layer wraps it and maps it once to a status and a page (HTML)
+//! or JSON (the API); nothing here knows about HTTP.
 //!
 //! Messages are translation keys (`assets/i18n/<locale>/*.ftl`), so the page
 //! shows them in the request's language.

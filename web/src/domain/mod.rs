@@ -1,6 +1,12 @@
 //! The rules of the product, reachable from tests without HTTP, grouped by
-//! capability. Nothing here knows about HTTP or HTML: handlers in
-//! `routes/` call these services and draw their results.
+//! capability. Nothing here knows about HTTP or HTML, and nothing here
+//! imports the web layer (the state, the configuration, the jobs, the
+//! routes, the views, sign-in, CSRF, the middleware or the web error): a
+//! service takes the database, plain values and small structs of its own
+//! (the Meilisearch settings, the retention run's options, the places a
+//! person's data can be), and the clients it talks to (mail, Twilio).
+//! Handlers in `routes/` call these services and draw their results; the
+//! jobs run them on a schedule.
 //!
 //! - [`cases`]: a case from intake to answer on the 24-hour clock (norm 4.4.3).
 //! - [`inbound`]: calls, texts and mail on the visible numbers (norm 4.4.2, 4.4.4).

@@ -138,7 +138,7 @@ pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
             }
             Attempt::Failed { reason, permanent } => {
                 let attempts = row.attempts + 1;
-                tracing::warn!(outbox_id = row.id, channel = %row.channel, attempts, permanent, error = %super::scrub(&reason), "message not sent");
+                tracing::warn!(outbox_id = row.id, channel = %row.channel, attempts, permanent, error = %crate::scrub::scrub(&reason), "message not sent");
                 if let Some(m) = row.dialogue_message_id {
                     delivery::mark_failed(&txn, m, &reason).await?;
                 }

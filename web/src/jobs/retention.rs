@@ -19,7 +19,7 @@ pub async fn run_if_due(state: &AppState) -> anyhow::Result<()> {
         &state.twilio,
         oslo_today(now),
         now,
-        retention::RunOptions::of(&state.config),
+        retention::RunOptions::new(state.config.abandoned_agent_required_days),
     )
     .await?;
     Ok(())

@@ -43,7 +43,7 @@ pub async fn serve(Path(path): Path<String>) -> Result<impl IntoResponse, AppErr
     let (_, mime, body) = FILES
         .iter()
         .find(|(p, _, _)| *p == path)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok((
         [
             (header::CONTENT_TYPE, *mime),

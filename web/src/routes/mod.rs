@@ -1,7 +1,9 @@
 //! Every URL the product answers, in one table ([`table`]): its methods,
 //! handler, gate (who may call it), rate limit and body class (how its body
 //! is read). [`router`] builds the app from that table and adds the layers
-//! every answer gets. The handler modules below define handlers only.
+//! every answer gets. The handler modules below hold handlers and the
+//! private helpers that draw their answers; they never call into each
+//! other, and the rules they apply live in `domain/`.
 //!
 //! axum cannot list its routes, so the table is public: the role-matrix test
 //! walks it, and a route added here is tested with its gate at once.
@@ -361,16 +363,15 @@ pub fn router(state: AppState) -> Router {
         app.merge(wire(route, &state, &sessions))
     });
     routes
-        .fallback(crate::error::fallback)
+        .fallback(mw::error_pages::fallback)
         .layer(from_fn_with_state(state.clone(), csrf::protect))
-        // Every error page, public or back office, drawn in one place.
-        .layer(from_fn_with_state(
-            state.clone(),
-            crate::error::render_errors,
-        ))
+        // A handler's panic becomes a 500 the error-page layer draws.
+        .layer(catch_panic())
+        // Every error page, public or back office, drawn once, in one place.
+        .layer(from_fn_with_state(state.clone(), mw::error_pages::render_errors))
         .layer(axum::middleware::from_fn(mw::remember_lang))
-        // A panic anywhere inside becomes a logged 500 page, not a dropped
-        // connection.
+        // A panic in the layers above becomes a logged 500 too, not a
+        // dropped connection.
         .layer(catch_panic())
         .layer(axum::middleware::from_fn(mw::no_store))
         .layer(from_fn_with_state(state.clone(), mw::hsts))

@@ -88,7 +88,7 @@ fn twiml(result: Result<String, AppError>) -> Response {
 
 fn render(t: impl Template) -> Result<String, AppError> {
     t.render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("TwiML template: {e}")))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("TwiML template: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -378,7 +378,7 @@ fn mail_error(e: MailError) -> Response {
         MailError::TooLarge(_) | MailError::AttachmentTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         MailError::Unreadable | MailError::NoSender => StatusCode::BAD_REQUEST,
         MailError::Db(_) => {
-            return AppError::Internal(anyhow::anyhow!(e)).into_json_response();
+            return AppError::internal(anyhow::anyhow!(e)).into_json_response();
         }
     };
     (status, Json(serde_json::json!({"error": e.to_string()}))).into_response()

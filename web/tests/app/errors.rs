@@ -253,9 +253,38 @@ dual!(
     }
 );
 
-/// The rules know nothing of HTTP or HTML.
+dual!(
+    an_error_page_is_drawn_once_by_the_layer_in_the_request_language,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        for (path, lang, title) in [
+            ("/finnes-ikke", "nb", "Siden finnes ikke"),
+            ("/finnes-ikke?lang=en", "en", "Page not found"),
+        ] {
+            let r = app.get(path).await;
+            assert_eq!(r.status, 404, "{path}");
+            // One document: the error carries what to say, the layer draws it.
+            assert_eq!(r.body.matches("<html").count(), 1, "{path}: {}", r.body);
+            assert_eq!(r.attr("html", "lang").as_deref(), Some(lang), "{path}");
+            assert_eq!(r.count("h1"), 1, "{path}");
+            assert_eq!(r.text("h1").as_deref(), Some(title), "{path}");
+            // Drawn with the centre (the layer reads it; the error cannot).
+            assert_eq!(r.count(".error-contact"), 1, "{path}");
+        }
+        // An htmx request gets the bare words, not a page inside its target.
+        let r = app
+            .get_with("/finnes-ikke", &[("hx-request", "true")])
+            .await;
+        assert_eq!(r.status, 404);
+        assert!(!r.body.contains("<html"), "{}", r.body);
+        assert_eq!(r.text("h1").as_deref(), Some("Siden finnes ikke"));
+    }
+);
+
+/// The rules know nothing of HTTP or HTML, and layers point down: the
+/// domain names nothing of the web layer above it.
 #[test]
-fn no_file_in_the_domain_imports_axum_or_askama() {
+fn no_file_in_the_domain_imports_axum_askama_or_the_web_layer() {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -274,7 +303,20 @@ fn no_file_in_the_domain_imports_axum_or_askama() {
     assert!(files.len() > 20, "{files:?}");
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        for word in ["axum", "askama"] {
+        for word in [
+            "axum",
+            "askama",
+            "crate::state",
+            "crate::jobs",
+            "crate::config",
+            "crate::routes",
+            "crate::views",
+            "crate::auth",
+            "crate::csrf",
+            "crate::middleware",
+            "AppError",
+            "AppState",
+        ] {
             assert!(!text.contains(word), "{} mentions {word}", f.display());
         }
     }

@@ -138,7 +138,8 @@ dual!(
         let r = app
             .post_as(
                 &format!("/admin/saker/{}/lukk", mine.reference),
-                &[("lukkegrunn", "spam")],
+                // The message asks not to be called: closing unreserved is confirmed.
+                &[("lukkegrunn", "spam"), ("uten_reservasjon", "ja")],
                 &s,
             )
             .await;
@@ -154,7 +155,7 @@ dual!(
         let r = app
             .post_as(
                 &format!("/admin/saker/{}/lukk", later.reference),
-                &[("lukkegrunn", "spam")],
+                &[("lukkegrunn", "spam"), ("uten_reservasjon", "ja")],
                 &s,
             )
             .await;

@@ -11,12 +11,13 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, TimeZone, Utc};
 use entity::enums::{CaseStatus, Channel, Role};
 use entity::{case, search_job};
-use innsyn::config::{Config, MeiliConfig};
+use innsyn::config::Config;
 use innsyn::domain::cases::{NewCase, open_case};
 use innsyn::domain::email::EmailAddress;
 use innsyn::domain::phone::E164;
 use innsyn::domain::privacy::retention::{self, RunOptions};
 use innsyn::domain::search::Doc;
+use innsyn::domain::search::MeiliSettings;
 use innsyn::jobs::search_index;
 use innsyn::state::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -272,7 +273,7 @@ dual!(
 );
 
 fn meili_at_a_closed_port(c: &mut Config) {
-    c.meili = Some(MeiliConfig {
+    c.meili = Some(MeiliSettings {
         // Port 1 on loopback: nothing listens there.
         url: "http://127.0.0.1:1".into(),
         api_key: Some("test-key".into()),
@@ -339,7 +340,7 @@ dual!(
 /// The application state with Meilisearch at `port` (the test's database and clock).
 fn with_meili_at(app: &TestApp, port: u16) -> AppState {
     let mut config = app.state.config.clone();
-    config.meili = Some(MeiliConfig {
+    config.meili = Some(MeiliSettings {
         url: format!("http://127.0.0.1:{port}"),
         api_key: Some("test-key".into()),
         timeout: StdDuration::from_millis(1000),
@@ -533,7 +534,7 @@ fn real_meili(c: &mut Config) {
     let key = std::env::var("MEILI_MASTER_KEY")
         .or_else(|_| std::env::var("MEILI_API_KEY"))
         .ok();
-    c.meili = Some(MeiliConfig {
+    c.meili = Some(MeiliSettings {
         url,
         api_key: key,
         timeout: StdDuration::from_secs(5),
@@ -1083,7 +1084,7 @@ async fn meili_real_server_a_restart_with_its_data_kept_loses_nothing() {
         |_| {},
         |app| async move {
             let mut config = app.state.config.clone();
-            config.meili = Some(MeiliConfig {
+            config.meili = Some(MeiliSettings {
                 url,
                 api_key: Some(key.clone()),
                 timeout: StdDuration::from_secs(5),

@@ -3,7 +3,9 @@
 pub mod complaints;
 pub mod delivery;
 pub mod handling;
+pub mod history;
 pub mod queue;
+pub mod reach;
 pub mod recordings;
 pub mod text_blocks;
 pub mod work;

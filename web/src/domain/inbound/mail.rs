@@ -30,6 +30,12 @@ use crate::domain::cases::{self, Followup, NewCase};
 use crate::domain::email::EmailAddress;
 use crate::domain::inbound;
 
+mod parts;
+pub use parts::{MailAttachment, clean_message_id};
+
+#[cfg(test)]
+mod corpus_tests;
+
 /// Largest message accepted, all parts included.
 pub const MAX_MAIL_BYTES: usize = 10 * 1024 * 1024;
 /// Largest single attachment kept.
@@ -213,9 +219,16 @@ pub struct ReadMail<'a> {
     pub from_addr: String,
     /// Why it is machine-made (auto-reply, bounce, list), if it is.
     pub machine_made: Option<&'static str>,
-    /// The plain text kept (at most 50,000 characters).
+    /// The plain text kept (at most 50,000 characters): every text part a
+    /// reader sees, in order, separated by a blank line.
     pub text: String,
-    /// Its Message-ID, or a made-up one when it has none.
+    /// Those text parts one by one (before the length limit).
+    pub text_parts: Vec<String>,
+    /// Every other part, with its real content type; forwarded and digest
+    /// messages as `.eml` files named by their subject.
+    pub attachments: Vec<MailAttachment>,
+    /// Its Message-ID without control characters, or a made-up one when it
+    /// has none.
     pub message_id: String,
 }
 
@@ -235,9 +248,15 @@ pub fn read(raw: &[u8]) -> Result<ReadMail<'_>, MailError> {
     if raw.len() > MAX_MAIL_BYTES {
         return Err(MailError::TooLarge(MAX_MAIL_BYTES));
     }
-    let msg = MessageParser::default()
-        .parse(raw)
-        .ok_or(MailError::Unreadable)?;
+    // A message without the blank line after its headers keeps its body,
+    // and one without its closing boundary its decoded last part.
+    let msg = match parts::with_closing_boundary(parts::with_header_separator(raw)) {
+        std::borrow::Cow::Borrowed(raw) => MessageParser::default().parse(raw),
+        std::borrow::Cow::Owned(fixed) => MessageParser::default()
+            .parse(&fixed[..])
+            .map(|m| m.into_owned()),
+    }
+    .ok_or(MailError::Unreadable)?;
     let from_addr = msg
         .from()
         .and_then(|a| a.first())
@@ -245,33 +264,65 @@ pub fn read(raw: &[u8]) -> Result<ReadMail<'_>, MailError> {
         .ok_or(MailError::NoSender)?
         .to_string();
     let machine_made = machine_made(&msg, &from_addr);
-    if machine_made.is_none() {
-        for part in msg.attachments() {
-            if part.contents().len() > MAX_ATTACHMENT_BYTES {
-                return Err(MailError::AttachmentTooLarge(MAX_ATTACHMENT_BYTES));
-            }
-        }
+    let parts::Contents {
+        texts: text_parts,
+        attachments,
+    } = parts::contents(&msg);
+    if machine_made.is_none()
+        && attachments
+            .iter()
+            .any(|a| a.data.len() > MAX_ATTACHMENT_BYTES)
+    {
+        return Err(MailError::AttachmentTooLarge(MAX_ATTACHMENT_BYTES));
     }
-    // HTML-only mail is turned into plain text by the parser (tags dropped,
-    // entities decoded); nothing of the HTML is ever rendered as HTML.
-    let text: String = msg
-        .body_text(0)
-        .map(|t| t.trim().to_string())
-        .unwrap_or_default()
+    // HTML is turned into plain text by the parser (tags dropped, entities
+    // decoded); nothing of the HTML is ever rendered as HTML.
+    let text: String = text_parts
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n\n")
         .chars()
         .take(MAX_TEXT_CHARS)
         .collect();
     let message_id = msg
         .message_id()
-        .map(str::to_string)
+        .and_then(clean_message_id)
         .unwrap_or_else(|| format!("innsyn-{}", uuid::Uuid::new_v4()));
     Ok(ReadMail {
         msg,
         from_addr,
         machine_made,
         text,
+        text_parts,
+        attachments,
         message_id,
     })
+}
+
+/// The key that marks a mail as seen: its Message-ID with a digest of its
+/// sender (normalised) and contents.
+fn duplicate_key(
+    message_id: &str,
+    from_addr: &str,
+    text: &str,
+    attachments: &[MailAttachment],
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let sender = EmailAddress::parse(from_addr)
+        .map(|a| a.as_str().to_string())
+        .unwrap_or_else(|_| from_addr.to_lowercase());
+    h.update(sender.as_bytes());
+    h.update([0]);
+    h.update(text.as_bytes());
+    for a in attachments {
+        h.update([0]);
+        h.update(&a.data);
+    }
+    let digest = hex::encode(&h.finalize()[..8]);
+    format!("mail:{message_id}:{digest}")
 }
 
 /// Reads one raw message and files it.
@@ -286,13 +337,18 @@ pub async fn ingest(
         from_addr,
         machine_made,
         text,
+        attachments,
         message_id,
+        ..
     } = read(raw)?;
     if let Some(why) = machine_made {
         return Ok(MailOutcome::Ignored(why));
     }
     let from = msg.from().and_then(|a| a.first());
-    let key = format!("mail:{message_id}");
+    // A Message-ID is the sender's to choose: it marks a duplicate only with
+    // the same sender and the same contents. The same id from another
+    // sender, or with another text, is filed as a mail of its own.
+    let key = duplicate_key(&message_id, &from_addr, &text, &attachments);
     let txn = crate::db::begin_write(db).await?;
     if inbound::claim(&txn, &key, now).await?.is_some() {
         txn.rollback().await?;
@@ -354,25 +410,13 @@ pub async fn ingest(
             (m.id, MailOutcome::NewCase(c.reference))
         }
     };
-    for part in msg.attachments() {
-        let ctype = part
-            .content_type()
-            .map(|c| match c.subtype() {
-                Some(s) => format!("{}/{}", c.ctype(), s),
-                None => c.ctype().to_string(),
-            })
-            .unwrap_or_else(|| "application/octet-stream".into());
+    for a in attachments {
         attachment::ActiveModel {
             message_id: Set(first_message_id),
-            filename: Set(part
-                .attachment_name()
-                .unwrap_or("vedlegg")
-                .chars()
-                .take(200)
-                .collect()),
-            content_type: Set(ctype.chars().take(128).collect()),
-            size: Set(part.contents().len() as i32),
-            data: Set(part.contents().to_vec()),
+            filename: Set(a.filename.chars().take(200).collect()),
+            content_type: Set(a.content_type.chars().take(128).collect()),
+            size: Set(a.data.len() as i32),
+            data: Set(a.data),
             created_at: Set(now),
             ..Default::default()
         }

@@ -13,15 +13,15 @@ use entity::{
     message, recording, reservation,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::email::EmailAddress;
 use crate::domain::phone::E164;
 use crate::domain::privacy::audit::{self, Actor, Entry};
 use crate::domain::privacy::retention::{self, TwilioDeleter};
-use crate::state::AppState;
+use crate::sms::Twilio;
 
 pub mod export;
 mod wash_files;
@@ -232,16 +232,6 @@ pub struct Places<'a> {
     pub wash_dir: &'a Path,
     /// Days an abandoned-call record protects a number (norm 4.6.3).
     pub abandoned_days: u32,
-}
-
-impl<'a> Places<'a> {
-    pub fn of(state: &AppState, wash_dir: &'a Path) -> Self {
-        Places {
-            search_index: state.search.meili().is_some(),
-            wash_dir,
-            abandoned_days: state.config.abandoned_agent_required_days,
-        }
-    }
 }
 
 async fn cases_of(conn: &impl ConnectionTrait, s: &Subject) -> Result<Vec<case::Model>, DbErr> {
@@ -568,14 +558,14 @@ pub struct Erased {
 /// internal reservation goes only when the person withdraws it, and the
 /// result says what was kept and why.
 pub async fn erase(
-    state: &AppState,
+    db: &DatabaseConnection,
+    twilio: &Twilio,
     s: &Subject,
     places: &Places<'_>,
     withdraw_reservation: bool,
     by: &Actor,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Erased> {
-    let db = &state.db;
     let held = find(db, s, places, now).await?;
     let cases = cases_of(db, s).await?;
     let numbers = numbers_of(s, &cases);
@@ -585,7 +575,7 @@ pub async fn erase(
         .filter(recording::Column::DeletedAt.is_null())
         .all(db)
         .await?;
-    let mut deleter = TwilioDeleter::new(&state.twilio);
+    let mut deleter = TwilioDeleter::new(twilio);
     let mut pending = Vec::new();
     for r in &recs {
         if !deleter.delete(&r.sid).await {

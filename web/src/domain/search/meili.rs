@@ -15,7 +15,6 @@ use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
-use crate::config::MeiliConfig;
 use crate::domain::cases::queue::{Names, QueueFilter};
 use crate::domain::catalogue::PublicClient;
 use crate::domain::norm::AT_RISK_BEFORE_DUE;
@@ -328,6 +327,19 @@ struct IdOnly {
     id: i32,
 }
 
+/// Where the Meilisearch server is and how to talk to it (`MEILI_URL`,
+/// `MEILI_MASTER_KEY` or `MEILI_API_KEY`, `MEILI_TIMEOUT_MS`,
+/// `MEILI_INDEX_PREFIX`; read by `config`).
+#[derive(Clone)]
+pub struct MeiliSettings {
+    pub url: String,
+    pub api_key: Option<String>,
+    /// Every call to the server gives up after this long.
+    pub timeout: Duration,
+    /// Index names are `{prefix}_cases` and `{prefix}_clients`.
+    pub index_prefix: String,
+}
+
 /// A Meilisearch server and the two indexes innsyn keeps there.
 #[derive(Clone)]
 pub struct Meili {
@@ -337,7 +349,7 @@ pub struct Meili {
 }
 
 impl Meili {
-    pub fn new(cfg: &MeiliConfig) -> anyhow::Result<Self> {
+    pub fn new(cfg: &MeiliSettings) -> anyhow::Result<Self> {
         Ok(Meili {
             client: Client::new(cfg.url.clone(), cfg.api_key.clone())?,
             prefix: cfg.index_prefix.clone(),

@@ -17,6 +17,8 @@
 pub mod db;
 pub mod meili;
 
+pub use meili::MeiliSettings;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -28,7 +30,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
-use crate::config::Config;
 use crate::domain::cases::queue::QueueFilter;
 use crate::domain::email::EmailAddress;
 use crate::domain::inbound::mail::reference_in;
@@ -265,9 +266,10 @@ pub struct Search {
 }
 
 impl Search {
-    pub fn new(config: &Config) -> anyhow::Result<Self> {
+    /// Search on Meilisearch when `meili` is set, else on the database.
+    pub fn new(meili: Option<&MeiliSettings>) -> anyhow::Result<Self> {
         Ok(Search {
-            meili: match &config.meili {
+            meili: match meili {
                 Some(m) => Some(meili::Meili::new(m)?),
                 None => None,
             },

@@ -21,6 +21,35 @@ pub struct Check {
     pub figure: String,
     pub ok: bool,
     pub details: Vec<String>,
+    /// Where what lies behind a failing figure is shown.
+    pub link: Option<&'static str>,
+    /// Spam and duplicates left out of the figure (they are not inquiries).
+    pub apart: Option<u64>,
+}
+
+/// Cases received from `from` through `to` (Oslo dates) and closed as spam
+/// or as a duplicate of another case: not inquiries (norm 4.4.3).
+async fn spam_and_duplicates(
+    conn: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<u64, DbErr> {
+    use chrono_tz::Europe::Oslo;
+    let since = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - Duration::days(1);
+    let rows: Vec<DateTime<Utc>> = entity::case::Entity::find()
+        .select_only()
+        .column(entity::case::Column::ReceivedAt)
+        .filter(entity::case::Column::CloseReason.is_in(["spam", "duplikat"]))
+        .filter(entity::case::Column::FirstResponseAt.is_null())
+        .filter(entity::case::Column::ReceivedAt.gte(since))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| t.with_timezone(&Oslo).date_naive())
+        .filter(|d| *d >= from && *d <= to)
+        .count() as u64)
 }
 
 pub async fn checks(
@@ -42,6 +71,8 @@ pub async fn checks(
             .unwrap_or_else(|| "–".into()),
         ok: age.is_none_or(|a| a < ANSWER_WITHIN),
         details: vec![],
+        apart: None,
+        link: Some("/admin/saker?status=breached"),
     });
 
     // 4.4.3: inquiries this month answered late (or not at all in 24 hours).
@@ -57,13 +88,18 @@ pub async fn checks(
         now,
     )
     .await?;
-    let late = sla.overall.inquiries - sla.overall.answered_within_24h;
+    // Spam and duplicates are not inquiries: counted apart, never late.
+    let not_inquiries = spam_and_duplicates(conn, month_start, today).await?;
+    let inquiries = sla.overall.inquiries.saturating_sub(not_inquiries);
+    let late = inquiries.saturating_sub(sla.overall.answered_within_24h);
     out.push(Check {
         section: "4.4.3",
         key: "norm-late-this-month",
-        figure: format!("{late} / {}", sla.overall.inquiries),
+        figure: format!("{late} / {inquiries}"),
         ok: late == 0,
         details: vec![],
+        apart: Some(not_inquiries),
+        link: Some("/admin/statistikk"),
     });
 
     // 4.4.3 + privacy: written dialogue past its date still stored (must be 0).
@@ -76,6 +112,8 @@ pub async fn checks(
         figure: overdue.to_string(),
         ok: overdue == 0,
         details: vec![],
+        apart: None,
+        link: Some("/admin/oppbevaring"),
     });
 
     // 4.4.3: a case must be findable to be answered in time. Documents the
@@ -87,6 +125,8 @@ pub async fn checks(
         figure: backlog.waiting.to_string(),
         ok: backlog.failing == 0,
         details: vec![],
+        apart: None,
+        link: None,
     });
 
     // 4.3: statistics coverage for the last 12 months, per campaign.
@@ -125,6 +165,49 @@ pub async fn checks(
         figure: gaps.len().to_string(),
         ok: gaps.is_empty(),
         details: gaps,
+        apart: None,
+        link: Some("/admin/statistikk"),
+    });
+
+    // 4.2 i: no calls on Saturdays, Sundays or public holidays. Days with
+    // call attempts on such a day in the imported daily figures, per
+    // campaign, over the same 12 months (red when any).
+    let codes: std::collections::HashMap<i32, String> = campaign::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.code))
+        .collect();
+    let attempted: Vec<(i32, NaiveDate)> = daily_stat::Entity::find()
+        .select_only()
+        .columns([daily_stat::Column::CampaignId, daily_stat::Column::Day])
+        .filter(daily_stat::Column::Day.gte(from))
+        .filter(daily_stat::Column::Attempted.gt(0))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut off_days: std::collections::BTreeMap<String, i64> = Default::default();
+    for (campaign_id, day) in attempted {
+        if !crate::domain::dialer::calling_hours::is_calling_day(day) {
+            let code = codes
+                .get(&campaign_id)
+                .cloned()
+                .unwrap_or_else(|| campaign_id.to_string());
+            *off_days.entry(code).or_default() += 1;
+        }
+    }
+    let total: i64 = off_days.values().sum();
+    out.push(Check {
+        section: "4.2 i",
+        key: "norm-calling-days",
+        figure: total.to_string(),
+        ok: total == 0,
+        details: off_days
+            .iter()
+            .map(|(code, n)| format!("{code}: {n}"))
+            .collect(),
+        apart: None,
+        link: Some("/admin/statistikk"),
     });
 
     // 4.6.2: campaigns over the abandoned limit in the last 30 days.
@@ -152,6 +235,8 @@ pub async fn checks(
         figure: over.len().to_string(),
         ok: over.is_empty(),
         details: over,
+        apart: None,
+        link: Some("/admin/statistikk"),
     });
 
     // 4.4.2: caller numbers whose message lacks a required fact.
@@ -188,6 +273,8 @@ pub async fn checks(
         figure: lacking.len().to_string(),
         ok: lacking.is_empty(),
         details: lacking,
+        apart: None,
+        link: Some("/admin/numre"),
     });
 
     // 4.4.1: the public pages have what they must show.
@@ -207,6 +294,8 @@ pub async fn checks(
             "/hvem-ringte".into(),
             "/klage".into(),
         ],
+        apart: None,
+        link: Some("/admin/oppdragsgivere"),
     });
     Ok(out)
 }

@@ -15,7 +15,9 @@ use crate::auth::Staff;
 use crate::domain::cases::complaints::CATEGORIES;
 use crate::domain::cases::delivery;
 use crate::domain::cases::handling;
+use crate::domain::cases::history::{self, Event};
 use crate::domain::cases::queue::{self, Counters, QueueFilter, QueuePage, QueueRow, SlaState};
+use crate::domain::cases::reach::{self, Reach};
 use crate::domain::cases::recordings;
 use crate::domain::cases::text_blocks;
 use crate::domain::cases::work::{self, CaseView, Change, Outbound};
@@ -43,6 +45,10 @@ pub struct QueueScreen {
     users: Vec<user::Model>,
     now: DateTime<Utc>,
     previews: HashMap<i32, String>,
+    /// Cases that ask not to be called: whether their number is reserved.
+    opt_outs: HashMap<i32, bool>,
+    /// Drawn as the htmx fragment (the title then swaps out of band).
+    fragment: bool,
     /// What the handler just did, when no case was left to land on, and
     /// the case it was done to.
     notice: Option<(String, String)>,
@@ -59,6 +65,8 @@ pub struct QueueResults {
     page: QueuePage,
     now: DateTime<Utc>,
     previews: HashMap<i32, String>,
+    opt_outs: HashMap<i32, bool>,
+    fragment: bool,
 }
 
 /// Shared by the page and its fragment.
@@ -66,6 +74,45 @@ pub trait QueueView {
     fn ctx(&self) -> &AdminCtx;
     fn now(&self) -> DateTime<Utc>;
     fn previews(&self) -> &HashMap<i32, String>;
+    fn opt_outs(&self) -> &HashMap<i32, bool>;
+    fn filter(&self) -> &QueueFilter;
+    /// The queue shows answered or closed cases: no deadline to count down.
+    fn settled(&self) -> bool {
+        matches!(self.filter().status.as_str(), "answered" | "closed")
+    }
+    /// The title follows the status filter ("closed cases", not "waiting").
+    fn title(&self) -> String {
+        match self.filter().status.as_str() {
+            "answered" => self.ctx().t("queue-title-answered"),
+            "closed" => self.ctx().t("queue-title-closed"),
+            _ => self.ctx().t("queue-title"),
+        }
+    }
+    /// The third column's header: time left, or when it was closed.
+    fn left_header(&self) -> String {
+        match self.filter().status.as_str() {
+            "answered" => self.ctx().t("queue-col-state"),
+            "closed" => self.ctx().t("queue-col-closed"),
+            _ => self.ctx().t("queue-col-left"),
+        }
+    }
+    /// When a closed case was closed.
+    fn closed_when(&self, r: &QueueRow) -> String {
+        r.case
+            .closed_at
+            .map(|t| self.ctx().when(&t))
+            .unwrap_or_default()
+    }
+    /// The marker of a case that asks not to be called: its class and words.
+    fn opt_out(&self, r: &QueueRow) -> Option<(&'static str, String)> {
+        self.opt_outs().get(&r.case.id).map(|reserved| {
+            if *reserved {
+                ("reserved", self.ctx().t("queue-opt-out-reserved"))
+            } else {
+                ("asked", self.ctx().t("queue-opt-out"))
+            }
+        })
+    }
     /// Who wrote: the name, else the e-mail address, else the phone number.
     fn who(&self, r: &QueueRow) -> String {
         let c = &r.case;
@@ -144,6 +191,12 @@ impl QueueView for QueueScreen {
     fn previews(&self) -> &HashMap<i32, String> {
         &self.previews
     }
+    fn opt_outs(&self) -> &HashMap<i32, bool> {
+        &self.opt_outs
+    }
+    fn filter(&self) -> &QueueFilter {
+        &self.f
+    }
 }
 
 impl QueueView for QueueResults {
@@ -155,6 +208,12 @@ impl QueueView for QueueResults {
     }
     fn previews(&self) -> &HashMap<i32, String> {
         &self.previews
+    }
+    fn opt_outs(&self) -> &HashMap<i32, bool> {
+        &self.opt_outs
+    }
+    fn filter(&self) -> &QueueFilter {
+        &self.f
     }
 }
 
@@ -182,8 +241,11 @@ pub async fn queue(
     let degraded = hits.degraded;
     let ids: Vec<i32> = page.rows.iter().map(|r| r.case.id).collect();
     let previews = handling::previews(&s.db, &ids).await?;
+    let opt_outs = queue_opt_outs(&s, &page).await?;
     if is_htmx(&headers) {
         return Ok(QueueResults {
+            fragment: true,
+            opt_outs,
             ctx,
             degraded,
             f,
@@ -195,6 +257,8 @@ pub async fn queue(
         .into_response());
     }
     Ok(QueueScreen {
+        fragment: false,
+        opt_outs,
         degraded,
         f,
         counters,
@@ -208,6 +272,30 @@ pub async fn queue(
         ctx,
     }
     .into_response())
+}
+
+/// Of the cases on `page`, those that ask not to be called, and whether
+/// their number is reserved already.
+async fn queue_opt_outs(s: &AppState, page: &QueuePage) -> AppResult<HashMap<i32, bool>> {
+    let cases: Vec<&entity::case::Model> = page.rows.iter().map(|r| &r.case).collect();
+    let asking = reach::opt_out_requests(&s.db, &cases).await?;
+    let phones = cases
+        .iter()
+        .filter(|c| asking.contains(&c.id))
+        .filter_map(|c| c.consumer_phone.clone())
+        .collect();
+    let reserved = reach::reserved_numbers(&s.db, phones).await?;
+    Ok(cases
+        .iter()
+        .filter(|c| asking.contains(&c.id))
+        .map(|c| {
+            let r = c
+                .consumer_phone
+                .as_ref()
+                .is_some_and(|p| reserved.contains(p));
+            (c.id, r)
+        })
+        .collect())
 }
 
 // ---------- the case ----------
@@ -240,6 +328,14 @@ pub struct CaseScreen {
     done: Option<String>,
     /// (id, message id, file name, content type, size) of every attachment.
     attachments: Vec<(i32, i32, String, String, i32)>,
+    /// How a written answer can reach the person.
+    reach: Reach,
+    /// What happened to the case, oldest first.
+    history: Vec<history::Entry>,
+    /// The person's number is in the internal register.
+    reserved: Option<history::Reserved>,
+    /// The category or the person's words ask not to be called.
+    asks_no_call: bool,
 }
 
 impl CaseScreen {
@@ -286,8 +382,10 @@ impl CaseScreen {
     fn sms_unavailable(&self) -> Option<String> {
         if self.view.case.consumer_phone.is_none() {
             Some(self.ctx.t("case-sms-off-no-phone"))
-        } else if !self.sms_ready {
+        } else if !self.sms_ready && self.ctx.is_admin() {
             Some(self.ctx.t("case-sms-off-not-configured"))
+        } else if !self.sms_ready {
+            Some(self.ctx.t("case-sms-off-not-configured-handler"))
         } else {
             None
         }
@@ -339,6 +437,100 @@ impl CaseScreen {
     fn reason_chosen(&self, code: &&&str) -> bool {
         self.close_draft.lukkegrunn == ***code
     }
+    /// A staff member's address, by id.
+    fn email_of(&self, id: i32) -> String {
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.email.clone())
+            .unwrap_or_else(|| "–".into())
+    }
+    /// No written answer can reach the person: the page says so on top
+    /// and offers what can be done instead.
+    fn dead_end(&self) -> bool {
+        self.is_open() && !self.reach.can_write()
+    }
+    /// Why nothing written can reach the person, one reason per line.
+    fn dead_end_reasons(&self) -> Vec<String> {
+        let mut out = vec![self.ctx.t("reach-no-email")];
+        if !self.reach.phone {
+            out.push(self.ctx.t("reach-no-phone"));
+        } else if !self.sms_ready {
+            out.push(self.ctx.t("reach-sms-not-set-up"));
+        }
+        out
+    }
+    /// Who can fix it: handlers are told to ask an administrator, an
+    /// administrator gets the settings (variable names only for them).
+    fn who_fixes(&self) -> Option<String> {
+        (self.reach.phone && !self.sms_ready).then(|| {
+            if self.ctx.is_admin() {
+                self.ctx.t("reach-fix-sms-admin")
+            } else {
+                self.ctx.t("reach-fix-sms-handler")
+            }
+        })
+    }
+    /// The number is reserved: when and by whom, in words.
+    fn reserved_text(&self) -> Option<String> {
+        let r = self.reserved.as_ref()?;
+        let when = self.ctx.when(&r.at);
+        Some(match &r.by {
+            Some(by) => self
+                .ctx
+                .ta("case-reserved-by", &[("when", when), ("by", by.clone())]),
+            None => self.ctx.ta("case-reserved-since", &[("when", when)]),
+        })
+    }
+    /// The person asked not to be called and the number is not reserved.
+    fn opt_out_pending(&self) -> bool {
+        self.asks_no_call && self.reach.phone && self.reserved.is_none()
+    }
+    /// When and by whom the case was last closed, in words.
+    fn closed_by(&self) -> Option<String> {
+        let e = history::last_close(&self.history)?;
+        let when = self.ctx.when(&e.at);
+        Some(match &e.by {
+            Some(by) => self
+                .ctx
+                .ta("case-closed-by", &[("when", when), ("by", by.clone())]),
+            None => self.ctx.ta("case-closed-at", &[("when", when)]),
+        })
+    }
+    /// One history line in words.
+    fn event_text(&self, e: &history::Entry) -> String {
+        let t = &self.ctx;
+        let key = format!("history-{}", e.event.key());
+        match &e.event {
+            Event::ConsumerWrote(ch) | Event::AnswerQueued(ch) | Event::AnswerState(ch, _) => {
+                t.ta(&key, &[("channel", t.tk("channel", ch.as_str()))])
+            }
+            Event::Assigned(Some(id)) => t.ta(&key, &[("who", self.email_of(*id))]),
+            Event::Category(c) => t.ta(&key, &[("category", t.tk("category", c))]),
+            Event::Closed(Some(r)) => t.ta(
+                "history-closed-reason",
+                &[("reason", t.tk("close-reason", r))],
+            ),
+            _ => t.t(&key),
+        }
+    }
+    /// An answer that waits in the queue on a channel nobody set up.
+    fn stuck(&self, m: &entity::message::Model) -> Option<String> {
+        if m.delivery != Some(Delivery::Queued) {
+            return None;
+        }
+        let key = match m.channel {
+            entity::enums::Channel::Email if !self.mail_ready => "delivery-queued-no-mail",
+            entity::enums::Channel::Sms if !self.sms_ready => "delivery-queued-no-sms",
+            _ => return None,
+        };
+        let fix = if self.ctx.is_admin() {
+            "-admin"
+        } else {
+            "-handler"
+        };
+        Some(self.ctx.t(&format!("{key}{fix}")))
+    }
 }
 
 /// The case page of `v`, under its own path.
@@ -353,14 +545,32 @@ async fn screen(
     let recordings = recordings::for_case(&s.db, v.case.id).await?;
     let attachments =
         recordings::attachments(&s.db, v.messages.iter().map(|m| m.id).collect()).await?;
+    let users = users::list(&s.db).await?;
+    let history = history::of(&s.db, &v.case, &v.messages, |id| {
+        users.iter().find(|u| u.id == id).map(|u| u.email.clone())
+    })
+    .await?;
+    let reserved = history::reserved(&s.db, &v.case, &history).await?;
+    let sms_ready = s.twilio.sms_configured();
+    let asks_no_call = reach::asks_not_to_be_called(
+        &v.case.category,
+        v.messages
+            .iter()
+            .filter(|m| m.direction == entity::enums::Direction::Inbound)
+            .map(|m| m.body.as_str()),
+    );
     Ok(CaseScreen {
+        reach: Reach::of(&v.case, sms_ready),
+        history,
+        reserved,
+        asks_no_call,
         blocks: text_blocks::list(&s.db).await?,
         done: None,
         recordings,
         attachments,
         ctx: ctx.at(format!("/admin/saker/{}", v.case.reference)),
         view: v,
-        users: users::list(&s.db).await?,
+        users,
         categories: CATEGORIES,
         close_reasons: work::CLOSE_REASONS,
         now: s.clock.now(),
@@ -370,7 +580,7 @@ async fn screen(
         errs: FieldErrors::default(),
         close_draft: CloseForm::default(),
         mail_ready: s.mailer.is_configured(),
-        sms_ready: s.twilio.sms_configured(),
+        sms_ready,
     })
 }
 
@@ -594,6 +804,10 @@ pub struct CloseForm {
     duplikat_av: String,
     #[serde(default)]
     notat: String,
+    /// `ja`: close although the person asked not to be called and the
+    /// number is not reserved.
+    #[serde(default)]
+    uten_reservasjon: String,
 }
 
 impl CloseForm {
@@ -612,7 +826,19 @@ pub async fn close(
     Form(f): Form<CloseForm>,
 ) -> AppResult<Response> {
     let v = work::load(&s.db, &reference).await?;
+    let confirmed = f.uten_reservasjon == "ja";
     let result = match work::parse_close_reason(&f.lukkegrunn, &f.duplikat_av, &f.notat) {
+        // A missing reason is said first; then the unreserved opt-out.
+        Ok(ref reason)
+            if (reason.is_some() || v.case.first_response_at.is_some())
+                && !confirmed
+                && reach::opt_out_pending(&s.db, &v.case, &v.messages).await? =>
+        {
+            Err(Error::invalid(
+                "uten_reservasjon",
+                "close-error-not-reserved",
+            ))
+        }
         Ok(reason) => work::close(&s.db, &v.case, &ctx.actor(), reason, s.clock.now()).await,
         Err(e) => Err(e),
     };
@@ -702,7 +928,7 @@ pub async fn attachment(
     let ids = v.messages.iter().map(|m| m.id).collect();
     let a = recordings::attachment_file(&s.db, ids, id, &staff.actor(), s.clock.now())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     // Always a download, never shown inline: the file came from outside.
     let disposition = format!(
         "attachment; filename=\"{}\"",

@@ -124,11 +124,11 @@ pub async fn submit(
             session
                 .cycle_id()
                 .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+                .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))?;
             session
                 .insert(USER_KEY, u.id)
                 .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+                .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))?;
             if u.must_change_password {
                 return Ok(crate::csrf::rotated(
                     &s.config,
@@ -169,7 +169,7 @@ pub async fn logout(State(s): State<AppState>, session: Session) -> AppResult<Re
     session
         .flush()
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+        .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))?;
     Ok(see_other("/admin/login"))
 }
 
@@ -220,7 +220,7 @@ pub async fn password_submit(
             session
                 .cycle_id()
                 .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+                .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))?;
             Ok(see_other("/admin/saker"))
         }
         Err(Error::Invalid(errors)) => Ok(unprocessable(PasswordPage { ctx, errors })),

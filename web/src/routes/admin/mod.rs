@@ -1,4 +1,5 @@
-//! The back office: handlers only. Every route passes a role gate on the
+//! The back office: handlers and the helpers that draw their screens (the
+//! rules live in `domain/`). Every route passes a role gate on the
 //! server (declared with the route in `routes/mod.rs`): handler (works
 //! cases), manager (plus statistics, exports and the wash), admin (plus
 //! settings, users, numbers and the registers).

@@ -147,16 +147,13 @@ pub async fn upload(
                     error = Some("national-error-date");
                     break;
                 }
-                let file =
-                    wash_jobs::create_private(&path).map_err(|e| AppError::Internal(e.into()))?;
+                let file = wash_jobs::create_private(&path).map_err(AppError::internal)?;
                 let mut out = tokio::io::BufWriter::new(tokio::fs::File::from_std(file));
                 loop {
                     match field.chunk().await {
                         Ok(Some(c)) => {
                             bytes += c.len() as u64;
-                            out.write_all(&c)
-                                .await
-                                .map_err(|e| AppError::Internal(e.into()))?;
+                            out.write_all(&c).await.map_err(AppError::internal)?;
                         }
                         Ok(None) => break,
                         Err(_) => {
@@ -165,9 +162,7 @@ pub async fn upload(
                         }
                     }
                 }
-                out.flush()
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))?;
+                out.flush().await.map_err(AppError::internal)?;
             }
             _ => {}
         }
@@ -197,7 +192,7 @@ pub async fn upload(
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
         Err(national::ImportError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::Internal(e.into())),
+        Err(e) => return Err(AppError::internal(e)),
     };
     crate::jobs::national_import::start(&s, v, path, actor);
     Ok(see_other(PATH))

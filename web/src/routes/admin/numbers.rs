@@ -85,7 +85,7 @@ pub async fn edit(
         .await?
         .into_iter()
         .find(|n| n.id == id)
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let form = NumberInput {
         nummer: n.e164,
         kampanje: n.campaign_id.to_string(),

@@ -183,6 +183,15 @@ pub struct SubjectQuery {
     format: String,
 }
 
+/// Where outside the database this installation keeps a person's data.
+fn places<'a>(s: &AppState, wash_dir: &'a std::path::Path) -> Places<'a> {
+    Places {
+        search_index: s.search.meili().is_some(),
+        wash_dir,
+        abandoned_days: s.config.abandoned_agent_required_days,
+    }
+}
+
 pub async fn subject_page(
     State(s): State<AppState>,
     ctx: AdminCtx,
@@ -192,7 +201,7 @@ pub async fn subject_page(
         (None, None)
     } else {
         let dir = std::env::temp_dir();
-        let places = Places::of(&s, &dir);
+        let places = places(&s, &dir);
         let now = s.clock.now();
         match subject_access::look_up(&s.db, &q.q, &places, "subject.search", &ctx.actor(), now)
             .await
@@ -248,7 +257,7 @@ pub async fn subject_export(
 ) -> AppResult<Response> {
     let now = s.clock.now();
     let dir = std::env::temp_dir();
-    let places = Places::of(&s, &dir);
+    let places = places(&s, &dir);
     let (_, held) =
         subject_access::look_up(&s.db, &q.q, &places, "subject.export", &staff.actor(), now)
             .await
@@ -259,8 +268,8 @@ pub async fn subject_export(
             })?;
     let stamp = now.format("%Y%m%d");
     if q.format == "json" {
-        let body = serde_json::to_vec_pretty(&export::to_json(&held, lang))
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let body =
+            serde_json::to_vec_pretty(&export::to_json(&held, lang)).map_err(AppError::internal)?;
         return Ok((
             [
                 (header::CONTENT_TYPE, "application/json".to_string()),
@@ -277,7 +286,7 @@ pub async fn subject_export(
     let kinds = export::kinds(&held, lang);
     let html = SubjectExport { lang, held, kinds }
         .render()
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
@@ -319,7 +328,7 @@ pub async fn subject_erase(
     };
     let now = s.clock.now();
     let dir = std::env::temp_dir();
-    let places = Places::of(&s, &dir);
+    let places = places(&s, &dir);
     if f.bekreft.is_none() {
         let held = subject_access::find(&s.db, &subject, &places, now).await?;
         return Ok(unprocessable(SubjectPage {
@@ -331,7 +340,8 @@ pub async fn subject_erase(
         }));
     }
     let erased = subject_access::erase(
-        &s,
+        &s.db,
+        &s.twilio,
         &subject,
         &places,
         f.trekk_reservasjon.is_some(),

@@ -154,7 +154,7 @@ pub async fn reset_password(
         session
             .cycle_id()
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))?;
     }
     let email = users::email_of(&s.db, id).await?;
     screen(

@@ -305,7 +305,7 @@ pub async fn upload(
         };
     let running = s.wash_jobs.begin(&id);
     if !wash_jobs::uploaded(&s.db, &s.wash_jobs, &id, used, total, s.clock.now()).await? {
-        return Err(AppError::NotFound);
+        return Err(AppError::not_found());
     }
     if s.wash_jobs.holding() {
         // Test seam: as if this instance stopped right after the upload.
@@ -444,11 +444,11 @@ impl JobView {
 async fn shown_job(s: &AppState, id: &str, user_id: i32) -> AppResult<JobView> {
     let j = wash_jobs::get(&s.db, id, user_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let state = s
         .wash_jobs
         .shown(&j, s.clock.now())
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     Ok(JobView::of(&j, state))
 }
 
@@ -495,9 +495,9 @@ pub async fn restart(
     let lang = ctx.lang;
     let j = wash_jobs::get(&s.db, &id, staff.id())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let now = s.clock.now();
-    let shown = s.wash_jobs.shown(&j, now).ok_or(AppError::NotFound)?;
+    let shown = s.wash_jobs.shown(&j, now).ok_or(AppError::not_found())?;
     let to_job = see_other(&format!("{PATH}/{id}"));
     if !matches!(shown, JobState::Failed { .. }) || !wash_jobs::has_input(&s.db, &id).await? {
         return Ok(to_job);
@@ -594,7 +594,7 @@ pub async fn download(
 ) -> AppResult<Response> {
     let j = wash_jobs::take_done(&s.db, &id, staff.id())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     let guard = DeleteWhenSent {
         db: s.db.clone(),
         jobs: s.jobs.clone(),
@@ -663,7 +663,7 @@ pub async fn receipt(
     let now = s.clock.now();
     let doc = receipts::signed(&s.db, id, s.config.receipt_signing_key.as_deref(), now)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::not_found())?;
     crate::domain::privacy::audit::record(
         &s.db,
         now,
@@ -671,7 +671,7 @@ pub async fn receipt(
         crate::domain::privacy::audit::Entry::new("wash.receipt").object("wash_run", id),
     )
     .await?;
-    let body = serde_json::to_vec_pretty(&doc).map_err(|e| AppError::Internal(e.into()))?;
+    let body = serde_json::to_vec_pretty(&doc).map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),

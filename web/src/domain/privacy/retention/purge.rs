@@ -102,9 +102,11 @@ impl Default for RunOptions {
 }
 
 impl RunOptions {
-    pub fn of(config: &crate::config::Config) -> Self {
+    /// A run that keeps abandoned-call records `abandoned_days` days
+    /// (`ABANDONED_AGENT_REQUIRED_DAYS`).
+    pub fn new(abandoned_days: u32) -> Self {
         RunOptions {
-            abandoned_days: config.abandoned_agent_required_days,
+            abandoned_days,
             ..Default::default()
         }
     }
