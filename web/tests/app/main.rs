@@ -34,6 +34,7 @@ mod reservation;
 mod retention;
 mod schema;
 mod search;
+mod session_slide;
 mod settings;
 mod signin;
 mod sla;
