@@ -22,6 +22,7 @@ mod m20261130_000017_text_blocks;
 mod m20261130_000018_search_tasks;
 mod m20261201_000019_wash_jobs;
 mod m20261201_000020_queue_page_index;
+mod m20261208_000021_one_national_import;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_search_tasks::Migration),
             Box::new(m20261201_000019_wash_jobs::Migration),
             Box::new(m20261201_000020_queue_page_index::Migration),
+            Box::new(m20261208_000021_one_national_import::Migration),
         ]
     }
 }

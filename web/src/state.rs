@@ -38,6 +38,10 @@ pub struct Inner {
     pub wash_jobs: WashJobs,
     /// Password checks made at sign-in (argon2, off the async workers).
     pub password_checks: PasswordChecks,
+    /// One outbox run at a time in this instance: a run kicked by a request
+    /// and the periodic one queue up instead of racing for the same rows
+    /// (other instances are kept apart by the claim).
+    pub outbox_run: tokio::sync::Mutex<()>,
     /// Starts background work that a shutdown waits for or stops.
     pub jobs: JobsHandle,
 }
@@ -71,6 +75,7 @@ impl AppState {
             search,
             wash_jobs: WashJobs::default(),
             password_checks: PasswordChecks::default(),
+            outbox_run: tokio::sync::Mutex::new(()),
             jobs: JobsHandle::default(),
         })))
     }

@@ -429,6 +429,7 @@ wash-runs-in = Numbers in
 wash-runs-out = Callable
 wash-error-campaign = Choose a campaign from the list.
 wash-error-time = Give the time as a date and a time of day, for example 2026-11-18 10:00 (years 1900 to 2200).
+wash-error-time-past = The planned time has passed. Give a time from now on, or leave it empty to wash for now.
 wash-error-outside-hours = That time is outside calling hours ({ $why }). The next allowed time is { $next }. The list was not washed.
 wash-why-holiday = public holiday: { $holiday }
 wash-why-weekend = weekend

@@ -429,6 +429,7 @@ wash-runs-in = Numre inn
 wash-runs-out = Kan ringes
 wash-error-campaign = Velg en kampanje fra listen.
 wash-error-time = Skriv tidspunktet som dato og klokkeslett, for eksempel 2026-11-18 10:00 (år fra 1900 til 2200).
+wash-error-time-past = Det planlagte tidspunktet er passert. Skriv et tidspunkt fra nå av, eller la feltet stå tomt for å vaske for nå.
 wash-error-outside-hours = Det tidspunktet er utenfor ringetiden ({ $why }). Neste tillatte tidspunkt er { $next }. Listen ble ikke vasket.
 wash-why-holiday = helligdag: { $holiday }
 wash-why-weekend = helg

@@ -29,15 +29,20 @@ pub const SESSION_COOKIE: &str = "innsyn_session";
 pub const PASSWORD_PATH: &str = "/admin/passord";
 
 /// The staff session: a cookie holding only the id of a row in the
-/// database, HttpOnly, ended after 8 hours without use.
+/// database, HttpOnly, ended after 8 hours without use ([`store::IDLE`]:
+/// every use moves the end on).
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
-    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone(), state.clock.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies())
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)))
+        // The cookie lives as long as the browser session; the database row
+        // decides, and every use moves its end on (`store::load`). A cookie
+        // with a Max-Age would be renewed only when the session changes,
+        // so the browser would drop it 8 hours after sign-in.
+        .with_expiry(Expiry::OnSessionEnd)
 }
 
 /// The signed-in staff user, put in the request by [`require_handler`] and friends.

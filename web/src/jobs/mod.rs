@@ -260,7 +260,7 @@ pub fn spawn_all(state: AppState) -> Jobs {
         },
     ));
     // Housekeeping: rate-limit memory, leftover wash files, expired sessions.
-    let store = crate::auth::store::DbSessionStore::new(state.db.clone());
+    let store = crate::auth::store::DbSessionStore::new(state.db.clone(), state.clock.clone());
     running.push(every(
         "housekeeping",
         Duration::from_secs(60),

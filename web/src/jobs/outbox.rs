@@ -1,10 +1,23 @@
 //! Delivers the outbox: queued e-mail over SMTP and queued SMS through
-//! Twilio (no request ever sends itself). A row is claimed with a
-//! conditional update (works the same on PostgreSQL and SQLite), so two
-//! dispatchers never send the same message twice; a failed send is retried
-//! later with a growing pause, or parked for a handler when the server or
-//! Twilio refused it for good. Every outcome is written on the message in
-//! the case's dialogue (`domain::cases::delivery`), so the screen tells the truth.
+//! Twilio (no request ever sends itself). A failed send is retried later
+//! with a growing pause, or parked for a handler when the server or Twilio
+//! refused it for good. Every outcome is written on the message in the
+//! case's dialogue (`domain::cases::delivery`), so the screen tells the truth.
+//!
+//! What it guarantees: **never twice** while the processes live, **at least
+//! once** across a crash.
+//! - A row is claimed, one at a time and right before its send, with a
+//!   conditional update that sets `claimed_until` to the time of the claim
+//!   plus [`CLAIM_FOR`] and re-checks in the same statement that the row is
+//!   still due, not parked and not claimed (works the same on PostgreSQL and
+//!   SQLite): of two dispatchers, one gets it.
+//! - A send is cut off after [`SEND_BOUND`], well inside [`CLAIM_FOR`], so a
+//!   claim never lapses while its row is in flight; "Send igjen" leaves an
+//!   unexpired claim alone.
+//! - The outcome (row deleted, or its next attempt and error written, claim
+//!   released) is recorded right after the send. A process killed between
+//!   the send and that record leaves the claim to lapse: the message then
+//!   goes out again (the only way it can go out twice).
 
 use chrono::Duration;
 use entity::mail_outbox::{self, Column};
@@ -18,7 +31,11 @@ use crate::mail::{CHANNEL_EMAIL, CHANNEL_SMS};
 use crate::state::AppState;
 
 const BATCH: u64 = 50;
-const CLAIM_FOR: Duration = Duration::minutes(5);
+/// How long a claim holds a row, counted from the moment it is claimed.
+pub const CLAIM_FOR: Duration = Duration::minutes(5);
+/// The longest a single send may take before it counts as failed (for a
+/// retry); well inside [`CLAIM_FOR`].
+pub const SEND_BOUND: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Pause before attempt `n + 1`: 1, 2, 4 ... minutes, at most 6 hours.
 pub fn backoff(attempts: i32) -> Duration {
@@ -37,6 +54,16 @@ enum Attempt {
 }
 
 async fn attempt(state: &AppState, row: &mail_outbox::Model) -> Attempt {
+    match tokio::time::timeout(SEND_BOUND, attempt_unbounded(state, row)).await {
+        Ok(a) => a,
+        Err(_) => Attempt::Failed {
+            reason: format!("no answer within {} s", SEND_BOUND.as_secs()),
+            permanent: false,
+        },
+    }
+}
+
+async fn attempt_unbounded(state: &AppState, row: &mail_outbox::Model) -> Attempt {
     if row.channel == CHANNEL_SMS {
         match state.twilio.send_sms(&row.to_addr, &row.body).await {
             Ok(sid) => Attempt::Sent(Some(sid)),
@@ -56,14 +83,9 @@ async fn attempt(state: &AppState, row: &mail_outbox::Model) -> Attempt {
     }
 }
 
-/// One run at a time in this process: a run kicked by a request and the
-/// periodic one queue up instead of racing for the same rows (other
-/// processes are kept apart by the claim).
-static ONE_RUN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// Sends what is due; returns how many messages the mail server or Twilio took.
 pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
-    let _one = ONE_RUN.lock().await;
+    let _one = state.outbox_run.lock().await;
     let mut channels = Vec::new();
     if state.mailer.is_configured() {
         channels.push(CHANNEL_EMAIL);
@@ -75,29 +97,32 @@ pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
         return Ok(0); // nothing can leave: every row stays queued
     }
     let now = state.clock.now();
-    let unclaimed = Condition::any()
-        .add(Column::ClaimedUntil.is_null())
-        .add(Column::ClaimedUntil.lt(now));
-    let due = mail_outbox::Entity::find()
-        .filter(Column::NextAttemptAt.lte(now))
-        .filter(Column::Parked.eq(false))
-        .filter(Column::Channel.is_in(channels))
-        .filter(unclaimed.clone())
+    let due: Vec<i32> = mail_outbox::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(due_at(now, &channels))
         .order_by_asc(Column::Id)
         .limit(BATCH)
+        .into_tuple()
         .all(&state.db)
         .await?;
     let mut sent = 0;
-    for row in due {
+    for id in due {
+        // Claimed with the time of the claim (a batch may run for minutes),
+        // re-checking in the same statement that it is still due.
+        let claimed_at = state.clock.now();
         let claimed = mail_outbox::Entity::update_many()
-            .col_expr(Column::ClaimedUntil, Expr::value(now + CLAIM_FOR))
-            .filter(Column::Id.eq(row.id))
-            .filter(unclaimed.clone())
+            .col_expr(Column::ClaimedUntil, Expr::value(claimed_at + CLAIM_FOR))
+            .filter(Column::Id.eq(id))
+            .filter(due_at(claimed_at, &channels))
             .exec(&state.db)
             .await?;
         if claimed.rows_affected != 1 {
-            continue; // another dispatcher has it
+            continue; // another dispatcher has it, or it was parked or sent
         }
+        let Some(row) = mail_outbox::Entity::find_by_id(id).one(&state.db).await? else {
+            continue;
+        };
         let outcome = attempt(state, &row).await;
         // The time it was taken, not the time the run started.
         let at = state.clock.now();
@@ -129,6 +154,20 @@ pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
         txn.commit().await?;
     }
     Ok(sent)
+}
+
+/// Rows that may be claimed at `now`: due, not parked, on a channel that
+/// can send, and not claimed (or with a lapsed claim).
+fn due_at(now: chrono::DateTime<chrono::Utc>, channels: &[&str]) -> Condition {
+    Condition::all()
+        .add(Column::NextAttemptAt.lte(now))
+        .add(Column::Parked.eq(false))
+        .add(Column::Channel.is_in(channels.iter().copied()))
+        .add(
+            Condition::any()
+                .add(Column::ClaimedUntil.is_null())
+                .add(Column::ClaimedUntil.lt(now)),
+        )
 }
 
 #[cfg(test)]

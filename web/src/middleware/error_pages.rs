@@ -124,7 +124,7 @@ async fn staff_of(s: &AppState, headers: &HeaderMap) -> Option<entity::user::Mod
     use tower_sessions::session_store::SessionStore;
     let raw = crate::cookies::get(headers, crate::auth::SESSION_COOKIE)?;
     let id: tower_sessions::session::Id = raw.parse().ok()?;
-    let store = crate::auth::store::DbSessionStore::new(s.db.clone());
+    let store = crate::auth::store::DbSessionStore::new(s.db.clone(), s.clock.clone());
     let record = store.load(&id).await.ok()??;
     let uid = record.data.get(crate::auth::USER_KEY)?.as_i64()?;
     entity::user::Entity::find_by_id(i32::try_from(uid).ok()?)

@@ -125,6 +125,14 @@ pub async fn wash(
     let national = flag(p.national.as_deref(), "national", true)?;
     let detail = flag(p.detail.as_deref(), "detail", false)?;
     let at = parse_at(p.at.as_deref(), now).ok_or_else(bad_at)?;
+    if calling_hours::is_past(at, now) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "at_in_past",
+            "at: the planned call time is in the past; give a time from now on, or leave at out to wash for now; nothing was washed",
+        )
+        .with("now", now.to_rfc3339()));
+    }
     if p.at.is_some() {
         let w = calling_hours::call_window(at);
         if !w.allowed {

@@ -397,7 +397,8 @@ struct SmsStatus {
 /// `POST /webhooks/twilio/sms/status`: Twilio's delivery report on an SMS
 /// answer (the `StatusCallback` given on the send). Signed like every Twilio
 /// webhook; each (SID, status) is applied once, so a replay changes nothing.
-/// An SID we do not know (yet) is not recorded, so a later retry still counts.
+/// A report on an SID we do not know yet (it outran the send's record) is
+/// kept and applied when the outbox records the send.
 pub async fn sms_status(State(s): State<AppState>, body: Bytes) -> Response {
     let r: Result<&'static str, AppError> = async {
         let st: SmsStatus = form(&body)?;

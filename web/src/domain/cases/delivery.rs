@@ -82,16 +82,24 @@ pub async fn mark_sent(
     let Some(m) = message::Entity::find_by_id(message_id).one(conn).await? else {
         return Ok(()); // erased meanwhile
     };
+    if let Some(sid) = &external_id {
+        serialise_sid(conn, sid).await?;
+    }
     let case_id = m.case_id;
     let mut am = m.into_active_model();
     am.delivery = Set(Some(Delivery::Sent));
     am.delivery_at = Set(Some(now));
     am.delivery_error = Set(None);
     if external_id.is_some() {
-        am.external_id = Set(external_id);
+        am.external_id = Set(external_id.clone());
     }
     am.update(conn).await?;
-    settle(conn, case_id).await
+    settle(conn, case_id).await?;
+    if let Some(sid) = &external_id {
+        // Twilio's callback may have come before this was recorded.
+        apply_kept_reports(conn, sid).await?;
+    }
+    Ok(())
 }
 
 /// The last attempt failed; `reason` is what the server or Twilio said.
@@ -127,8 +135,59 @@ pub fn reported(status: &str) -> Option<Delivery> {
 pub enum ReportOutcome {
     /// The message's state changed.
     Applied,
-    /// No message of ours has this SID, or the report changes nothing.
+    /// The report changes nothing (the message has its final word).
     Ignored,
+    /// No message of ours has this SID (yet): Twilio's callback may
+    /// outrun the recording of the send, see [`KEPT`].
+    Unknown,
+}
+
+/// The answer kept (in `inbound_events`, under the report's key
+/// `sms-status:{sid}:{status}`) for a report on an SID not recorded yet,
+/// followed by Twilio's error code: [`mark_sent`] applies it when the send
+/// is recorded.
+pub const KEPT: &str = "kept:";
+
+/// Keeps a status report and a send of the same SID apart on PostgreSQL
+/// (a transaction-scoped advisory lock), so a report is either seen by the
+/// send being recorded or finds the SID recorded. SQLite's write lock does
+/// this already.
+pub async fn serialise_sid(conn: &impl ConnectionTrait, sid: &str) -> Result<(), DbErr> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))::text",
+            [format!("sms-sid:{sid}").into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Applies the reports kept for `sid` before its send was recorded.
+async fn apply_kept_reports(conn: &impl ConnectionTrait, sid: &str) -> Result<(), DbErr> {
+    use entity::inbound_event;
+    let prefix = format!("sms-status:{sid}:");
+    let kept = inbound_event::Entity::find()
+        .filter(inbound_event::Column::Key.starts_with(&prefix))
+        .filter(inbound_event::Column::Response.starts_with(KEPT))
+        .order_by_asc(inbound_event::Column::CreatedAt)
+        .all(conn)
+        .await?;
+    for e in kept {
+        let status = &e.key[prefix.len()..];
+        let code = &e.response[KEPT.len()..];
+        report(conn, sid, status, Some(code)).await?;
+        inbound_event::Entity::update_many()
+            .col_expr(
+                inbound_event::Column::Response,
+                sea_orm::sea_query::Expr::value("applied"),
+            )
+            .filter(inbound_event::Column::Key.eq(e.key.clone()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Applies Twilio's report on the SMS with `sid`. Delivered never turns
@@ -149,7 +208,7 @@ pub async fn report(
         .one(conn)
         .await?
     else {
-        return Ok(ReportOutcome::Ignored);
+        return Ok(ReportOutcome::Unknown);
     };
     if matches!(
         m.delivery,
@@ -242,10 +301,16 @@ pub async fn requeue(
         .await?;
     match row {
         Some(r) => {
+            // A claim that has not lapsed is a send in flight: it is left
+            // alone (clearing it would let a second dispatcher send the
+            // same message while the first is still at it).
+            let in_flight = r.claimed_until.is_some_and(|until| until >= now);
             let mut am = r.into_active_model();
             am.parked = Set(false);
             am.next_attempt_at = Set(now);
-            am.claimed_until = Set(None);
+            if !in_flight {
+                am.claimed_until = Set(None);
+            }
             am.update(conn).await?;
         }
         None => match m.channel {

@@ -161,6 +161,16 @@ pub fn public_notice(now: DateTime<Utc>) -> PublicNotice {
     }
 }
 
+/// How far in the past a planned call time may lie and still count as
+/// "now" (the clocks of a dialer and of this server differ a little).
+pub const PLANNED_TIME_GRACE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Whether `at`, a planned call time, lies in the past at `now` (beyond
+/// [`PLANNED_TIME_GRACE`]): a wash for a time gone by is refused.
+pub fn is_past(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at < now - PLANNED_TIME_GRACE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

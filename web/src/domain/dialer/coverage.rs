@@ -243,7 +243,10 @@ pub async fn plan(
     agent_required_days: u32,
 ) -> Result<(crate::domain::dialer::wash::Registers, NationalUse), PlanError> {
     let copy = cache.national.get(db).await?;
-    let used = decide(campaign, declined, copy.as_ref(), at).map_err(PlanError::Refused)?;
+    // Freshness is judged at the later of now and the planned time: a
+    // planned time in the past never makes an old copy usable.
+    let used =
+        decide(campaign, declined, copy.as_ref(), at.max(now)).map_err(PlanError::Refused)?;
     let mut registers = cache
         .for_wash(db, campaign.map(|c| c.client_id), agent_required_days, now)
         .await?;

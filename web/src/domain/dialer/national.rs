@@ -316,6 +316,10 @@ pub enum ImportError {
     Empty { invalid_count: u64 },
     #[error("reading the file failed: {0}")]
     Io(#[from] std::io::Error),
+    /// Another import is under way (one at a time, enforced by the
+    /// database: see [`begin_import`]).
+    #[error("another import of the national register is under way; wait until it has finished")]
+    Busy,
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -338,15 +342,21 @@ impl<R: Read> Read for Hashing<R> {
 
 /// Starts an import: a version record in state `importing`, whose `count`
 /// shows the progress. The admin screen starts it first, then runs
-/// [`import_into`] in the background.
+/// [`import_into`] in the background. One import at a time, whoever starts
+/// it (the screen, the command line, another instance): a unique index lets
+/// one version only be `importing`, and a second start is refused with
+/// [`ImportError::Busy`]. An import left behind by a process that died
+/// (older than [`IMPORT_ABANDONED_AFTER`]) is failed first, so it blocks
+/// nothing.
 pub async fn begin_import(
     db: &DatabaseConnection,
     extract_date: NaiveDate,
     by: &str,
     now: DateTime<Utc>,
-) -> Result<version::Model, DbErr> {
+) -> Result<version::Model, ImportError> {
+    fail_abandoned_imports(db, now).await?;
     let txn = crate::db::begin_write(db).await?;
-    let v = version::ActiveModel {
+    let inserted = version::ActiveModel {
         extract_date: Set(extract_date),
         imported_at: Set(now),
         imported_by: Set(by.to_string()),
@@ -357,9 +367,23 @@ pub async fn begin_import(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(v)
+    .await;
+    match inserted {
+        Ok(v) => {
+            txn.commit().await?;
+            Ok(v)
+        }
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            txn.rollback().await?;
+            Err(ImportError::Busy)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn insert_batch(
@@ -507,7 +531,9 @@ async fn read_into(
 }
 
 /// Makes version `v` the copy in use: one write transaction moves the
-/// pointer, closes the version record and audits; the old numbers go after.
+/// pointer, closes the version record and audits; the numbers of the copy
+/// it replaces (and of failed imports) go after, never those of another
+/// version.
 async fn flip(
     db: &DatabaseConnection,
     v: version::Model,
@@ -554,14 +580,25 @@ async fn flip(
     )
     .await?;
     txn.commit().await?;
-    delete_numbers_except(db, v.id).await
+    delete_numbers_of_finished_copies(db).await
 }
 
-/// Deletes the numbers of every copy but `keep` (replaced or failed ones).
-async fn delete_numbers_except(db: &DatabaseConnection, keep: i32) -> Result<(), DbErr> {
+/// Deletes the numbers of the copies that are done with: replaced or
+/// failed. Never the copy in use, nor an import under way.
+async fn delete_numbers_of_finished_copies(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let finished: Vec<i32> = version::Entity::find()
+        .select_only()
+        .column(version::Column::Id)
+        .filter(version::Column::State.is_in(["replaced", "failed"]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if finished.is_empty() {
+        return Ok(());
+    }
     let txn = crate::db::begin_write(db).await?;
     national_reservation::Entity::delete_many()
-        .filter(national_reservation::Column::VersionId.ne(keep))
+        .filter(national_reservation::Column::VersionId.is_in(finished))
         .exec(&txn)
         .await?;
     txn.commit().await

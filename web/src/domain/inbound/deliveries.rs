@@ -146,8 +146,11 @@ pub async fn sms(
 pub enum StatusReport {
     Applied,
     Duplicate,
-    /// A status that changes nothing, or a message we do not know (yet):
-    /// not recorded, so a later retry still counts.
+    /// On an SID not recorded yet (the callback outran the send's record):
+    /// kept, and applied when the send is recorded.
+    Kept,
+    /// A status that changes nothing: not recorded, so a later retry still
+    /// counts.
     Ignored,
 }
 
@@ -156,6 +159,7 @@ impl StatusReport {
         match self {
             StatusReport::Applied => "applied",
             StatusReport::Duplicate => "duplicate",
+            StatusReport::Kept => "kept",
             StatusReport::Ignored => "ignored",
         }
     }
@@ -178,11 +182,21 @@ pub async fn sms_status(
         Claimed::Before(_) => return Ok(StatusReport::Duplicate),
         Claimed::Mine(txn) => txn,
     };
-    let outcome = delivery::report(&txn, message_sid, status, Some(error_code)).await?;
-    if outcome == ReportOutcome::Ignored {
-        txn.rollback().await?;
-        return Ok(StatusReport::Ignored);
+    delivery::serialise_sid(&txn, message_sid).await?;
+    match delivery::report(&txn, message_sid, status, Some(error_code)).await? {
+        ReportOutcome::Applied => {
+            finish(txn, &key, "applied").await?;
+            Ok(StatusReport::Applied)
+        }
+        ReportOutcome::Unknown => {
+            // The callback outran the recording of the send: kept, and
+            // applied by the outbox when it records the SID.
+            finish(txn, &key, &format!("{}{error_code}", delivery::KEPT)).await?;
+            Ok(StatusReport::Kept)
+        }
+        ReportOutcome::Ignored => {
+            txn.rollback().await?;
+            Ok(StatusReport::Ignored)
+        }
     }
-    finish(txn, &key, "applied").await?;
-    Ok(StatusReport::Applied)
 }

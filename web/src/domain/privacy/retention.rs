@@ -187,9 +187,16 @@ pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))
 }
 
-fn months_before(t: DateTime<Utc>, m: i32) -> DateTime<Utc> {
-    t.checked_sub_months(Months::new(m.max(0) as u32))
-        .unwrap_or(t)
+/// The start (Oslo midnight) of the date `m` months before `as_of`. The
+/// months are taken off the Oslo calendar date, then turned into an
+/// instant: taken off the UTC instant of Oslo midnight, the cut-off would
+/// be an hour off whenever daylight saving differs between the two dates.
+fn months_before(as_of: NaiveDate, m: i32) -> DateTime<Utc> {
+    day_start(
+        as_of
+            .checked_sub_months(Months::new(m.max(0) as u32))
+            .unwrap_or(as_of),
+    )
 }
 
 /// The moments before which each kind's time has run out on date `as_of`.
@@ -210,14 +217,14 @@ pub struct Cutoffs {
 pub fn cutoffs(p: &Policy, as_of: NaiveDate) -> Cutoffs {
     let start = day_start(as_of);
     Cutoffs {
-        cases_closed_before: months_before(start, p.dialogue_months.max(MIN_DIALOGUE_MONTHS)),
+        cases_closed_before: months_before(as_of, p.dialogue_months.max(MIN_DIALOGUE_MONTHS)),
         recordings_made_before: day_start(
             as_of
                 .checked_sub_days(Days::new(p.recording_days.max(0) as u64))
                 .unwrap_or(as_of),
         ),
-        facts_received_before: months_before(start, p.stats_months.max(MIN_STATS_MONTHS)),
-        audit_before: months_before(start, p.audit_months),
+        facts_received_before: months_before(as_of, p.stats_months.max(MIN_STATS_MONTHS)),
+        audit_before: months_before(as_of, p.audit_months),
         events_before: day_start(
             as_of
                 .checked_sub_days(Days::new(INBOUND_EVENT_DAYS))
@@ -571,9 +578,8 @@ mod tests {
     fn a_stored_setting_below_the_norm_never_cuts_before_its_floor() {
         let as_of = d(2026, 11, 18);
         let floor = cutoffs(&Policy::default(), as_of);
-        let start = day_start(as_of);
-        assert_eq!(floor.cases_closed_before, months_before(start, 6));
-        assert_eq!(floor.facts_received_before, months_before(start, 12));
+        assert_eq!(floor.cases_closed_before, months_before(as_of, 6));
+        assert_eq!(floor.facts_received_before, months_before(as_of, 12));
         let below = Policy {
             dialogue_months: 1,
             stats_months: 0,
@@ -589,7 +595,24 @@ mod tests {
         };
         assert_eq!(
             cutoffs(&longer, as_of).cases_closed_before,
-            months_before(start, 24)
+            months_before(as_of, 24)
+        );
+    }
+
+    #[test]
+    fn the_cut_off_is_oslo_midnight_of_the_date_months_before_across_daylight_saving() {
+        // 18 November (winter time, UTC+1) minus 6 months: 18 May, summer
+        // time (UTC+2), whose midnight is 22:00 UTC the day before.
+        let c = cutoffs(&Policy::default(), d(2026, 11, 18));
+        assert_eq!(
+            c.cases_closed_before,
+            Utc.with_ymd_and_hms(2026, 5, 17, 22, 0, 0).unwrap()
+        );
+        // And the other way: 18 May minus 6 months is 18 November, UTC+1.
+        let c = cutoffs(&Policy::default(), d(2027, 5, 18));
+        assert_eq!(
+            c.cases_closed_before,
+            Utc.with_ymd_and_hms(2026, 11, 17, 23, 0, 0).unwrap()
         );
     }
 }

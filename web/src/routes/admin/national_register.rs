@@ -183,7 +183,17 @@ pub async fn upload(
     }
     let actor = ctx.actor();
     let by = actor.email.clone().unwrap_or_default();
-    let v = national::begin_import(&s.db, extract, &by, now).await?;
+    let v = match national::begin_import(&s.db, extract, &by, now).await {
+        Ok(v) => v,
+        // Another upload (or the command line) started one meanwhile.
+        Err(national::ImportError::Busy) => {
+            let _ = std::fs::remove_file(&path);
+            let page = screen(&s, ctx, raw_date, Some("national-error-busy")).await?;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+        Err(national::ImportError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::internal(e)),
+    };
     crate::jobs::national_import::start(&s, v, path, actor);
     Ok(see_other(PATH))
 }

@@ -164,6 +164,9 @@ async fn check(s: &AppState, f: &WashForm, lang: Lang) -> Result<Checked, Refusa
         let Some(at) = parse_oslo_local(&f.tidspunkt) else {
             return Err(Refusal::Shown(lang.t("wash-error-time")));
         };
+        if calling_hours::is_past(at, s.clock.now()) {
+            return Err(Refusal::Shown(lang.t("wash-error-time-past")));
+        }
         // norm 4.2 i: a list washed for a time it may not be called is no use.
         let w = calling_hours::call_window(at);
         if !w.allowed {

@@ -328,9 +328,9 @@ async fn purge_cases(
         let Some(last) = batch.last() else { return };
         after = last.id;
         batch_no += 1;
-        match purge_case_batch(db, deleter, &batch, recording_days, now, opts, batch_no).await {
-            Ok(deleted_at_twilio) => {
-                r.add("cases", batch.len() as u64);
+        match purge_case_batch(db, deleter, c, &batch, recording_days, now, opts, batch_no).await {
+            Ok((cases, deleted_at_twilio)) => {
+                r.add("cases", cases);
                 r.add("recordings", deleted_at_twilio);
             }
             Err(e) => r.fail("cases", format!("batch {batch_no}: {e:#}")),
@@ -338,40 +338,75 @@ async fn purge_cases(
     }
 }
 
+// The run's settings travel as plain values, as in the rest of the run.
+#[allow(clippy::too_many_arguments)]
 async fn purge_case_batch(
     db: &DatabaseConnection,
     deleter: &mut TwilioDeleter<'_>,
+    c: &Cutoffs,
     batch: &[case::Model],
     recording_days: i32,
     now: DateTime<Utc>,
     opts: RunOptions,
     batch_no: usize,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<(u64, u64)> {
     let ids: Vec<i32> = batch.iter().map(|x| x.id).collect();
     let recs = recording::Entity::find()
-        .filter(recording::Column::CaseId.is_in(ids))
+        .filter(recording::Column::CaseId.is_in(ids.clone()))
         .filter(recording::Column::DeletedAt.is_null())
         .all(db)
         .await?;
-    let mut deleted = 0;
+    let mut deleted = Vec::new();
     let mut pending = Vec::new();
     for rec in &recs {
         if deleter.delete(&rec.sid).await {
-            deleted += 1;
+            deleted.push(rec);
         } else {
-            let due = rec.created_at + chrono::Duration::days(i64::from(recording_days));
-            pending.push((rec.sid.clone(), due.min(now)));
+            pending.push(rec);
         }
     }
     let txn = crate::db::begin_write(db).await?;
-    tombstone(&txn, &pending, deleter.last_error.as_deref()).await?;
-    delete_cases(&txn, batch).await?;
+    // The Twilio calls above can take minutes: what is still expired is
+    // chosen again here, inside the transaction that deletes it (locked on
+    // PostgreSQL; SQLite's write lock is held already). A case reopened by
+    // a reply or put on hold meanwhile stays.
+    let still = expired_cases(c)
+        .filter(case::Column::Id.is_in(ids))
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    let going: std::collections::HashSet<i32> = still.iter().map(|x| x.id).collect();
+    let stones: Vec<(String, DateTime<Utc>)> = pending
+        .iter()
+        .filter(|rec| going.contains(&rec.case_id))
+        .map(|rec| {
+            let due = rec.created_at + chrono::Duration::days(i64::from(recording_days));
+            (rec.sid.clone(), due.min(now))
+        })
+        .collect();
+    tombstone(&txn, &stones, deleter.last_error.as_deref()).await?;
+    // A case that stays keeps its recording's row, marked deleted: Twilio
+    // no longer holds the audio.
+    let gone_at_twilio_of_kept: Vec<i32> = deleted
+        .iter()
+        .filter(|rec| !going.contains(&rec.case_id))
+        .map(|rec| rec.id)
+        .collect();
+    if !gone_at_twilio_of_kept.is_empty() {
+        recording::Entity::update_many()
+            .col_expr(recording::Column::DeletedAt, Expr::value(now))
+            .filter(recording::Column::Id.is_in(gone_at_twilio_of_kept))
+            .filter(recording::Column::DeletedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    delete_cases(&txn, &still).await?;
     if opts.fail_in_case_batch == Some(batch_no) {
         txn.rollback().await?;
         anyhow::bail!("simulated database failure");
     }
     txn.commit().await?;
-    Ok(deleted)
+    Ok((still.len() as u64, deleted.len() as u64))
 }
 
 /// Tombstones first (their case is gone already), then recordings past
