@@ -79,13 +79,44 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, "innsyn listening");
     println!("innsyn is running at http://{bind}/");
-    serve_on(listener, app, timeouts, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
-    // The washes and imports requests started, and the loops.
+    serve_on(listener, app, timeouts, stop_signal()).await?;
+    // The washes and imports requests started, the outbox's sends in
+    // flight, and the loops: each finishes and records what it did.
     jobs.shutdown().await;
+    tracing::info!("innsyn stopped");
     Ok(())
+}
+
+/// Resolves at the first SIGTERM (what systemd, Docker and Kubernetes send
+/// to stop a service) or SIGINT (Ctrl-C). The caller then stops accepting
+/// work and lets what is in flight finish (see [`crate::jobs::Jobs::shutdown`]).
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                let name = tokio::select! {
+                    _ = tokio::signal::ctrl_c() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                };
+                tracing::info!(
+                    signal = name,
+                    "stopping: no new work; finishing what is in flight"
+                );
+                return;
+            }
+            Err(e) => tracing::warn!(
+                error = %e,
+                "cannot listen for SIGTERM; only Ctrl-C stops innsyn cleanly"
+            ),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!(
+        signal = "SIGINT",
+        "stopping: no new work; finishing what is in flight"
+    );
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open

@@ -27,7 +27,7 @@ use crate::state::AppState;
 /// How long [`Jobs::shutdown`] waits for runs in progress before it stops
 /// them where they are (every job is idempotent: the next start finishes
 /// the work).
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// How often this process looks whether a reservation register changed.
 pub const REGISTER_REFRESH: Duration = Duration::from_secs(1);

@@ -40,6 +40,7 @@ mod signin;
 mod sla;
 mod staff_users;
 mod stats;
+mod stop_signals;
 mod twilio_ports;
 mod wash_jobs;
 mod wash_preload;
