@@ -45,12 +45,14 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .filter(|d| supported(*d))
 }
 
-/// An RFC 3339 instant (`2026-11-18T10:00:00+01:00`) as UTC, in [`YEARS`].
+/// An RFC 3339 instant (`2026-11-18T10:00:00+01:00`) as UTC, in [`YEARS`]
+/// as the caller wrote it (its own offset): `1900-01-01T00:00:00+01:00` is
+/// accepted even though it is still 1899 in UTC.
 pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s.trim())
         .ok()
-        .map(|t| t.with_timezone(&Utc))
         .filter(|t| supported(t.date_naive()))
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// An Oslo wall-clock time as typed in a form (`YYYY-MM-DDTHH:MM` from a
@@ -73,6 +75,14 @@ pub fn parse_oslo_local(s: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn rfc3339_years_are_read_in_the_callers_own_offset() {
+        assert!(parse_rfc3339("1900-01-01T00:00:00+01:00").is_some());
+        assert!(parse_rfc3339("2200-12-31T23:59:59-05:00").is_some());
+        assert!(parse_rfc3339("1899-12-31T23:59:59+01:00").is_none());
+        assert!(parse_rfc3339("2201-01-01T00:00:00+14:00").is_none());
+    }
 
     #[test]
     fn a_typed_oslo_time_becomes_utc() {

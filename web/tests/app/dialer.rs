@@ -431,3 +431,17 @@ dual!(
         assert_eq!(s3.len(), 2);
     }
 );
+
+dual!(
+    call_window_accepts_the_documented_years_in_the_callers_own_offset,
+    |app: TestApp| async move {
+        for ok in ["1900-01-01T00:00:00%2B01:00", "2200-12-31T23:59:59-05:00"] {
+            let r = app.get(&format!("/api/v1/call-window?at={ok}")).await;
+            assert_eq!(r.status, 200, "{ok}: {}", r.body);
+        }
+        for bad in ["1899-12-31T23:59:59%2B01:00", "2201-01-01T00:00:00%2B14:00"] {
+            let r = app.get(&format!("/api/v1/call-window?at={bad}")).await;
+            assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        }
+    }
+);

@@ -493,3 +493,37 @@ async fn upgrading_removes_typed_addresses_from_the_audit_log_sqlite() {
 async fn upgrading_removes_typed_addresses_from_the_audit_log_postgres() {
     upgrading_removes_typed_addresses_from_the_audit_log(crate::support::Backend::Postgres).await
 }
+
+dual!(
+    a_neste_with_control_characters_or_pointing_off_site_signs_in_to_the_case_list,
+    |app: TestApp| async move {
+        app.sign_in_as(Role::Handler).await;
+        for neste in [
+            "/admin/saker\r\nSet-Cookie: x=1",
+            "/admin/\u{1}",
+            "//evil.example/admin/",
+            "https://evil.example/admin/",
+            "/\\evil.example",
+        ] {
+            let r = app
+                .post_form_raw(
+                    "/admin/login",
+                    &[
+                        ("epost", HANDLER),
+                        ("passord", STAFF_PASSWORD),
+                        ("neste", neste),
+                        ("csrf_token", CSRF),
+                    ],
+                    Some(CSRF),
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{neste:?}: {}", r.body);
+            assert_eq!(
+                r.header("location").as_deref(),
+                Some("/admin/saker"),
+                "{neste:?}"
+            );
+        }
+    }
+);

@@ -54,9 +54,13 @@ async fn centre_name(s: &AppState) -> String {
         .unwrap_or_default()
 }
 
-/// Only back-office paths: never an open redirect.
+/// Where to go after signing in: a path of our own back office, never a
+/// header-breaking (control characters) or off-site (`//`, `\\`, scheme)
+/// target; anything else goes to the case list.
 fn safe_next(n: &str) -> String {
-    if n.starts_with("/admin/") && !n.starts_with("//") && n != "/admin/login" {
+    let harmless =
+        !n.chars().any(|c| c.is_control() || c == '\\') && n.is_ascii() && !n.contains("//");
+    if harmless && n.starts_with("/admin/") && n != "/admin/login" {
         n.to_string()
     } else {
         "/admin/saker".into()
@@ -225,5 +229,33 @@ pub async fn password_submit(
         }
         Err(Error::Invalid(errors)) => Ok(unprocessable(PasswordPage { ctx, errors })),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn neste_with_control_characters_or_off_site_goes_to_the_case_list() {
+        for bad in [
+            "/admin/saker\r\nSet-Cookie: x=1",
+            "/admin/saker\n",
+            "/admin/\u{0}x",
+            "/admin/\u{7f}",
+            "//evil.example",
+            "https://evil.example/admin/",
+            "/\\evil.example",
+            "/admin/\\evil",
+            "/admin//evil.example",
+            "/admin/login",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/admin/saker", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next("/admin/saker/12?fane=logg"),
+            "/admin/saker/12?fane=logg"
+        );
     }
 }
