@@ -125,6 +125,7 @@ case-flash-note = The note has been saved.
 case-flash-saved = The change has been saved.
 answer-error-empty = Write something before you send.
 answer-error-long = The text is too long.
+answer-error-placeholder = The answer still holds a placeholder in curly brackets (such as name, reference or deadline). Fill it in or remove it before you send.
 answer-error-no-email = The case has no e-mail address. Answer by SMS instead.
 answer-error-no-phone = The case has no phone number. Answer by e-mail instead.
 answer-error-sms = SMS is not configured, so the answer cannot go by SMS. Nothing was queued.

@@ -125,6 +125,7 @@ case-flash-note = Notatet er lagret.
 case-flash-saved = Endringen er lagret.
 answer-error-empty = Skriv noe før du sender.
 answer-error-long = Teksten er for lang.
+answer-error-placeholder = Svaret har fortsatt en plassholder i krøllparentes (som navn, referanse eller frist). Fyll den inn eller fjern den før du sender.
 answer-error-no-email = Saken har ingen e-postadresse. Svar på SMS i stedet.
 answer-error-no-phone = Saken har ikke noe telefonnummer. Svar på e-post i stedet.
 answer-error-sms = SMS er ikke satt opp, så svaret kan ikke sendes som SMS. Ingenting er lagt i kø.

@@ -333,6 +333,85 @@ dual!(
 );
 
 dual!(
+    text_block_placeholders_are_filled_and_an_answer_holding_one_is_refused,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let c = case_at(&app, app.clock_now(), "Kari").await;
+        let handler = app.sign_in_as(Role::Handler).await;
+        let block = entity::text_block::ActiveModel {
+            title: Set("Hilsen".into()),
+            body: Set("Hei {navn}! Saken {referanse} svarer vi innen {frist}.".into()),
+            updated_at: Set(app.clock_now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let r = app
+            .post_as(
+                &format!("/admin/saker/{}/tekstbit", c.reference),
+                &[
+                    ("kanal", "email"),
+                    ("tekst", ""),
+                    ("tekstbit", &block.id.to_string()),
+                ],
+                &handler,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let draft: String = r
+            .doc()
+            .select(&scraper::Selector::parse("#tekst").unwrap())
+            .next()
+            .unwrap()
+            .text()
+            .collect();
+        let due = c
+            .due_at
+            .with_timezone(&chrono_tz::Europe::Oslo)
+            .format("%d.%m.%Y kl. %H:%M");
+        assert_eq!(
+            draft,
+            format!("Hei Kari! Saken {} svarer vi innen {due}.", c.reference)
+        );
+        // An answer still holding a placeholder is refused, the text kept.
+        for lang in ["nb", "en"] {
+            let typed = "Hei {navn}, takk for meldingen.";
+            let r = app
+                .post_as(
+                    &format!("/admin/saker/{}/svar?lang={lang}", c.reference),
+                    &[("kanal", "email"), ("tekst", typed)],
+                    &handler,
+                )
+                .await;
+            assert_eq!(r.status, 422, "{}", r.body);
+            let summary = r.text("#notice").unwrap_or_default();
+            let expected = if lang == "nb" {
+                "plassholder"
+            } else {
+                "placeholder"
+            };
+            assert!(summary.contains(expected), "{summary}");
+            let kept: String = r
+                .doc()
+                .select(&scraper::Selector::parse("#tekst").unwrap())
+                .next()
+                .unwrap()
+                .text()
+                .collect();
+            assert_eq!(kept, typed);
+        }
+        let outbound = message::Entity::find()
+            .filter(message::Column::CaseId.eq(c.id))
+            .filter(message::Column::Direction.eq(Direction::Outbound))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(outbound.is_empty());
+    }
+);
+
+dual!(
     dates_and_phone_numbers_follow_the_language_of_the_page,
     |app: TestApp| async move {
         app.seed_demo().await;
