@@ -273,8 +273,19 @@ dual!(
             .await;
         assert_eq!(r.status, 422);
         assert_eq!(r.count("#error-summary li"), 2);
+        assert_eq!(r.count("#error-summary[tabindex='-1'][autofocus]"), 1);
         let r = app.post_as("/admin/tekstbiter", &block, &admin).await;
         assert_eq!(r.status, 303, "{}", r.body);
+        // The save says it saved, in the admin's language.
+        let to = r.header("location").unwrap();
+        assert_eq!(to, "/admin/tekstbiter?ok=saved");
+        let nb = app.get_as(&format!("{to}&lang=nb"), &admin).await;
+        assert_eq!(nb.text("#notice").unwrap(), "Tekstbiten er lagret.");
+        let en = app.get_as(&format!("{to}&lang=en"), &admin).await;
+        assert_eq!(
+            en.text("#notice").unwrap(),
+            "The text block has been saved."
+        );
         let saved = entity::text_block::Entity::find()
             .one(&app.db)
             .await
@@ -558,5 +569,26 @@ dual!(
             login.text("#centre-name").as_deref(),
             Some(innsyn::seed::DEMO_CENTRE)
         );
+    }
+);
+
+dual!(
+    after_a_failed_sign_in_the_password_field_has_the_focus,
+    |app: TestApp| async move {
+        let page = app.get("/admin/login").await;
+        assert_eq!(page.count("#epost[autofocus]"), 1);
+        assert_eq!(page.count("#passord[autofocus]"), 0);
+        let r = app
+            .post_form(
+                "/admin/login",
+                &[
+                    ("epost", "nobody@example.no"),
+                    ("passord", "wrong password!"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.count("#passord[autofocus]"), 1);
+        assert_eq!(r.count("#epost[autofocus]"), 0);
     }
 );
