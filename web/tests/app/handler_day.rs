@@ -273,8 +273,19 @@ dual!(
             .await;
         assert_eq!(r.status, 422);
         assert_eq!(r.count("#error-summary li"), 2);
+        assert_eq!(r.count("#error-summary[tabindex='-1'][autofocus]"), 1);
         let r = app.post_as("/admin/tekstbiter", &block, &admin).await;
         assert_eq!(r.status, 303, "{}", r.body);
+        // The save says it saved, in the admin's language.
+        let to = r.header("location").unwrap();
+        assert_eq!(to, "/admin/tekstbiter?ok=saved");
+        let nb = app.get_as(&format!("{to}&lang=nb"), &admin).await;
+        assert_eq!(nb.text("#notice").unwrap(), "Tekstbiten er lagret.");
+        let en = app.get_as(&format!("{to}&lang=en"), &admin).await;
+        assert_eq!(
+            en.text("#notice").unwrap(),
+            "The text block has been saved."
+        );
         let saved = entity::text_block::Entity::find()
             .one(&app.db)
             .await
@@ -329,6 +340,85 @@ dual!(
             .unwrap()
             .len();
         assert_eq!(n, 2);
+    }
+);
+
+dual!(
+    text_block_placeholders_are_filled_and_an_answer_holding_one_is_refused,
+    |app: TestApp| async move {
+        app.seed_demo().await;
+        let c = case_at(&app, app.clock_now(), "Kari").await;
+        let handler = app.sign_in_as(Role::Handler).await;
+        let block = entity::text_block::ActiveModel {
+            title: Set("Hilsen".into()),
+            body: Set("Hei {navn}! Saken {referanse} svarer vi innen {frist}.".into()),
+            updated_at: Set(app.clock_now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let r = app
+            .post_as(
+                &format!("/admin/saker/{}/tekstbit", c.reference),
+                &[
+                    ("kanal", "email"),
+                    ("tekst", ""),
+                    ("tekstbit", &block.id.to_string()),
+                ],
+                &handler,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let draft: String = r
+            .doc()
+            .select(&scraper::Selector::parse("#tekst").unwrap())
+            .next()
+            .unwrap()
+            .text()
+            .collect();
+        let due = c
+            .due_at
+            .with_timezone(&chrono_tz::Europe::Oslo)
+            .format("%d.%m.%Y kl. %H:%M");
+        assert_eq!(
+            draft,
+            format!("Hei Kari! Saken {} svarer vi innen {due}.", c.reference)
+        );
+        // An answer still holding a placeholder is refused, the text kept.
+        for lang in ["nb", "en"] {
+            let typed = "Hei {navn}, takk for meldingen.";
+            let r = app
+                .post_as(
+                    &format!("/admin/saker/{}/svar?lang={lang}", c.reference),
+                    &[("kanal", "email"), ("tekst", typed)],
+                    &handler,
+                )
+                .await;
+            assert_eq!(r.status, 422, "{}", r.body);
+            let summary = r.text("#notice").unwrap_or_default();
+            let expected = if lang == "nb" {
+                "plassholder"
+            } else {
+                "placeholder"
+            };
+            assert!(summary.contains(expected), "{summary}");
+            let kept: String = r
+                .doc()
+                .select(&scraper::Selector::parse("#tekst").unwrap())
+                .next()
+                .unwrap()
+                .text()
+                .collect();
+            assert_eq!(kept, typed);
+        }
+        let outbound = message::Entity::find()
+            .filter(message::Column::CaseId.eq(c.id))
+            .filter(message::Column::Direction.eq(Direction::Outbound))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(outbound.is_empty());
     }
 );
 
@@ -479,5 +569,26 @@ dual!(
             login.text("#centre-name").as_deref(),
             Some(innsyn::seed::DEMO_CENTRE)
         );
+    }
+);
+
+dual!(
+    after_a_failed_sign_in_the_password_field_has_the_focus,
+    |app: TestApp| async move {
+        let page = app.get("/admin/login").await;
+        assert_eq!(page.count("#epost[autofocus]"), 1);
+        assert_eq!(page.count("#passord[autofocus]"), 0);
+        let r = app
+            .post_form(
+                "/admin/login",
+                &[
+                    ("epost", "nobody@example.no"),
+                    ("passord", "wrong password!"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.count("#passord[autofocus]"), 1);
+        assert_eq!(r.count("#epost[autofocus]"), 0);
     }
 );

@@ -113,3 +113,66 @@ pub async fn delete(
     txn.commit().await?;
     Ok(())
 }
+
+/// The placeholders a block may hold, filled when it is inserted into an
+/// answer: `{navn}` (the consumer's name), `{referanse}` (the case's
+/// reference) and `{frist}` (the answer deadline, Oslo time, in Norwegian,
+/// since the answer goes to the consumer). A placeholder with nothing to
+/// fill it (no name on the case) stays, so the answer is refused until the
+/// handler writes it in.
+pub fn fill(body: &str, name: Option<&str>, reference: &str, due: DateTime<Utc>) -> String {
+    let mut out = body.replace("{referanse}", reference).replace(
+        "{frist}",
+        &crate::domain::time::oslo_datetime(due, crate::i18n::Lang::Nb),
+    );
+    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+        out = out.replace("{navn}", name);
+    }
+    out
+}
+
+/// The first placeholder left in `text` (`{…}`: one to forty characters
+/// without braces, line breaks or spaces at its ends), if any.
+pub fn placeholder_left(text: &str) -> Option<&str> {
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find(['{', '}', '\n']) {
+            let inner = &after[..close];
+            if after[close..].starts_with('}')
+                && !inner.is_empty()
+                && inner.chars().count() <= 40
+                && inner.trim() == inner
+            {
+                let start = offset + open;
+                return Some(&text[start..start + close + 2]);
+            }
+        }
+        offset += open + 1;
+        rest = &rest[open + 1..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_found() {
+        let due = DateTime::parse_from_rfc3339("2026-12-08T13:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let b = "Hei {navn}! Sak {referanse}, svar innen {frist}.";
+        assert_eq!(
+            fill(b, Some("Kari"), "K-2026-000001", due),
+            "Hei Kari! Sak K-2026-000001, svar innen 08.12.2026 kl. 14:00."
+        );
+        let unnamed = fill(b, None, "K-1", due);
+        assert_eq!(placeholder_left(&unnamed), Some("{navn}"));
+        assert_eq!(placeholder_left("ingen klammer"), None);
+        assert_eq!(placeholder_left("{ } og {}"), None);
+        assert_eq!(placeholder_left("a { b\n} c {x}"), Some("{x}"));
+    }
+}

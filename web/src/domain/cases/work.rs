@@ -109,6 +109,8 @@ pub enum AnswerError {
     Empty,
     #[error("the answer is too long")]
     TooLong,
+    #[error("the answer still holds a placeholder")]
+    Placeholder,
     #[error("the case has no e-mail address")]
     NoEmail,
     #[error("the case has no phone number")]
@@ -125,6 +127,7 @@ impl AnswerError {
         match self {
             AnswerError::Empty => "answer-error-empty",
             AnswerError::TooLong => "answer-error-long",
+            AnswerError::Placeholder => "answer-error-placeholder",
             AnswerError::NoEmail => "answer-error-no-email",
             AnswerError::NoPhone => "answer-error-no-phone",
             AnswerError::Sms(_) => "answer-error-sms",
@@ -134,7 +137,7 @@ impl AnswerError {
     /// The form field to mark.
     pub fn field(&self) -> &'static str {
         match self {
-            AnswerError::Empty | AnswerError::TooLong => "tekst",
+            AnswerError::Empty | AnswerError::TooLong | AnswerError::Placeholder => "tekst",
             _ => "kanal",
         }
     }
@@ -238,6 +241,9 @@ async fn queue_answer(
     let body = body.trim();
     if body.is_empty() {
         return Err(AnswerError::Empty);
+    }
+    if super::text_blocks::placeholder_left(body).is_some() {
+        return Err(AnswerError::Placeholder);
     }
     let c = &view.case;
     let (txn, m) = match channel {

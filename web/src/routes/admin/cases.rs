@@ -1006,10 +1006,16 @@ pub async fn insert_block(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let block = text_blocks::get(&s.db, id).await?;
+    let body = text_blocks::fill(
+        &block.body,
+        v.case.consumer_name.as_deref(),
+        &v.case.reference,
+        v.case.due_at,
+    );
     let draft = if f.tekst.trim().is_empty() {
-        block.body
+        body
     } else {
-        format!("{}\n\n{}", f.tekst.trim_end(), block.body)
+        format!("{}\n\n{}", f.tekst.trim_end(), body)
     };
     Ok(screen(&s, ctx, v, draft, channel, None)
         .await?

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -33,6 +33,16 @@ pub struct BlocksPage {
     editing: Option<i32>,
     form: BlockForm,
     errors: FieldErrors,
+    /// What was just done (`?ok=saved` or `?ok=deleted`), said after the
+    /// redirect: the translation key of the notice.
+    done: Option<&'static str>,
+}
+
+/// `ok` after a save or a delete.
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    ok: Option<String>,
 }
 
 async fn screen(
@@ -48,11 +58,22 @@ async fn screen(
         editing,
         form,
         errors,
+        done: None,
     })
 }
 
-pub async fn page(State(s): State<AppState>, ctx: AdminCtx) -> AppResult<BlocksPage> {
-    screen(&s, ctx, None, BlockForm::default(), FieldErrors::default()).await
+pub async fn page(
+    State(s): State<AppState>,
+    ctx: AdminCtx,
+    Query(q): Query<Done>,
+) -> AppResult<BlocksPage> {
+    let mut page = screen(&s, ctx, None, BlockForm::default(), FieldErrors::default()).await?;
+    page.done = match q.ok.as_deref() {
+        Some("saved") => Some("blocks-saved"),
+        Some("deleted") => Some("blocks-deleted"),
+        _ => None,
+    };
+    Ok(page)
 }
 
 pub async fn edit(
@@ -71,7 +92,7 @@ pub async fn edit(
 async fn save(s: AppState, ctx: AdminCtx, id: Option<i32>, form: BlockForm) -> AppResult<Response> {
     let now = s.clock.now();
     match text_blocks::save(&s.db, id, &form.tittel, &form.tekst, &ctx.actor(), now).await {
-        Ok(_) => Ok(see_other(PATH)),
+        Ok(_) => Ok(see_other(&format!("{PATH}?ok=saved"))),
         Err(Error::Invalid(errors)) => Ok(unprocessable(screen(&s, ctx, id, form, errors).await?)),
         Err(e) => Err(e.into()),
     }
@@ -100,5 +121,5 @@ pub async fn delete(
     Path(id): Path<i32>,
 ) -> AppResult<Response> {
     text_blocks::delete(&s.db, id, &ctx.actor(), s.clock.now()).await?;
-    Ok(see_other(PATH))
+    Ok(see_other(&format!("{PATH}?ok=deleted")))
 }
