@@ -90,33 +90,47 @@ pub async fn serve(config: Config, bind: SocketAddr, run_jobs: bool) -> anyhow::
 /// Resolves at the first SIGTERM (what systemd, Docker and Kubernetes send
 /// to stop a service) or SIGINT (Ctrl-C). The caller then stops accepting
 /// work and lets what is in flight finish (see [`crate::jobs::Jobs::shutdown`]).
-pub async fn stop_signal() {
+///
+/// The handlers are installed when this is called, not when the future is
+/// first polled: a signal that arrives in between is not lost (nor does it
+/// kill the process with the default action).
+pub fn stop_signal() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
-    {
+    let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                let name = tokio::select! {
-                    _ = tokio::signal::ctrl_c() => "SIGINT",
-                    _ = term.recv() => "SIGTERM",
-                };
-                tracing::info!(
-                    signal = name,
-                    "stopping: no new work; finishing what is in flight"
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => Some((term, int)),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(
+                    error = %e,
+                    "cannot listen for SIGTERM; only Ctrl-C stops innsyn cleanly"
                 );
-                return;
+                None
             }
-            Err(e) => tracing::warn!(
-                error = %e,
-                "cannot listen for SIGTERM; only Ctrl-C stops innsyn cleanly"
-            ),
         }
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = handlers {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            tracing::info!(
+                signal = name,
+                "stopping: no new work; finishing what is in flight"
+            );
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!(
+            signal = "SIGINT",
+            "stopping: no new work; finishing what is in flight"
+        );
     }
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!(
-        signal = "SIGINT",
-        "stopping: no new work; finishing what is in flight"
-    );
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open

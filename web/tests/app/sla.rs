@@ -38,6 +38,8 @@ dual!(
 
         app.clock
             .advance(Duration::hours(18) - Duration::minutes(1));
+        // A staff session unused for 8 hours has ended: sign in again.
+        let s = app.sign_in_as(Role::Handler).await;
         let r = app.get_as("/admin/saker", &s).await;
         assert_eq!(r.attr(&row, "class").unwrap(), "case-row on_time");
         app.clock.advance(Duration::minutes(1));
