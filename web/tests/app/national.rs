@@ -17,11 +17,16 @@ use crate::dual;
 use crate::support::TestApp;
 use crate::support::dialer::{campaign_by_code, token, wash};
 
-fn date(s: &str) -> NaiveDate {
+pub(crate) fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-async fn import(app: &TestApp, extract: &str, file: &str) -> national::ImportReport {
+/// Imports `file` as the national register extracted on `extract`.
+pub(crate) async fn try_import(
+    app: &TestApp,
+    extract: &str,
+    file: &str,
+) -> Result<national::ImportReport, ImportError> {
     national::import(
         &app.db,
         date(extract),
@@ -32,7 +37,10 @@ async fn import(app: &TestApp, extract: &str, file: &str) -> national::ImportRep
         &mut |_| {},
     )
     .await
-    .unwrap()
+}
+
+async fn import(app: &TestApp, extract: &str, file: &str) -> national::ImportReport {
+    try_import(app, extract, file).await.unwrap()
 }
 
 dual!(

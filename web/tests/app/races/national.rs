@@ -3,36 +3,15 @@
 //! copy it replaces, and no planned call time in the past to make an old
 //! copy usable.
 
-use chrono::NaiveDate;
 use entity::{national_register_version, national_reservation};
 use innsyn::domain::dialer::national::{self, ImportError};
 use innsyn::domain::privacy::audit::Actor;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::dual;
+use crate::national::{date, try_import as import};
 use crate::support::TestApp;
 use crate::support::dialer::{token, wash};
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-async fn import(
-    app: &TestApp,
-    extract: &str,
-    file: &str,
-) -> Result<national::ImportReport, ImportError> {
-    national::import(
-        &app.db,
-        date(extract),
-        file.as_bytes(),
-        &Actor::default(),
-        "test",
-        app.clock_now(),
-        &mut |_| {},
-    )
-    .await
-}
 
 dual!(
     national_a_second_import_while_one_runs_is_refused_and_the_copy_in_use_stays_whole,
