@@ -8,7 +8,7 @@ use entity::{audit_log, case, message, reservation};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::dual;
-use crate::support::TestApp;
+use crate::support::{TestApp, TestResponse};
 
 /// A web case received at `at`, with a name, an address, a phone number, the
 /// caller number that called them, and a message of two lines.
@@ -308,13 +308,7 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        let draft: String = r
-            .doc()
-            .select(&scraper::Selector::parse("#tekst").unwrap())
-            .next()
-            .unwrap()
-            .text()
-            .collect();
+        let draft = answer_box(&r);
         assert_eq!(draft, "Hei Kari,\n\nNummeret ditt er reservert.");
         // Nothing was sent.
         let outbound = message::Entity::find()
@@ -370,13 +364,7 @@ dual!(
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        let draft: String = r
-            .doc()
-            .select(&scraper::Selector::parse("#tekst").unwrap())
-            .next()
-            .unwrap()
-            .text()
-            .collect();
+        let draft = answer_box(&r);
         let due = c
             .due_at
             .with_timezone(&chrono_tz::Europe::Oslo)
@@ -403,13 +391,7 @@ dual!(
                 "placeholder"
             };
             assert!(summary.contains(expected), "{summary}");
-            let kept: String = r
-                .doc()
-                .select(&scraper::Selector::parse("#tekst").unwrap())
-                .next()
-                .unwrap()
-                .text()
-                .collect();
+            let kept = answer_box(&r);
             assert_eq!(kept, typed);
         }
         let outbound = message::Entity::find()
@@ -592,3 +574,13 @@ dual!(
         assert_eq!(r.count("#epost[autofocus]"), 0);
     }
 );
+
+/// The answer box's text as the page gives it, whitespace and all.
+fn answer_box(r: &TestResponse) -> String {
+    r.doc()
+        .select(&scraper::Selector::parse("#tekst").unwrap())
+        .next()
+        .unwrap()
+        .text()
+        .collect()
+}
